@@ -1,0 +1,68 @@
+"""Shared benchmark helpers: ArgKP loading and the embedding cache location.
+
+The ArgKP data is read in place (default /work/shared/data/argkp, or --data); it is never
+copied into the repository. Embeddings go to a cache outside the repository too.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from symphonia.core.fragments import Fragment, FragmentKind
+
+DEFAULT_DATA = Path("/work/shared/data/argkp")
+NO_KEY_POINT = "<no key point>"
+
+
+def default_cache_path() -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return base / "symphonia" / "bench-embeddings.sqlite3"
+
+
+@dataclass(frozen=True)
+class Round:
+    topic: str
+    fragments: list[Fragment]
+    gold: list[str]
+    """Gold key point id per fragment (NO_KEY_POINT when it matches none)."""
+
+
+def load_split(data: Path, split: str) -> list[Round]:
+    """One round per topic; one fragment per argument, kind from its stance.
+
+    Gold theme = the key point the argument matches (label == 1). An argument matching
+    several key points takes the first of them in key_points_<split>.csv order; one matching
+    none gets NO_KEY_POINT.
+    """
+    with (data / f"key_points_{split}.csv").open(newline="", encoding="utf-8") as fh:
+        kp_order = {row["key_point_id"]: i for i, row in enumerate(csv.DictReader(fh))}
+    matches: dict[str, list[str]] = {}
+    with (data / f"labels_{split}.csv").open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["label"].strip() == "1":
+                matches.setdefault(row["arg_id"], []).append(row["key_point_id"])
+    rounds: dict[str, Round] = {}
+    with (data / f"arguments_{split}.csv").open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            topic = row["topic"]
+            r = rounds.setdefault(topic, Round(topic, [], []))
+            kind = (
+                FragmentKind.ARGUMENT_FOR
+                if row["stance"].strip() == "1"
+                else FragmentKind.ARGUMENT_AGAINST
+            )
+            r.fragments.append(
+                Fragment(
+                    id=row["arg_id"],
+                    author="anon",
+                    kind=kind,
+                    text=row["argument"].strip() or "(empty)",
+                    question=topic,
+                )
+            )
+            kps = sorted(matches.get(row["arg_id"], []), key=lambda k: kp_order.get(k, 1 << 30))
+            r.gold.append(kps[0] if kps else NO_KEY_POINT)
+    return list(rounds.values())

@@ -1,0 +1,148 @@
+"""End-to-end scale benchmark: embed + reduce + cluster + describe at 1k / 10k / 50k fragments.
+
+Texts are synthesised from ArgKP arguments (read in place, never copied) with varied
+prefixes and suffixes so that no two are identical (the cache would otherwise dedup them).
+For each size, in one process, it prints:
+
+* bare embedding time of the same texts (model already loaded, no cache);
+* cold end-to-end time (fresh embedder and empty cache: model load + embed + cache writes +
+  reduce + cluster + describe) and its ratio to bare embedding;
+* warm re-analysis (same texts, cache populated; the model is asserted never to be loaded);
+* peak RSS of the process so far (ru_maxrss; it only grows, so run one size per process for
+  an exact per-size figure: --sizes 50000).
+
+    .venv/bin/python benchmarks/scale.py --sizes 1000 10000 [--method auto|umap|pca]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import DEFAULT_DATA, load_split
+
+from symphonia.core.fragments import Fragment, FragmentKind
+from symphonia.pipeline.cluster import ClusterParams, cluster_fragments
+from symphonia.pipeline.describe import describe_clusters
+from symphonia.pipeline.embed import SentenceTransformerEmbedder
+from symphonia.pipeline.embedding_cache import CachedEmbedder, EmbeddingCache
+
+PREFIXES = [
+    "",
+    "In my experience, ",
+    "I think ",
+    "Honestly, ",
+    "From the clinic: ",
+    "As a patient, ",
+    "Frankly ",
+    "We found that ",
+    "It is clear that ",
+    "Overall, ",
+]
+SUFFIXES = [
+    "",
+    " This matters.",
+    " (seen often)",
+    " in our region",
+    " for most people",
+    " at least in the short term",
+    " according to local data",
+    " - E{n}",
+]
+
+
+def synth(n: int, data: Path, seed: int = 0) -> list[Fragment]:
+    args = [f for split in ("train", "dev") for r in load_split(data, split) for f in r.fragments]
+    rng = random.Random(seed)
+    out: list[Fragment] = []
+    seen: set[str] = set()
+    i = 0
+    while len(out) < n:
+        base = args[i % len(args)]
+        text = rng.choice(PREFIXES) + base.text + rng.choice(SUFFIXES).format(n=i)
+        i += 1
+        if text in seen:
+            continue
+        seen.add(text)
+        kind = base.kind if rng.random() < 0.8 else FragmentKind.CLAIM
+        out.append(Fragment(id=f"s{len(out)}", author=f"E{i % 97}", kind=kind, text=text))
+    return out
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def analyse(
+    frags: list[Fragment], embedder: CachedEmbedder, params: ClusterParams
+) -> dict[str, float]:
+    t0 = time.perf_counter()
+    vecs = embedder.embed([f.text for f in frags])
+    t1 = time.perf_counter()
+    result = cluster_fragments(frags, vecs, params)
+    t2 = time.perf_counter()
+    themes = describe_clusters(frags, vecs, result.labels)
+    t3 = time.perf_counter()
+    covered = sum(len(d.fragment_ids) for d in themes) + len(result.singular_indices)
+    assert covered == len(frags), "every fragment in exactly one theme or singular"
+    return {
+        "embed": t1 - t0,
+        "cluster": t2 - t1,
+        "describe": t3 - t2,
+        "total": t3 - t0,
+        "themes": len(themes),
+        "singular": len(result.singular_indices),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    ap.add_argument("--method", default=None, help="override ClusterParams.reduce_method")
+    args = ap.parse_args()
+    params = ClusterParams()
+    if args.method:
+        params = replace(params, reduce_method=args.method)
+    print(f"params: {params}")
+    bare_model = SentenceTransformerEmbedder()
+    for n in args.sizes:
+        frags = synth(n, args.data)
+        texts = [f.text for f in frags]
+        bare_model.embed(texts[:8])  # load outside the timing
+        t = time.perf_counter()
+        bare_model.embed(texts)
+        bare = time.perf_counter() - t
+        with tempfile.TemporaryDirectory() as tmp:
+            cache_path = Path(tmp) / "cache.sqlite3"
+            cold_inner = SentenceTransformerEmbedder()
+            t = time.perf_counter()
+            with EmbeddingCache(cache_path) as cache:
+                cold = analyse(frags, CachedEmbedder(cold_inner, cache), params)
+            cold_wall = time.perf_counter() - t
+            warm_inner = SentenceTransformerEmbedder()
+            t = time.perf_counter()
+            with EmbeddingCache(cache_path) as cache:
+                warm = analyse(frags, CachedEmbedder(warm_inner, cache), params)
+            warm_wall = time.perf_counter() - t
+            assert not warm_inner.loaded, "a fully cached run must not load the model"
+        print(
+            f"n={n:>6}: bare embed {bare:7.1f}s | cold {cold_wall:7.1f}s "
+            f"(= {cold_wall / bare:.2f}x bare; embed {cold['embed']:.1f}s, cluster "
+            f"{cold['cluster']:.1f}s, describe {cold['describe']:.1f}s) | warm {warm_wall:6.1f}s "
+            f"(lookup {warm['embed']:.2f}s, cluster {warm['cluster']:.1f}s, describe "
+            f"{warm['describe']:.1f}s) | themes {cold['themes']} singular {cold['singular']} | "
+            f"peak RSS {peak_rss_mb():.0f} MB",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

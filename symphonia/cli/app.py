@@ -1,0 +1,37 @@
+"""The command tree. Each group lives in its own module; this one only assembles them."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from symphonia.cli import analyze_cmd, data_cmds, db_cmds, demo_cmd, report_cmds, study_cmds
+
+app = typer.Typer(
+    name="symphonia",
+    help=(
+        "Symphonia: LLM-assisted Delphi consensus with faithful, traceable synthesis.\n\n"
+        "Typical round: `db upgrade`, `study load rounds/connected-icb`, `round open`, "
+        "`fragments import`, `round close`, `synthesize`, `export`. "
+        "`analyze` works on files alone, with no database."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.command("analyze")(analyze_cmd.analyze)
+app.add_typer(db_cmds.app, name="db")
+app.add_typer(study_cmds.study_app, name="study")
+app.add_typer(study_cmds.round_app, name="round")
+app.add_typer(data_cmds.fragments_app, name="fragments")
+app.add_typer(data_cmds.ratings_app, name="ratings")
+app.command("import-polis")(data_cmds.import_polis)
+app.command("synthesize")(report_cmds.synthesize)
+app.command("export")(report_cmds.export)
+app.command("demo")(demo_cmd.demo)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(app())

@@ -1,0 +1,115 @@
+"""What every command shares: settings, the database session, progress bars, clean errors.
+
+Bad input must give a clear message and a non-zero exit, never a traceback: `handle_errors`
+turns every refusal the domain, the file readers and the services raise into one line (or a
+list of problems) on stderr and exit code 2 (1 is kept for unexpected failures).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from typing import Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from symphonia.core.fragments import InvalidInput
+from symphonia.db.errors import StorageError
+from symphonia.interchange import InterchangeError
+from symphonia.pipeline.llm import LLMNotConfigured
+from symphonia.services.errors import ServiceError
+from symphonia.settings import Settings, get_settings
+from symphonia.studyfiles import StudyFileError
+
+T = TypeVar("T")
+
+console = Console(soft_wrap=True)
+err_console = Console(stderr=True, soft_wrap=True)
+
+EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
+    InvalidInput,
+    InterchangeError,
+    StudyFileError,
+    ServiceError,
+    StorageError,
+    LLMNotConfigured,
+    FileNotFoundError,
+    IsADirectoryError,
+)
+
+ACTOR = "cli"
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def handle_errors() -> Iterator[None]:
+    try:
+        yield
+    except EXPECTED_ERRORS as exc:
+        if isinstance(exc, FileNotFoundError) and exc.filename:
+            fail(f"no such file: {exc.filename}")
+        err_console.print("[bold red]error:[/] ", end="")
+        err_console.print(str(exc), markup=False, highlight=False)
+        raise typer.Exit(2) from None
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    with handle_errors():
+        return asyncio.run(coro)
+
+
+def settings() -> Settings:
+    return get_settings()
+
+
+@asynccontextmanager
+async def db_session(ensure_current: bool = True) -> AsyncIterator[AsyncSession]:
+    """A session on the configured database; refuses politely if the schema is not current."""
+    from symphonia.db.engine import create_engine, create_sessionmaker
+    from symphonia.db.migrate import current_async, heads
+
+    url = settings().resolved_database_url
+    if ensure_current:
+        revision = await current_async(url)
+        if revision not in heads():
+            raise ServiceError(
+                "the database schema is not up to date"
+                f" (at {revision or 'nothing'}); run `symphonia db upgrade` first"
+            )
+    engine = create_engine(url)
+    try:
+        async with create_sessionmaker(engine)() as session:
+            yield session
+    finally:
+        await engine.dispose()
+
+
+@contextmanager
+def progress_bars(enabled: bool = True) -> Iterator[Callable[[str, int, int], None]]:
+    """A progress callback for the pipeline that draws one bar per step."""
+    if not enabled:
+        yield lambda step, done, total: None
+        return
+    columns = (
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err_console, transient=False) as bars:
+        tasks: dict[str, Any] = {}
+
+        def report(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bars.add_task(step, total=max(total, 1))
+            bars.update(tasks[step], completed=done, total=max(total, 1))
+
+        yield report

@@ -1,0 +1,77 @@
+"""`symphonia synthesize` and `symphonia export`: analyse a stored round, write its report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from symphonia.cli.common import ACTOR, console, db_session, fail, progress_bars, run, settings
+from symphonia.cli.study_cmds import RoundArg, StudyArg
+from symphonia.reports.json_report import render_json
+from symphonia.reports.markdown import render_markdown
+from symphonia.services.analysis import analyse_round
+from symphonia.services.exports import build_report
+from symphonia.services.providers import build_drafter, build_embedder
+
+FORMATS = ("json", "md")
+
+
+def synthesize(
+    study: StudyArg,
+    number: RoundArg,
+    drafter: Annotated[
+        str, typer.Option(help="extractive (default, offline) or llm (needs an endpoint).")
+    ] = "extractive",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    """Analyse a round (themes, classification, guarded draft) and store a new version."""
+
+    async def go() -> None:
+        chosen = build_drafter(drafter, settings())
+        embedder = build_embedder(settings())
+        async with db_session() as session:
+            with progress_bars(not quiet) as progress:
+                outcome = await analyse_round(
+                    session, study, number, embedder, chosen, ACTOR, progress
+                )
+        result = outcome.result
+        flagged = sum(1 for s in result.synthesis.statements if not s.guard.get("ok", True))
+        console.print(
+            f"round {number} of {study!r}: {len(result.themes)} themes, "
+            f"{len(result.singular_views)} singular views, "
+            f"{len(result.synthesis.statements)} statements ({flagged} flagged for the editor); "
+            f"stored as synthesis version {outcome.version_number}"
+        )
+
+    run(go())
+
+
+def export(
+    study: StudyArg,
+    number: RoundArg,
+    format: Annotated[str, typer.Option("--format", "-f", help="json or md.")] = "md",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Output file (default: print it).")
+    ] = None,
+    version: Annotated[
+        int | None, typer.Option(help="Synthesis version (default: the latest).", min=1)
+    ] = None,
+) -> None:
+    """Export a round's synthesis with full provenance, as JSON or Markdown."""
+    if format not in FORMATS:
+        fail(f"unknown format {format!r}; expected one of {', '.join(FORMATS)}")
+
+    async def go() -> None:
+        async with db_session() as session:
+            document = await build_report(session, study, number, version)
+        text = render_json(document) if format == "json" else render_markdown(document)
+        if out is None:
+            typer.echo(text, nl=False)
+            return
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+        console.print(f"wrote {out}")
+
+    run(go())

@@ -1,0 +1,85 @@
+"""`symphonia study …` and `symphonia round …`: set a study up and run its schedule."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy import select
+
+from symphonia.cli.common import ACTOR, console, db_session, handle_errors, run
+from symphonia.services.rounds import close_round, open_round
+from symphonia.services.studies import load_study
+from symphonia.studyfiles import load_study as read_study_file
+
+study_app = typer.Typer(help="Load and list studies.", no_args_is_help=True)
+round_app = typer.Typer(help="Open and close rounds.", no_args_is_help=True)
+
+StudyArg = Annotated[str, typer.Argument(help="Study id, as in its study.toml.")]
+RoundArg = Annotated[int, typer.Argument(help="Round number.", min=1)]
+
+
+@study_app.command("load")
+def load(
+    path: Annotated[Path, typer.Argument(help="A study directory or its study.toml.")],
+) -> None:
+    """Create a study from its TOML definition, or update it (the protocol locks at round 1)."""
+    with handle_errors():
+        definition = read_study_file(path)
+
+    async def go() -> None:
+        async with db_session() as session:
+            outcome = await load_study(session, definition, ACTOR)
+        verb = "created" if outcome.created else "updated"
+        console.print(
+            f"study {definition.id!r} {verb}: {outcome.added_groups} groups, "
+            f"{outcome.added_participants} participants, {outcome.added_rounds} rounds added"
+        )
+
+    run(go())
+
+
+@study_app.command("list")
+def list_studies() -> None:
+    """List the studies in the database with their rounds' status."""
+    from symphonia.db.models import Round, Study
+
+    async def go() -> None:
+        async with db_session() as session:
+            studies = (await session.scalars(select(Study).order_by(Study.slug))).all()
+            table = Table("study", "title", "rounds")
+            for s in studies:
+                rounds = await session.scalars(
+                    select(Round).where(Round.study_id == s.id).order_by(Round.number)
+                )
+                shown = ", ".join(f"{r.number}:{r.kind.value}/{r.status.value}" for r in rounds)
+                table.add_row(s.slug, s.title, shown)
+        console.print(table if studies else "no studies yet; load one with `symphonia study load`")
+
+    run(go())
+
+
+@round_app.command("open")
+def open_cmd(study: StudyArg, number: RoundArg) -> None:
+    """Open a draft round for contributions or ratings (opening round 1 locks the protocol)."""
+
+    async def go() -> None:
+        async with db_session() as session:
+            await open_round(session, study, number, ACTOR)
+        console.print(f"round {number} of {study!r} is open")
+
+    run(go())
+
+
+@round_app.command("close")
+def close_cmd(study: StudyArg, number: RoundArg) -> None:
+    """Close an open round: nothing more is accepted into it."""
+
+    async def go() -> None:
+        async with db_session() as session:
+            await close_round(session, study, number, ACTOR)
+        console.print(f"round {number} of {study!r} is closed")
+
+    run(go())

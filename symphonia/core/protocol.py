@@ -1,0 +1,137 @@
+"""The study's pre-registered protocol: rating scale, consensus rule, participation and stopping.
+
+A Delphi study is only credible if the rule that decides "consensus" is fixed before anyone
+sees the ratings, so the protocol is a value object that the services lock when round 1 opens.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from symphonia.core.fragments import InvalidInput
+
+
+class ConsensusRule(enum.StrEnum):
+    """How rated items are called consensus or not."""
+
+    PERCENT_IQR = "percent_iqr"
+    """Share of ratings in the agreement band ≥ `agreement_threshold`, and IQR ≤ `max_iqr`."""
+
+    RAND_UCLA = "rand_ucla"
+    """RAND/UCLA appropriateness method: median band, disagreement when IPR > IPRAS."""
+
+
+@dataclass(frozen=True, slots=True)
+class RatingScale:
+    """An integer Likert-type scale, e.g. 1–9 (RAND/UCLA) or 1–5."""
+
+    minimum: int = 1
+    maximum: int = 9
+
+    def __post_init__(self) -> None:
+        if self.maximum - self.minimum < 2:
+            raise InvalidInput("scale", "needs at least three points (maximum - minimum >= 2)")
+
+    @property
+    def points(self) -> int:
+        return self.maximum - self.minimum + 1
+
+    def contains(self, score: float) -> bool:
+        return float(score).is_integer() and self.minimum <= score <= self.maximum
+
+    def agreement_band(self) -> tuple[int, int]:
+        """The upper third of the scale (7–9 on 1–9, 4–5 on 1–5, 3 on 1–3)."""
+        return (self.maximum - self._third() + 1, self.maximum)
+
+    def disagreement_band(self) -> tuple[int, int]:
+        """The lower third of the scale (1–3 on 1–9)."""
+        return (self.minimum, self.minimum + self._third() - 1)
+
+    def _third(self) -> int:
+        """A third of the scale's points, rounded up: 3 of 9, 2 of 5, 1 of 3."""
+        return -(-self.points // 3)
+
+
+@dataclass(frozen=True, slots=True)
+class StoppingRule:
+    """When to stop running rounds: a cap, or stability of the panel's ratings."""
+
+    max_rounds: int = 3
+    cv_change_below: float = 0.15
+    """Stop when no item's coefficient of variation moved by more than this between rounds."""
+    require_nonsignificant_wilcoxon: bool = True
+    """...and no item's ratings shifted significantly (Wilcoxon signed-rank, alpha 0.05)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Protocol:
+    """Everything that decides how ratings become a consensus call."""
+
+    scale: RatingScale = RatingScale()
+    rule: ConsensusRule = ConsensusRule.PERCENT_IQR
+    agreement_threshold: float = 0.70
+    max_iqr: float = 2.0
+    min_participation: float = 0.6
+    """Share of the panel that must take part in a round for its results to count."""
+    min_group_agreement: float = 0.5
+    """A consensus must reach at least this agreement in every stakeholder group that rated."""
+    stopping: StoppingRule = StoppingRule()
+
+    def __post_init__(self) -> None:
+        if not 0.5 <= self.agreement_threshold <= 1.0:
+            raise InvalidInput("agreement_threshold", "must be between 0.5 and 1.0")
+        if self.max_iqr < 0:
+            raise InvalidInput("max_iqr", "must not be negative")
+        if not 0.0 < self.min_participation <= 1.0:
+            raise InvalidInput("min_participation", "must be above 0 and at most 1")
+        if not 0.0 <= self.min_group_agreement <= 1.0:
+            raise InvalidInput("min_group_agreement", "must be between 0 and 1")
+        if self.stopping.max_rounds < 1:
+            raise InvalidInput("stopping.max_rounds", "must be at least 1")
+
+
+def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
+    """A plain-JSON form, stored with the study and printed in every report."""
+    return {
+        "rule": protocol.rule.value,
+        "scale": {"min": protocol.scale.minimum, "max": protocol.scale.maximum},
+        "agreement_threshold": protocol.agreement_threshold,
+        "max_iqr": protocol.max_iqr,
+        "min_participation": protocol.min_participation,
+        "min_group_agreement": protocol.min_group_agreement,
+        "stopping": {
+            "max_rounds": protocol.stopping.max_rounds,
+            "cv_change_below": protocol.stopping.cv_change_below,
+            "require_nonsignificant_wilcoxon": protocol.stopping.require_nonsignificant_wilcoxon,
+        },
+    }
+
+
+def protocol_from_dict(data: Mapping[str, Any]) -> Protocol:
+    """Inverse of `protocol_to_dict`; missing keys take the defaults."""
+    scale = data.get("scale", {})
+    stopping = data.get("stopping", {})
+    default = Protocol()
+    return Protocol(
+        scale=RatingScale(int(scale.get("min", 1)), int(scale.get("max", 9))),
+        rule=ConsensusRule(data.get("rule", default.rule.value)),
+        agreement_threshold=float(data.get("agreement_threshold", default.agreement_threshold)),
+        max_iqr=float(data.get("max_iqr", default.max_iqr)),
+        min_participation=float(data.get("min_participation", default.min_participation)),
+        min_group_agreement=float(data.get("min_group_agreement", default.min_group_agreement)),
+        stopping=StoppingRule(
+            max_rounds=int(stopping.get("max_rounds", default.stopping.max_rounds)),
+            cv_change_below=float(
+                stopping.get("cv_change_below", default.stopping.cv_change_below)
+            ),
+            require_nonsignificant_wilcoxon=bool(
+                stopping.get(
+                    "require_nonsignificant_wilcoxon",
+                    default.stopping.require_nonsignificant_wilcoxon,
+                )
+            ),
+        ),
+    )

@@ -1,0 +1,46 @@
+"""Recording audit events: who did what, to what, when.
+
+Services call `record_event` in the same transaction as the state change it describes, so
+the change and its record commit or roll back together; there is no separate "log later".
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from symphonia.db.models.audit import AuditEvent
+
+
+def record_event(
+    session: AsyncSession | Session,
+    actor: str,
+    action: str,
+    subject_type: str,
+    subject_id: str | uuid.UUID | int,
+    study_id: uuid.UUID | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """Add an AuditEvent to `session` (not awaited, not committed; the caller's commit does it).
+
+    `actor` names who acted as the log should show it (e.g. `participant:E07`,
+    `facilitator:alice`, `cli`, `system`); `action` is a dotted verb such as `round.opened`;
+    `subject_type`/`subject_id` name what was acted on; `detail` must be JSON-serialisable.
+    """
+    for name, value in (("actor", actor), ("action", action), ("subject_type", subject_type)):
+        if not value or not value.strip():
+            raise ValueError(f"audit event {name} must not be empty")
+    event = AuditEvent(
+        study_id=study_id,
+        actor=actor,
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        detail=dict(detail or {}),
+    )
+    session.add(event)
+    return event

@@ -1,0 +1,92 @@
+"""Async engine and session factory from a database URL.
+
+SQLite (`sqlite+aiosqlite:///path`) is the embedded default and PostgreSQL
+(`postgresql+asyncpg://...`) the server option; both must behave the same for the suite, so
+SQLite gets what it lacks by default:
+
+- `PRAGMA foreign_keys=ON` on every connection (SQLite ignores foreign keys otherwise);
+- WAL journal and a busy timeout, so the web app can read while a worker writes;
+- an explicit `BEGIN` per transaction (pysqlite's own implicit transaction handling breaks
+  SAVEPOINTs and makes DDL non-transactional; this is SQLAlchemy's documented recipe).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+import symphonia.db.models  # noqa: F401  (installs the immutability guards)
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+
+def is_sqlite(url: str | URL) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def create_engine(
+    url: str | URL, *, foreign_keys: bool = True, echo: bool = False, **kwargs: Any
+) -> AsyncEngine:
+    """An AsyncEngine for `url`, configured for the backend (see the module docstring).
+
+    `foreign_keys=False` is only for migrations: SQLite batch ALTERs copy and drop tables,
+    which enforced foreign keys would turn into cascading deletes (Alembic's advice).
+    Extra keyword arguments go to `sqlalchemy.ext.asyncio.create_async_engine`.
+    """
+    sa_url = make_url(url)
+    if sa_url.get_backend_name() == "sqlite":
+        path = _sqlite_file(sa_url)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = _create_async_engine(sa_url, echo=echo, **kwargs)
+        _configure_sqlite(engine, foreign_keys=foreign_keys, wal=path is not None)
+        return engine
+    if "poolclass" not in kwargs:
+        kwargs.setdefault("pool_size", 5)
+        kwargs.setdefault("max_overflow", 10)
+        kwargs.setdefault("pool_recycle", 1800)
+    kwargs.setdefault("pool_pre_ping", True)
+    return _create_async_engine(sa_url, echo=echo, **kwargs)
+
+
+def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool, wal: bool) -> None:
+    sync_engine = engine.sync_engine
+
+    @event.listens_for(sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let us emit BEGIN ourselves (see _on_begin); PRAGMAs must run outside a transaction.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+            if wal:
+                cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(sync_engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        connection.exec_driver_sql("BEGIN")
+
+
+def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded attributes after commit.
+
+    `expire_on_commit=False` because under asyncio an expired attribute cannot lazy-load
+    (it would need implicit I/O); services return objects after committing.
+    """
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=True)

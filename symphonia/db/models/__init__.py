@@ -1,0 +1,51 @@
+"""All Symphonia models, importable from one place, and `metadata` for Alembic.
+
+Importing this package also installs the immutability guards (`symphonia.db.immutability`).
+"""
+
+from __future__ import annotations
+
+from symphonia.db.models.analysis import AnalysisRun, SingularView, Theme, ThemeMember
+from symphonia.db.models.audit import AuditEvent
+from symphonia.db.models.base import NAMING_CONVENTION, Base, metadata
+from symphonia.db.models.rounds import Fragment, Rating, RatingItem, Round
+from symphonia.db.models.study import Participant, StakeholderGroup, Study
+from symphonia.db.models.synthesis import (
+    Amendment,
+    Citation,
+    Publication,
+    Statement,
+    SynthesisVersion,
+)
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "Amendment",
+    "AnalysisRun",
+    "AuditEvent",
+    "Base",
+    "Citation",
+    "Fragment",
+    "Participant",
+    "Publication",
+    "Rating",
+    "RatingItem",
+    "Round",
+    "SingularView",
+    "StakeholderGroup",
+    "Statement",
+    "Study",
+    "SynthesisVersion",
+    "Theme",
+    "ThemeMember",
+    "metadata",
+]
+
+
+def _install_guards() -> None:
+    from symphonia.db import immutability
+
+    immutability.install()
+
+
+_install_guards()

@@ -1,0 +1,148 @@
+"""Synthesis versions, their statements and citations, editors' amendments, publications.
+
+A version is a draft until `published_at` is set; from then on the version, its statements
+and its citations are frozen (see `symphonia.db.immutability`). Editing a published text
+means a new version whose `parent_id` points at it, with amendments recording each change.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from symphonia.core.synthesis import Section, Strength
+from symphonia.db.enums import AmendmentAction, Origin
+from symphonia.db.models.base import JSON, Base, CreatedAt, enum_type
+
+if TYPE_CHECKING:
+    from symphonia.db.models.analysis import AnalysisRun
+    from symphonia.db.models.rounds import Fragment, Round
+    from symphonia.db.models.study import Participant
+
+
+class SynthesisVersion(CreatedAt, Base):
+    """One numbered version of a round's synthesis.
+
+    `drafter` records how it was made (drafter name, model id, prompt template hashes,
+    parameters, fallbacks); `ledger` is the dissent ledger of what it leaves out and why.
+    """
+
+    __tablename__ = "synthesis_version"
+    __table_args__ = (
+        sa.UniqueConstraint("round_id", "number"),
+        sa.CheckConstraint("number >= 1", name="number_positive"),
+    )
+
+    round_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("round.id"))
+    run_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("analysis_run.id"), index=True)
+    parent_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("synthesis_version.id"), index=True
+    )
+    number: Mapped[int]
+    origin: Mapped[Origin] = mapped_column(enum_type(Origin, "version_origin"))
+    drafter: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ledger: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("participant.id"))
+    approved_at: Mapped[datetime.datetime | None]
+    approved_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("participant.id"))
+    published_at: Mapped[datetime.datetime | None]
+
+    round: Mapped[Round] = relationship()
+    run: Mapped[AnalysisRun | None] = relationship()
+    parent: Mapped[SynthesisVersion | None] = relationship(remote_side="SynthesisVersion.id")
+    statements: Mapped[list[Statement]] = relationship(
+        back_populates="version", cascade="all, delete-orphan", order_by="Statement.position"
+    )
+
+    @property
+    def is_published(self) -> bool:
+        return self.published_at is not None
+
+
+class Statement(CreatedAt, Base):
+    """One statement of a version. `key` is stable across versions (the interchange `id`),
+    so a statement can be followed from draft to publication and across rounds."""
+
+    __tablename__ = "statement"
+    __table_args__ = (sa.UniqueConstraint("version_id", "key"),)
+
+    version_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("synthesis_version.id", ondelete="CASCADE")
+    )
+    key: Mapped[str] = mapped_column(sa.String(64))
+    theme_key: Mapped[str | None] = mapped_column(sa.String(64))
+    """None only for singular views, which belong to no theme."""
+    section: Mapped[Section] = mapped_column(enum_type(Section, "section"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    strength: Mapped[Strength] = mapped_column(
+        enum_type(Strength, "strength"), default=Strength.MODERATE
+    )
+    origin: Mapped[Origin] = mapped_column(
+        enum_type(Origin, "statement_origin"), default=Origin.EXTRACTIVE
+    )
+    guard: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    position: Mapped[int] = mapped_column(default=0)
+
+    version: Mapped[SynthesisVersion] = relationship(back_populates="statements")
+    citations: Mapped[list[Citation]] = relationship(
+        back_populates="statement", cascade="all, delete-orphan", order_by="Citation.position"
+    )
+
+
+class Citation(Base):
+    """A statement's link to a fragment behind it: the provenance chain to the contributor."""
+
+    __tablename__ = "citation"
+    __table_args__ = (sa.UniqueConstraint("statement_id", "fragment_id"),)
+
+    statement_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("statement.id", ondelete="CASCADE")
+    )
+    fragment_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("fragment.id"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+
+    statement: Mapped[Statement] = relationship(back_populates="citations")
+    fragment: Mapped[Fragment] = relationship()
+
+
+class Amendment(CreatedAt, Base):
+    """An editor's change between versions, with the reason. APPEND-ONLY.
+
+    `before_id` is None when a statement was added, `after_id` None when one was removed;
+    a merge or split is several rows sharing `version_id` (the version the change produced).
+    """
+
+    __tablename__ = "amendment"
+
+    version_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("synthesis_version.id"), index=True)
+    action: Mapped[AmendmentAction] = mapped_column(enum_type(AmendmentAction, "amendment_action"))
+    before_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("statement.id"), index=True)
+    after_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("statement.id"), index=True)
+    editor_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("participant.id"))
+    reason: Mapped[str] = mapped_column(sa.Text)
+
+    version: Mapped[SynthesisVersion] = relationship()
+    before: Mapped[Statement | None] = relationship(foreign_keys=[before_id])
+    after: Mapped[Statement | None] = relationship(foreign_keys=[after_id])
+    editor: Mapped[Participant] = relationship()
+
+
+class Publication(Base):
+    """The act of publishing a version: when, by whom. APPEND-ONLY; one per version."""
+
+    __tablename__ = "publication"
+
+    version_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("synthesis_version.id"), unique=True
+    )
+    published_at: Mapped[datetime.datetime]
+    published_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("participant.id"))
+    actor: Mapped[str] = mapped_column(sa.String(200))
+    """Who published, as the audit log names them (also when not a participant, e.g. the CLI)."""
+    note: Mapped[str | None] = mapped_column(sa.Text)
+
+    version: Mapped[SynthesisVersion] = relationship()

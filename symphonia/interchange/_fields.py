@@ -1,0 +1,85 @@
+"""Typed access to a record's fields, with messages in JSON terms rather than Python ones."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from symphonia.interchange._records import Collector, RawRecord
+
+_INTEGER = re.compile(r"^[+-]?\d+$")
+
+
+def json_type(value: object) -> str:
+    """The JSON name of a value's type, for messages a non-Python user understands."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object"
+
+
+def get_str(rec: RawRecord, name: str, out: Collector, *, required: bool = False) -> str | None:
+    """A string field; empty strings count as absent for optional fields."""
+    value = rec.values.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        out.add(rec.line, name, f"must be a string, got {json_type(value)}")
+        return None
+    if not value.strip():
+        if required:
+            out.add(rec.line, name, "must not be empty")
+        return None
+    return value
+
+
+def get_int(rec: RawRecord, name: str, out: Collector, expected: str) -> int | None:
+    """A whole number: JSON integers (not booleans, not 4.0), or CSV cells of digits."""
+    value = rec.values.get(name)
+    if value is None:
+        return None
+    if rec.tabular and isinstance(value, str) and _INTEGER.match(value.strip()):
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if rec.tabular:
+        got = _clip(repr(value))
+    else:
+        got = f"{json_type(value)} {_clip(json.dumps(value, ensure_ascii=False))}"
+    out.add(rec.line, name, f"must be {expected}, got {got}")
+    return None
+
+
+def _clip(shown: str, limit: int = 40) -> str:
+    """Quote a bad value in a message without pasting a whole paragraph into it."""
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
+
+
+def get_str_list(rec: RawRecord, name: str, out: Collector) -> tuple[str, ...] | None:
+    """A list of non-empty strings: a JSON array, or a ';'-separated CSV cell."""
+    value = rec.values.get(name)
+    if value is None:
+        return ()
+    if rec.tabular and isinstance(value, str):
+        return tuple(part.strip() for part in value.split(";") if part.strip())
+    if not isinstance(value, list):
+        out.add(rec.line, name, f"must be a list of strings, got {json_type(value)}")
+        return None
+    ok = True
+    for i, item in enumerate(value):
+        if not isinstance(item, str):
+            out.add(rec.line, f"{name}[{i}]", f"must be a string, got {json_type(item)}")
+            ok = False
+        elif not item.strip():
+            out.add(rec.line, f"{name}[{i}]", "must not be empty")
+            ok = False
+    return tuple(value) if ok else None

@@ -1,0 +1,252 @@
+"""Shared machinery of the interchange readers: records, issues, results and field checks.
+
+Imports are all-or-nothing: a file with one bad line is refused whole, and the user is shown
+every problem at once (up to a cap), each with its line number and field, so a 500-line file
+is fixed in one pass rather than fifty. JSON Lines and CSV are read into the same
+:class:`RawRecord` shape so the per-format rules are written once.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Generic, Literal, NamedTuple, Protocol, TypeVar
+
+from symphonia.interchange._fields import json_type
+
+T = TypeVar("T")
+Format = Literal["jsonl", "csv"]
+MAX_ERRORS = 50
+"""Stop collecting after this many problems: past it the file is clearly the wrong one."""
+
+_SUFFIXES: dict[str, Format] = {
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".csv": "csv",
+}
+
+
+class Issue(NamedTuple):
+    """One problem: the 1-based line (None when not tied to a line), the field, and why."""
+
+    line: int | None
+    field: str
+    reason: str
+
+    def format(self, file: str) -> str:
+        where = f"{file}:{self.line}" if self.line is not None else file
+        return f"{where}: {self.field}: {self.reason}"
+
+
+class InterchangeError(ValueError):
+    """A file that was refused, with every problem found in it."""
+
+    def __init__(self, file: str, errors: Sequence[Issue], truncated: bool = False) -> None:
+        self.file = file
+        self.errors = list(errors)
+        self.truncated = truncated
+        lines = [e.format(file) for e in self.errors]
+        if truncated:
+            lines.append(f"{file}: stopped after {len(self.errors)} problems; there may be more")
+        count = f"{len(self.errors)}{'+' if truncated else ''}"
+        super().__init__(f"{file}: {count} problem(s); nothing was imported\n" + "\n".join(lines))
+
+
+@dataclass(slots=True)
+class ReadResult(Generic[T]):
+    """What a reader found: the records, or (never both) the problems that refuse them."""
+
+    file: str
+    records: list[T] = field(default_factory=list)
+    errors: list[Issue] = field(default_factory=list)
+    truncated: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def unwrap(self) -> list[T]:
+        """The records, or :class:`InterchangeError` listing every problem."""
+        if self.errors:
+            raise InterchangeError(self.file, self.errors, self.truncated)
+        return self.records
+
+
+class Collector:
+    """Gathers issues up to :data:`MAX_ERRORS`."""
+
+    def __init__(self, cap: int = MAX_ERRORS) -> None:
+        self.cap = cap
+        self.errors: list[Issue] = []
+        self.truncated = False
+
+    def add(self, line: int | None, field_name: str, reason: str) -> None:
+        if len(self.errors) >= self.cap:
+            self.truncated = True
+        else:
+            self.errors.append(Issue(line, field_name, reason))
+
+    @property
+    def full(self) -> bool:
+        return len(self.errors) >= self.cap
+
+    def result(self, file: str, records: list[T]) -> ReadResult[T]:
+        if self.errors:
+            return ReadResult(file, [], self.errors, self.truncated)
+        return ReadResult(file, records)
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One record as read: JSON values, or CSV cells (strings; empty cells left out)."""
+
+    line: int
+    values: dict[str, object]
+    tabular: bool
+
+
+def detect_format(path: str | Path) -> Format | None:
+    return _SUFFIXES.get(Path(path).suffix.lower())
+
+
+def read_text(path: str | Path, out: Collector) -> str | None:
+    """The file's text (UTF-8, BOM tolerated), or None with the reason recorded."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        out.add(None, "(file)", "no such file")
+        return None
+    except OSError as exc:
+        out.add(None, "(file)", f"cannot be read: {exc.strerror or exc}")
+        return None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        out.add(line, "(file)", f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save as UTF-8")
+        return None
+
+
+class Parser(Protocol[T]):
+    def __call__(self, text: str, *, file: str, fmt: Format) -> ReadResult[T]: ...
+
+
+def read_with(path: str | Path, parse: Parser[T]) -> ReadResult[T]:
+    """Read a file and parse it in the format its suffix names; never raises for content."""
+    out = Collector()
+    fmt = detect_format(path)
+    if fmt is None:
+        suffix = Path(path).suffix
+        out.add(None, "(file)", f"unknown file type {suffix!r}; expected .jsonl, .json or .csv")
+        return out.result(str(path), [])
+    text = read_text(path, out)
+    if text is None:
+        return out.result(str(path), [])
+    return parse(text, file=str(path), fmt=fmt)
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    seen: dict[str, object] = {}
+    for key, value in pairs:
+        if key in seen:
+            raise ValueError(f"field {key!r} appears twice in the object")
+        seen[key] = value
+    return seen
+
+
+def iter_records(
+    text: str, fmt: Format, fields: Sequence[str], required: Sequence[str], out: Collector
+) -> Iterator[RawRecord]:
+    """Yield well-formed records; record malformed lines, unknown and missing fields."""
+    if fmt == "csv":
+        yield from _csv_records(text, fields, required, out)
+        return
+    for number, line in enumerate(text.split("\n"), start=1):
+        if out.full:
+            out.truncated = True
+            return
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line, object_pairs_hook=_no_duplicate_keys)
+        except json.JSONDecodeError as exc:
+            out.add(number, "(json)", f"malformed JSON: {exc.msg} at column {exc.colno}")
+            continue
+        except ValueError as exc:
+            out.add(number, "(json)", str(exc))
+            continue
+        if not isinstance(value, dict):
+            out.add(
+                number, "(record)", f"expected one JSON object per line, got {json_type(value)}"
+            )
+            continue
+        unknown = [k for k in value if k not in fields]
+        for key in unknown:
+            out.add(number, key, f"unknown field; allowed fields are {', '.join(fields)}")
+        missing = [k for k in required if value.get(k) is None]
+        for key in missing:
+            reason = "must not be null" if key in value else "required field is missing"
+            out.add(number, key, reason)
+        if not unknown and not missing:
+            yield RawRecord(number, value, tabular=False)
+
+
+def _csv_records(
+    text: str, fields: Sequence[str], required: Sequence[str], out: Collector
+) -> Iterator[RawRecord]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    start = 1
+    try:
+        for row in reader:
+            line, start = start, reader.line_num + 1
+            if out.full:
+                out.truncated = True
+                return
+            if not any(cell.strip() for cell in row):
+                continue
+            if header is None:
+                header = [cell.strip() for cell in row]
+                if not _header_ok(header, line, fields, required, out):
+                    return
+                continue
+            if len(row) != len(header):
+                out.add(line, "(row)", f"has {len(row)} cells; the header has {len(header)}")
+                continue
+            values: dict[str, object] = {
+                c: v for c, v in zip(header, row, strict=True) if v.strip()
+            }
+            missing = [k for k in required if k not in values]
+            for key in missing:
+                out.add(line, key, "required field is missing or empty")
+            if not missing:
+                yield RawRecord(line, values, tabular=True)
+    except csv.Error as exc:
+        out.add(start, "(csv)", f"malformed CSV: {exc}")
+        return
+    if header is None:
+        out.add(1, "(header)", f"the file is empty; expected a header row with {', '.join(fields)}")
+
+
+def _header_ok(
+    header: list[str], line: int, fields: Sequence[str], required: Sequence[str], out: Collector
+) -> bool:
+    before = len(out.errors)
+    for i, name in enumerate(header):
+        if name not in fields:
+            out.add(
+                line,
+                name or f"(column {i + 1})",
+                f"unknown column; allowed are {', '.join(fields)}",
+            )
+        elif header.index(name) < i:
+            out.add(line, name, "column appears twice in the header")
+    for name in required:
+        if name not in header:
+            out.add(line, name, "required column is missing from the header")
+    return len(out.errors) == before

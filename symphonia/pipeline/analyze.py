@@ -1,0 +1,151 @@
+"""One round, end to end: embed → reduce/cluster → describe → classify → draft → guard.
+
+This is the single entry point the CLI, the services and the benchmarks share, so a round
+analysed from a JSONL file and one analysed from the database go through the same code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from symphonia.core.fragments import Fragment, InvalidInput, Rating
+from symphonia.core.protocol import Protocol
+from symphonia.core.synthesis import Synthesis
+from symphonia.core.themes import Theme
+from symphonia.pipeline.cluster import ClusterParams, cluster_fragments
+from symphonia.pipeline.contracts import Drafter, Embedder, ProgressCallback, no_progress
+from symphonia.pipeline.describe import describe_clusters
+from symphonia.pipeline.draft_extractive import ExtractiveDrafter
+from symphonia.pipeline.guard import guard_synthesis
+from symphonia.pipeline.rated_themes import apply_ratings
+from symphonia.pipeline.themes_build import build_themes
+
+
+@dataclass(frozen=True, slots=True)
+class RatingContext:
+    """What the pre-registered rule needs besides the scores themselves."""
+
+    ratings: Sequence[Rating]
+    items: Mapping[str, Sequence[str]]
+    """Rated item id → the fragment ids it stands for (a fragment rated directly maps to itself)."""
+    panel_groups: Mapping[str, str] = field(default_factory=dict)
+    panel_size: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisResult:
+    themes: tuple[Theme, ...]
+    singular_views: tuple[str, ...]
+    synthesis: Synthesis
+    run: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The interchange shape of DESIGN.md §6."""
+        return {
+            "themes": [theme_as_dict(t) for t in self.themes],
+            "singular_views": list(self.singular_views),
+            "synthesis": self.synthesis.as_dict(),
+            "run": self.run,
+        }
+
+
+def theme_as_dict(theme: Theme) -> dict[str, Any]:
+    return {
+        "id": theme.id,
+        "label": theme.label,
+        "keywords": list(theme.keywords),
+        "status": theme.status.value,
+        "reasons": list(theme.reasons),
+        "fragment_ids": list(theme.fragment_ids),
+        "representative_ids": list(theme.representative_ids),
+        "positions": {k: list(v) for k, v in theme.positions.items()},
+        "minority": theme.minority,
+        "contributors": theme.stats.contributors,
+        "stats": theme.stats.as_dict(),
+    }
+
+
+def input_hash(fragments: Sequence[Fragment], ratings: Sequence[Rating] = ()) -> str:
+    """A stable fingerprint of what was analysed, so a report can prove which input it used."""
+    digest = hashlib.sha256()
+    for f in sorted(fragments, key=lambda f: f.id):
+        row = [f.id, f.author, f.kind.value, f.text, f.confidence, f.group, list(f.sources)]
+        digest.update(json.dumps(row, ensure_ascii=False).encode())
+    for r in sorted(ratings, key=lambda r: (r.item, r.rater)):
+        digest.update(json.dumps([r.item, r.rater, r.score]).encode())
+    return digest.hexdigest()
+
+
+def check_unique_ids(fragments: Sequence[Fragment]) -> None:
+    seen: set[str] = set()
+    for f in fragments:
+        if f.id in seen:
+            raise InvalidInput("id", f"duplicate fragment id {f.id!r}")
+        seen.add(f.id)
+
+
+def analyze_round(
+    fragments: Sequence[Fragment],
+    embedder: Embedder,
+    *,
+    protocol: Protocol = Protocol(),
+    rating: RatingContext | None = None,
+    drafter: Drafter | None = None,
+    params: ClusterParams = ClusterParams(),
+    question: str | None = None,
+    progress: ProgressCallback = no_progress,
+) -> AnalysisResult:
+    """Analyse one round; every input fragment ends in exactly one theme or the singular views."""
+    if not fragments:
+        raise InvalidInput("fragments", "the round has no fragments to analyse")
+    check_unique_ids(fragments)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    by_id = {f.id: f for f in fragments}
+    index = {f.id: n for n, f in enumerate(fragments)}
+    vectors = embedder.embed([f.text for f in fragments], progress)
+    lap("embed")
+    clusters = cluster_fragments(fragments, vectors, params)
+    lap("cluster")
+    descriptions = [d for d in describe_clusters(fragments, vectors, clusters.labels)]
+    singular = tuple(f.id for f, label in zip(fragments, clusters.labels, strict=True) if label < 0)
+    round_groups = sorted({f.group for f in fragments if f.group})
+    themes = build_themes(descriptions, by_id, vectors, index, round_groups)
+    lap("describe")
+    unmapped: list[str] = []
+    if rating is not None and rating.ratings:
+        themes, unmapped = apply_ratings(themes, rating, protocol, by_id)
+    lap("classify")
+    progress("draft", 0, 1)
+    synthesis = (drafter or ExtractiveDrafter()).draft(themes, singular, by_id, question)
+    progress("draft", 1, 1)
+    lap("draft")
+    synthesis = guard_synthesis(synthesis, themes, singular, by_id, embedder)
+    lap("guard")
+    accounted = sum(len(t.fragment_ids) for t in themes) + len(singular)
+    if accounted != len(fragments):
+        raise AssertionError(f"{len(fragments)} fragments in, {accounted} accounted for")
+    run = {
+        "model": embedder.model_id,
+        "params": clusters.params_used,
+        "input_hash": input_hash(fragments, rating.ratings if rating else ()),
+        "timings": timings,
+        "fragments": len(fragments),
+        "themes": len(themes),
+        "singular_views": len(singular),
+        "drafter": synthesis.drafter,
+        "unmapped_rating_items": unmapped,
+    }
+    return AnalysisResult(tuple(themes), singular, synthesis, run)

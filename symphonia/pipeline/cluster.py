@@ -1,0 +1,210 @@
+"""Stage 2b/3: group a round's fragments into themes and singular views (DESIGN.md §4.2–3).
+
+Why the steps are what they are (figures in benchmarks/argkp_themes.py):
+
+* Stance is a known input, so it is used, not rediscovered: arguments for, arguments
+  against and stance-neutral fragments (claims, barriers, ...) are clustered separately. A
+  theme is then one-sided by construction, and "contested" is read downstream from
+  opposing themes about the same subject (`counterpart_of`) and from fragment kinds. On
+  ArgKP, separating stances is the largest single gain in agreement with the gold key points.
+* Each group is reduced (UMAP for round-sized groups, PCA for very large ones; see
+  `reduce.py`) and clustered with HDBSCAN, whose min_cluster_size scales with the group.
+* Groups smaller than `tiny_n` are too small for density estimation: they go through
+  average-linkage agglomerative clustering on cosine distance with a fixed threshold, so two
+  near-paraphrases still form a theme and unrelated fragments stay singular.
+* Outliers (label -1) are singular views: kept and reported, never dropped.
+
+Determinism: each group is processed in a canonical order (sorted by fragment id) with fixed
+seeds, so the same fragments give the same partition whatever order they arrive in; labels
+are then numbered by cluster size (desc) and first position in the input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from symphonia.core.fragments import Fragment
+from symphonia.pipeline.contracts import Vectors
+from symphonia.pipeline.reduce import ReduceMethod, reduce_vectors
+
+SINGULAR = -1
+"""Label of a singular view: a fragment that belongs to no theme."""
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterParams:
+    """Clustering knobs; defaults were tuned on the ArgKP *train* split only."""
+
+    split_by_stance: bool = True
+    """Cluster arguments for / against / stance-neutral fragments separately."""
+    reduce_method: ReduceMethod = "auto"
+    """"auto" = UMAP for groups of at most `umap_max_n` fragments, PCA above."""
+    n_components: int = 5
+    """Target dimension of the reduction (HDBSCAN is fast and sharp at ~5–15 dims)."""
+    n_neighbors: int = 15
+    """UMAP neighbourhood size (~the size of a small theme), capped at n // 6 (but >= 5) so a
+    small group keeps its local structure instead of collapsing into one blob."""
+    umap_max_n: int = 3000
+    """Largest group reduced with UMAP; larger groups use PCA to bound the run time."""
+    umap_n_epochs: int | None = None
+    """UMAP optimisation epochs (None = umap's default: 500 below 10k points, else 200)."""
+    min_cluster_size_floor: int = 3
+    """Smallest theme HDBSCAN may report."""
+    min_cluster_fraction: float = 0.03
+    """min_cluster_size = max(floor, round(fraction × group size))."""
+    min_samples: int | None = 2
+    """HDBSCAN min_samples; small values make fewer fragments outliers."""
+    cluster_selection_method: str = "eom"
+    """HDBSCAN "leaf" gives fine-grained themes (one per key point); "eom" gives broad ones."""
+    tiny_n: int = 15
+    """Groups smaller than this use agglomerative clustering instead of HDBSCAN."""
+    tiny_distance_threshold: float = 0.45
+    """Average-linkage cosine-distance cut for tiny groups (0.45 ≈ similarity 0.55)."""
+    seed: int = 42
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterResult:
+    """Labels aligned with the input fragments: 0..k-1 for themes, -1 for singular views."""
+
+    labels: tuple[int, ...]
+    params_used: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def n_clusters(self) -> int:
+        return len({lab for lab in self.labels if lab != SINGULAR})
+
+    @property
+    def singular_indices(self) -> tuple[int, ...]:
+        return tuple(i for i, lab in enumerate(self.labels) if lab == SINGULAR)
+
+
+def _tiny_labels(vectors: Vectors, threshold: float) -> npt.NDArray[np.int64]:
+    """Agglomerative clustering for small groups; clusters of one become singular views."""
+    n = vectors.shape[0]
+    if n < 2:
+        return np.full(n, SINGULAR, dtype=np.int64)
+    from sklearn.cluster import AgglomerativeClustering
+
+    raw = AgglomerativeClustering(
+        n_clusters=None, metric="cosine", linkage="average", distance_threshold=threshold
+    ).fit_predict(vectors)
+    counts = np.bincount(raw)
+    return np.where(counts[raw] >= 2, raw, SINGULAR).astype(np.int64)
+
+
+def _hdbscan_labels(
+    vectors: Vectors, params: ClusterParams, notes: dict[str, Any]
+) -> npt.NDArray[np.int64]:
+    import hdbscan
+
+    n = vectors.shape[0]
+    reduced, method = reduce_vectors(
+        vectors,
+        method=params.reduce_method,
+        n_components=params.n_components,
+        n_neighbors=min(params.n_neighbors, max(5, n // 6)),
+        seed=params.seed,
+        umap_max_n=params.umap_max_n,
+        umap_n_epochs=params.umap_n_epochs,
+    )
+    mcs = max(params.min_cluster_size_floor, round(params.min_cluster_fraction * n))
+    mcs = min(mcs, n)
+    min_samples = None if params.min_samples is None else min(params.min_samples, n - 1)
+    labels = hdbscan.HDBSCAN(
+        min_cluster_size=max(2, mcs),
+        min_samples=min_samples,
+        cluster_selection_method=params.cluster_selection_method,
+        metric="euclidean",
+        core_dist_n_jobs=1,
+    ).fit_predict(np.asarray(reduced, dtype=np.float64))
+    notes.update({"reducer": method, "min_cluster_size": max(2, mcs)})
+    return np.asarray(labels, dtype=np.int64)
+
+
+def _group_keys(fragments: Sequence[Fragment], split: bool) -> list[int]:
+    return [f.kind.stance if split else 0 for f in fragments]
+
+
+def cluster_fragments(
+    fragments: Sequence[Fragment], vectors: Vectors, params: ClusterParams = ClusterParams()
+) -> ClusterResult:
+    """Partition `fragments` (rows of `vectors`, unit-normalised) into themes and singulars.
+
+    Every fragment gets exactly one label; none is dropped. `params_used` records the
+    parameters plus, per stance group, its size, the path taken and its number of themes.
+    """
+    n = len(fragments)
+    if vectors.shape[0] != n:
+        raise ValueError(f"{n} fragments but {vectors.shape[0]} vectors")
+    global_labels = np.full(n, SINGULAR, dtype=np.int64)
+    groups: dict[str, Any] = {}
+    next_label = 0
+    keys = _group_keys(fragments, params.split_by_stance)
+    for key in sorted(set(keys)):
+        members = [i for i in range(n) if keys[i] == key]
+        members.sort(key=lambda i: (fragments[i].id, i))
+        sub = np.asarray(vectors[members], dtype=np.float32)
+        notes: dict[str, Any] = {"size": len(members)}
+        if len(members) < params.tiny_n:
+            notes["path"] = "agglomerative"
+            local = _tiny_labels(sub, params.tiny_distance_threshold)
+        else:
+            notes["path"] = "hdbscan"
+            local = _hdbscan_labels(sub, params, notes)
+        found = sorted({int(x) for x in local if x != SINGULAR})
+        mapping = {lab: next_label + j for j, lab in enumerate(found)}
+        next_label += len(found)
+        for pos, lab in zip(members, local, strict=True):
+            if lab != SINGULAR:
+                global_labels[pos] = mapping[int(lab)]
+        notes["themes"] = len(found)
+        groups[{1: "for", -1: "against", 0: "neutral"}[key]] = notes
+    labels = _renumber(global_labels)
+    used = asdict(params)
+    used["groups"] = groups
+    return ClusterResult(labels=tuple(int(x) for x in labels), params_used=used)
+
+
+def _renumber(labels: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Number themes by size (desc), then by first position in the input: a stable order."""
+    first: dict[int, int] = {}
+    size: dict[int, int] = {}
+    for i, lab in enumerate(labels.tolist()):
+        if lab != SINGULAR:
+            first.setdefault(lab, i)
+            size[lab] = size.get(lab, 0) + 1
+    order = sorted(first, key=lambda lab: (-size[lab], first[lab]))
+    remap = {old: new for new, old in enumerate(order)}
+    return np.asarray([remap.get(int(x), SINGULAR) for x in labels], dtype=np.int64)
+
+
+def counterpart_of(
+    labels: Sequence[int], fragments: Sequence[Fragment], vectors: Vectors, min_sim: float = 0.5
+) -> dict[int, int]:
+    """For each one-sided argument theme, the most similar theme of the opposite stance
+    (centroid cosine ≥ `min_sim`): the pairs a classifier can call contested."""
+    stance: dict[int, int] = {}
+    cents: dict[int, npt.NDArray[np.float32]] = {}
+    for lab in sorted({x for x in labels if x != SINGULAR}):
+        idx = [i for i, x in enumerate(labels) if x == lab]
+        sides = {fragments[i].kind.stance for i in idx}
+        if len(sides) == 1 and next(iter(sides)) != 0:
+            stance[lab] = next(iter(sides))
+            c = vectors[idx].mean(axis=0)
+            cents[lab] = c / (np.linalg.norm(c) or 1.0)
+    pairs: dict[int, int] = {}
+    for lab, side in stance.items():
+        best, best_sim = None, min_sim
+        for other, other_side in stance.items():
+            sim = float(cents[lab] @ cents[other])
+            if other_side == -side and sim >= best_sim:
+                best, best_sim = other, sim
+        if best is not None:
+            pairs[lab] = best
+    return pairs

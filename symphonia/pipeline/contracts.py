@@ -1,0 +1,46 @@
+"""One small protocol per pipeline stage, so stages can be swapped and tested alone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from symphonia.core.fragments import Fragment
+from symphonia.core.synthesis import Synthesis
+from symphonia.core.themes import Theme
+
+Vectors = npt.NDArray[np.float32]
+
+ProgressCallback = Callable[[str, int, int], None]
+"""progress(step_name, done, total): long steps report through this; the CLI draws bars."""
+
+
+def no_progress(step: str, done: int, total: int) -> None:
+    """The default progress sink: report nothing."""
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised vectors. `model_id` keys the embedding cache."""
+
+    @property
+    def model_id(self) -> str: ...
+
+    def embed(self, texts: Sequence[str], progress: ProgressCallback = no_progress) -> Vectors: ...
+
+
+class Drafter(Protocol):
+    """Writes a synthesis of classified themes; every statement cites fragments."""
+
+    @property
+    def name(self) -> str: ...
+
+    def draft(
+        self,
+        themes: Sequence[Theme],
+        singular_views: Sequence[str],
+        fragments: Mapping[str, Fragment],
+        question: str | None = None,
+    ) -> Synthesis: ...

@@ -1,0 +1,223 @@
+"""The default drafter: a synthesis built from the contributors' own words, no LLM needed.
+
+Faithful by construction: every statement quotes a contribution of its theme and cites the
+fragments it stands for. It is also the per-theme fallback when an LLM draft fails, so it
+must work for any theme the pipeline can produce.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from symphonia.core.classify import CONCERN_KINDS
+from symphonia.core.fragments import Fragment, FragmentKind
+from symphonia.core.synthesis import Section, Statement, Strength, Synthesis
+from symphonia.core.themes import Theme, ThemeStatus
+
+SIDE_LABELS = {
+    "for": "Arguments for",
+    "against": "Arguments against",
+    "support": "In support",
+    "concerns": "Concerns",
+}
+
+
+def quote(text: str) -> str:
+    """Quote a contribution verbatim, so the reader can tell their words from ours."""
+    return f"\u201c{text.strip()}\u201d"
+
+
+def pick_representative(
+    ids: Sequence[str], theme: Theme, fragments: Mapping[str, Fragment]
+) -> Fragment:
+    """The theme's own representative if it is on this side, else the most confident fragment."""
+    for rid in theme.representative_ids:
+        if rid in ids:
+            return fragments[rid]
+    return max((fragments[i] for i in ids), key=lambda f: (f.confidence, -ids.index(f.id)))
+
+
+def _attribution(theme: Theme) -> str:
+    groups = len(theme.stats.groups)
+    who = f"{theme.stats.contributors} contributor{'s' if theme.stats.contributors != 1 else ''}"
+    if groups:
+        who += f" from {groups} stakeholder group{'s' if groups != 1 else ''}"
+    return who
+
+
+def _rating_note(theme: Theme) -> str:
+    """The headline rating figures, exactly as computed, so the guard can check them."""
+    ratings = theme.stats.ratings
+    if not ratings or "percent_agreement" not in ratings:
+        return ""
+    median, iqr = ratings["median"], ratings["iqr"]
+    primary: dict[str, Any] = next(
+        (i for i in ratings.get("items", []) if i.get("item_id") == ratings.get("primary_item")),
+        {},
+    )
+    if primary.get("direction") == "disagree":
+        low = round(float(ratings["percent_disagreement"]) * 100)
+        return f" Panel rating: {low}% in the disagreement band, median {median:g}, IQR {iqr:g}."
+    pct = round(float(ratings["percent_agreement"]) * 100)
+    return f" Panel rating: {pct}% in the agreement band, median {median:g}, IQR {iqr:g}."
+
+
+def _lead_strength(theme: Theme) -> Strength:
+    rated = theme.stats.ratings is not None
+    if theme.status is ThemeStatus.CONSENSUS and rated:
+        return Strength.STRONG
+    if theme.status is ThemeStatus.CONSENSUS and theme.stats.contributors >= 3:
+        return Strength.MODERATE
+    return Strength.WEAK
+
+
+class _Builder:
+    """Numbers statements of one theme with stable keys: <theme>-<n>."""
+
+    def __init__(self, theme: Theme) -> None:
+        self.theme = theme
+        self.items: list[Statement] = []
+
+    def add(self, section: Section, text: str, cites: Sequence[str], strength: Strength) -> None:
+        self.items.append(
+            Statement(
+                id=f"{self.theme.id}-s{len(self.items) + 1}",
+                theme_id=self.theme.id,
+                section=section,
+                text=text,
+                citations=tuple(cites),
+                strength=strength,
+                origin="extractive",
+            )
+        )
+
+
+def draft_theme_statements(theme: Theme, fragments: Mapping[str, Fragment]) -> list[Statement]:
+    """Statements for one theme; together they cite every fragment of the theme."""
+    members = [fragments[i] for i in theme.fragment_ids]
+    actions = [f for f in members if f.kind is FragmentKind.ACTION]
+    others = [f for f in members if f.kind is not FragmentKind.ACTION] or actions
+    out = _Builder(theme)
+    if theme.status is ThemeStatus.CONTESTED and theme.positions:
+        _draft_positions(theme, fragments, out)
+    else:
+        _draft_lead(theme, [f.id for f in others], fragments, out)
+    in_positions = {i for side in theme.positions.values() for i in side}
+    for action in actions:
+        if theme.status is ThemeStatus.CONTESTED and action.id in in_positions:
+            continue
+        out.add(
+            Section.ACTION, f"Candidate action: {quote(action.text)}", [action.id], Strength.WEAK
+        )
+    return out.items
+
+
+def _draft_lead(
+    theme: Theme, ids: Sequence[str], fragments: Mapping[str, Fragment], out: _Builder
+) -> None:
+    concerns = [i for i in ids if fragments[i].kind in CONCERN_KINDS]
+    main = [i for i in ids if i not in concerns] or list(ids)
+    rep = pick_representative(main, theme, fragments)
+    if theme.minority:
+        text = f"{theme.minority[0].upper()}{theme.minority[1:]}: {quote(rep.text)}"
+        out.add(Section.MINORITY, text, main, Strength.WEAK)
+    elif theme.status is ThemeStatus.GAP:
+        text = f"Evidence gap ({_attribution(theme)}): {quote(rep.text)}{_rating_note(theme)}"
+        out.add(Section.GAP, text, main, Strength.WEAK)
+    elif theme.status is ThemeStatus.CONTESTED:
+        text = f"Disputed ({_attribution(theme)}): {quote(rep.text)}{_rating_note(theme)}"
+        out.add(Section.CONTESTED, text, main, Strength.WEAK)
+    else:
+        text = f"Raised by {_attribution(theme)}: {quote(rep.text)}{_rating_note(theme)}"
+        out.add(Section.CONSENSUS, text, main, _lead_strength(theme))
+    if concerns and main != concerns:
+        worry = pick_representative(concerns, theme, fragments)
+        section = out.items[-1].section
+        out.add(
+            section,
+            f"Reservations raised within this theme: {quote(worry.text)}",
+            concerns,
+            Strength.WEAK,
+        )
+
+
+def _draft_positions(theme: Theme, fragments: Mapping[str, Fragment], out: _Builder) -> None:
+    covered = {i for side in theme.positions.values() for i in side}
+    rest = [
+        i
+        for i in theme.fragment_ids
+        if i not in covered and fragments[i].kind is not FragmentKind.ACTION
+    ]
+    for side, ids in theme.positions.items():
+        rep = pick_representative(ids, theme, fragments)
+        label = SIDE_LABELS.get(side, side.capitalize())
+        authors = {fragments[i].author for i in ids}
+        groups = {fragments[i].group for i in ids if fragments[i].group}
+        minority = (
+            len(groups) == 1
+            and len(theme.stats.groups) > 1
+            and len(authors) < theme.stats.contributors / 2
+        )
+        if minority:
+            (group,) = groups
+            label += f", a minority position held only by the {group} group"
+        out.add(
+            Section.CONTESTED,
+            f"{label}: {quote(rep.text)}",
+            ids,
+            Strength.MODERATE if len(authors) >= 3 else Strength.WEAK,
+        )
+    if rest:
+        rep = pick_representative(rest, theme, fragments)
+        out.add(
+            Section.CONTESTED, f"Also raised in this debate: {quote(rep.text)}", rest, Strength.WEAK
+        )
+
+
+def draft_singular_view_statements(
+    singular_ids: Sequence[str], fragments: Mapping[str, Fragment]
+) -> list[Statement]:
+    """One statement per singular view: kept, shown, and attributed to its group only."""
+    statements = []
+    for fid in singular_ids:
+        frag = fragments[fid]
+        who = f"one contributor from the {frag.group} group" if frag.group else "one contributor"
+        kind = frag.kind.value.replace("_", " ")
+        statements.append(
+            Statement(
+                id=f"sv-{fid}",
+                theme_id=None,
+                section=Section.MINORITY,
+                text=f"Singular view ({kind}, {who}): {quote(frag.text)}",
+                citations=(fid,),
+                strength=Strength.WEAK,
+                origin="extractive",
+            )
+        )
+    return statements
+
+
+class ExtractiveDrafter:
+    """Drafter protocol implementation: the default, offline, faithful-by-construction drafter."""
+
+    @property
+    def name(self) -> str:
+        return "extractive"
+
+    def draft(
+        self,
+        themes: Sequence[Theme],
+        singular_views: Sequence[str],
+        fragments: Mapping[str, Fragment],
+        question: str | None = None,
+    ) -> Synthesis:
+        statements: list[Statement] = []
+        for theme in themes:
+            statements.extend(draft_theme_statements(theme, fragments))
+        statements.extend(draft_singular_view_statements(singular_views, fragments))
+        return Synthesis(
+            statements=tuple(statements),
+            drafter=self.name,
+            meta={"drafter": self.name, "question": question},
+        )

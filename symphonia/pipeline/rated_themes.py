@@ -1,0 +1,134 @@
+"""Once the panel has rated, the pre-registered rule decides each theme's status.
+
+Rated items (statements put to the panel, or fragments rated directly) are mapped to the theme
+holding most of the fragments they stand for; the theme's call then follows the verdicts of its
+items, with the content call kept as a reason so an editor sees both.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from symphonia.core.classify import opposing_positions
+from symphonia.core.consensus import Direction, ItemVerdict, evaluate_item
+from symphonia.core.fragments import Fragment, Rating
+from symphonia.core.protocol import Protocol
+from symphonia.core.themes import Theme, ThemeStats, ThemeStatus
+
+if TYPE_CHECKING:
+    from symphonia.pipeline.analyze import RatingContext
+
+POLARISED_SHARE = 0.2
+"""Both ends of the scale holding at least this share of the ratings is a split panel."""
+
+
+def map_items_to_themes(
+    themes: Sequence[Theme], items: Mapping[str, Sequence[str]]
+) -> tuple[dict[str, list[str]], list[str]]:
+    """theme id → rated item ids; items whose fragments sit in no theme are returned apart."""
+    owner = {fid: t.id for t in themes for fid in t.fragment_ids}
+    per_theme: dict[str, list[str]] = {t.id: [] for t in themes}
+    unmapped: list[str] = []
+    for item, fragment_ids in items.items():
+        votes = Counter(owner[f] for f in fragment_ids if f in owner)
+        if not votes:
+            unmapped.append(item)
+            continue
+        best = max(votes.values())
+        theme_id = next(t.id for t in themes if votes.get(t.id) == best)
+        per_theme[theme_id].append(item)
+    return per_theme, unmapped
+
+
+def status_from_verdicts(
+    verdicts: Sequence[ItemVerdict], content: Theme, protocol: Protocol
+) -> tuple[ThemeStatus, list[str]]:
+    """All items agreed → consensus; a split or group divergence → contested; else a gap."""
+    reasons: list[str] = []
+    if all(v.consensus for v in verdicts):
+        directions = {v.direction for v in verdicts}
+        verb = "endorses" if directions == {Direction.AGREE} else "rejects"
+        if len(directions) > 1:
+            verb = "endorses some and rejects some of"
+        reasons.append(f"the panel {verb} the rated statements under the pre-registered rule")
+        return ThemeStatus.CONSENSUS, reasons
+    for v in verdicts:
+        if v.consensus:
+            continue
+        share_hi = float(v.stats.get("percent_agreement", 0.0))
+        share_lo = float(v.stats.get("percent_disagreement", 0.0))
+        split = share_hi >= POLARISED_SHARE and share_lo >= POLARISED_SHARE
+        disagreement = bool(v.stats.get("rand_ucla", {}).get("disagreement", False))
+        group_split = v.participation_ok and max(share_hi, share_lo) >= protocol.agreement_threshold
+        if split or disagreement or group_split:
+            why = (
+                "ratings split between both ends of the scale"
+                if split or disagreement
+                else ("agreement overall but not in every stakeholder group")
+            )
+            reasons.append(f"{v.item_id}: {why}")
+    if reasons or content.status is ThemeStatus.CONTESTED:
+        if not reasons:
+            reasons.append("no consensus in the ratings, and the contributions oppose each other")
+        return ThemeStatus.CONTESTED, reasons
+    if not all(v.participation_ok for v in verdicts):
+        return ThemeStatus.GAP, ["too few panellists rated this theme for the rule to apply"]
+    return ThemeStatus.GAP, ["the panel's ratings sit in the middle: no agreement either way"]
+
+
+def _ratings_summary(verdicts: Sequence[ItemVerdict]) -> dict[str, Any]:
+    """The theme's headline figures come from its best-rated item; all items are listed."""
+    primary = max(verdicts, key=lambda v: (v.stats.get("n", 0), -verdicts.index(v)))
+    stats = primary.stats
+    summary: dict[str, Any] = {
+        "primary_item": primary.item_id,
+        "items": [v.as_dict() for v in verdicts],
+    }
+    for key in ("n", "median", "iqr", "percent_agreement", "percent_disagreement"):
+        if key in stats:
+            summary[key] = stats[key]
+    return summary
+
+
+def apply_ratings(
+    themes: Sequence[Theme],
+    rating: RatingContext,
+    protocol: Protocol,
+    fragments: Mapping[str, Fragment],
+) -> tuple[list[Theme], list[str]]:
+    """Re-call every rated theme by the protocol; unrated themes keep their content call."""
+    per_theme, unmapped = map_items_to_themes(themes, rating.items)
+    by_item: dict[str, list[Rating]] = {}
+    for r in rating.ratings:
+        by_item.setdefault(r.item, []).append(r)
+    raters = {r.rater for r in rating.ratings}
+    panel_size = rating.panel_size or len(raters)
+    out: list[Theme] = []
+    for theme in themes:
+        item_ids = [i for i in per_theme[theme.id] if i in by_item]
+        if not item_ids:
+            out.append(theme)
+            continue
+        verdicts = [
+            evaluate_item(i, by_item[i], protocol, rating.panel_groups, panel_size)
+            for i in item_ids
+        ]
+        status, reasons = status_from_verdicts(verdicts, theme, protocol)
+        content_note = f"before rating, the content suggested {theme.status.value}"
+        stats: ThemeStats = replace(theme.stats, ratings=_ratings_summary(verdicts))
+        positions = theme.positions
+        if status is ThemeStatus.CONTESTED and not positions:
+            positions = opposing_positions([fragments[f] for f in theme.fragment_ids])
+        out.append(
+            replace(
+                theme,
+                status=status,
+                reasons=(*reasons, content_note),
+                stats=stats,
+                positions=positions,
+            )
+        )
+    return out, unmapped

@@ -1,0 +1,130 @@
+"""The report document as Markdown: what a policymaker reads, with every claim traceable.
+
+Each statement ends with links to the fragments behind it; the evidence appendix gives each
+fragment's words, kind, group and (as anonymity allows) its author. Flags raised by the
+faithfulness guard are shown, never hidden, and so is the dissent ledger.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+SECTIONS = (
+    ("consensus", "Consensus"),
+    ("contested", "Contested"),
+    ("gap", "Evidence gaps"),
+    ("action", "Candidate actions"),
+    ("minority", "Minority and singular views"),
+)
+
+
+def _escape(text: str) -> str:
+    """Keep contributors' text from being read as Markdown structure."""
+    return text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_").replace("#", "\\#")
+
+
+def _cites(ids: list[str]) -> str:
+    return " ".join(f"[{i}](#evidence-{i})" for i in ids)
+
+
+def _flags(guard: dict[str, Any]) -> str:
+    flags = guard.get("flags") or []
+    if not flags:
+        return ""
+    shown = "; ".join(str(f.get("message", f.get("code", ""))) for f in flags)
+    return f"\n  - ⚠ *Flagged for the editor:* {_escape(shown)}"
+
+
+def _theme_table(themes: list[dict[str, Any]]) -> list[str]:
+    lines = [
+        "| Theme | Status | Fragments | Contributors | Groups | Why |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for t in themes:
+        stats = t.get("stats", {})
+        why = "; ".join(t.get("reasons", []))
+        lines.append(
+            f"| {t['id']}: {_escape(t['label'])} | {t['status']} | {stats.get('size', '')} "
+            f"| {stats.get('contributors', '')} | {len(stats.get('groups', []))} | {_escape(why)} |"
+        )
+    return lines
+
+
+def render_markdown(doc: dict[str, Any]) -> str:
+    study, rnd, version = doc["study"], doc["round"], doc["version"]
+    out = [f"# {_escape(study['title'])}", ""]
+    if study.get("synthetic"):
+        out += ["> **Synthetic example data.** No real panel produced these contributions.", ""]
+    out += [
+        f"**Question:** {_escape(study['question'])}",
+        "",
+        f"Round {rnd['number']} ({rnd['kind']}), synthesis version {version['number']} "
+        f"({version['origin']}), drafted {version['created_at']}.",
+        "",
+    ]
+    by_section: dict[str, list[dict[str, Any]]] = {}
+    for s in doc["statements"]:
+        by_section.setdefault(s["section"], []).append(s)
+    for key, title in SECTIONS:
+        items = by_section.get(key, [])
+        if not items:
+            continue
+        out += [f"## {title}", ""]
+        for s in items:
+            theme = f" *(theme {s['theme_id']})*" if s.get("theme_id") else ""
+            out.append(
+                f"- {_escape(s['text'])}{theme} — {_cites(s['citations'])}{_flags(s['guard'])}"
+            )
+        out.append("")
+    if doc.get("ledger"):
+        out += ["## Dissent ledger: what this synthesis leaves out, and why", ""]
+        out += [f"- **{_escape(e['subject'])}**: {_escape(e['reason'])}" for e in doc["ledger"]]
+        out.append("")
+    if doc.get("themes"):
+        out += [
+            "## Themes and the statistics behind each call",
+            "",
+            *_theme_table(doc["themes"]),
+            "",
+        ]
+    stability = doc.get("run", {}).get("stability")
+    if stability:
+        out += ["## Panel stability", ""]
+        out += [f"- {_escape(r)}" for r in stability.get("reasons", [])]
+        out.append(f"- Stop rule met: {'yes' if stability.get('stop') else 'no'}")
+        out.append("")
+    out += _method(doc)
+    out += ["## Evidence", ""]
+    for fid, f in sorted(doc["evidence"].items()):
+        who = f"{f['author']}, " if f.get("author") else ""
+        group = f.get("group") or "no group"
+        sources = f" Sources: {_escape('; '.join(f['sources']))}." if f.get("sources") else ""
+        out.append(
+            f'- <a id="evidence-{fid}"></a>**{fid}** ({who}{group}; {f["kind"]}, '
+            f"confidence {f['confidence']}/5): {_escape(f['text'])}{sources}"
+        )
+    out.append("")
+    return "\n".join(out)
+
+
+def _method(doc: dict[str, Any]) -> list[str]:
+    run, drafter, protocol = doc.get("run", {}), doc["version"].get("drafter", {}), doc["protocol"]
+    lines = ["## How this report was made", ""]
+    lines.append(f"- Drafter: {drafter.get('drafter', doc['version']['origin'])}")
+    if drafter.get("model"):
+        lines.append(f"- Language model: {drafter['model']}")
+    for name, digest in sorted((drafter.get("prompt_hashes") or {}).items()):
+        lines.append(f"- Prompt {name}: sha256 {digest}")
+    if run:
+        lines.append(f"- Embedding model: {run.get('model')}; input hash {run.get('input_hash')}")
+        lines.append(
+            f"- {run.get('fragments')} fragments → {run.get('themes')} themes and "
+            f"{run.get('singular_views')} singular views"
+        )
+    lines.append(
+        f"- Consensus rule: {protocol.get('rule')} on a {protocol.get('scale', {}).get('min')}–"
+        f"{protocol.get('scale', {}).get('max')} scale, agreement threshold "
+        f"{protocol.get('agreement_threshold')}, max IQR {protocol.get('max_iqr')}"
+    )
+    lines.append("")
+    return lines

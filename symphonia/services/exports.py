@@ -1,0 +1,155 @@
+"""Building a round's report document from the database: the one shape every renderer reads.
+
+Every statement carries its citations, and every cited fragment its kind, group and — as the
+study's anonymity allows — its author, so a reader can follow any statement to its evidence.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from symphonia.db.enums import Anonymity
+from symphonia.db.models import (
+    AnalysisRun,
+    Citation,
+    Participant,
+    Statement,
+    SynthesisVersion,
+    Theme,
+    ThemeMember,
+)
+from symphonia.db.models import Fragment as FragmentRow
+from symphonia.services.errors import NotFound
+from symphonia.services.lookup import get_round, get_study
+from symphonia.services.tx import transaction
+
+SECTION_ORDER = ("consensus", "contested", "gap", "action", "minority")
+
+
+def _author(p: Participant, anonymity: Anonymity) -> str | None:
+    if anonymity is Anonymity.ANONYMOUS:
+        return None
+    if anonymity is Anonymity.NAMED and p.display_name:
+        return f"{p.display_name} ({p.pseudonym})"
+    return p.pseudonym
+
+
+async def build_report(
+    session: AsyncSession, slug: str, number: int, version_number: int | None = None
+) -> dict[str, Any]:
+    """The report document of a round's latest (or a given) synthesis version."""
+    async with transaction(session):
+        study = await get_study(session, slug)
+        rnd = await get_round(session, study, number)
+        query = (
+            select(SynthesisVersion)
+            .where(SynthesisVersion.round_id == rnd.id)
+            .options(
+                selectinload(SynthesisVersion.statements)
+                .selectinload(Statement.citations)
+                .selectinload(Citation.fragment)
+            )
+            .order_by(SynthesisVersion.number.desc())
+        )
+        if version_number is not None:
+            query = query.where(SynthesisVersion.number == version_number)
+        version = await session.scalar(query.limit(1))
+        if version is None:
+            which = f"version {version_number}" if version_number else "a synthesis"
+            raise NotFound(
+                f"round {number} of {slug!r} has no {which} yet; run `symphonia synthesize` first"
+            )
+        run = await session.get(AnalysisRun, version.run_id) if version.run_id else None
+        themes = []
+        singular: list[str] = []
+        if run is not None:
+            rows = await session.scalars(
+                select(Theme)
+                .where(Theme.run_id == run.id)
+                .order_by(Theme.position)
+                .options(selectinload(Theme.members).selectinload(ThemeMember.fragment))
+            )
+            for t in rows:
+                positions = {k: v for k, v in t.positions.items() if not k.startswith("_")}
+                themes.append(
+                    {
+                        "id": t.key,
+                        "label": t.label,
+                        "keywords": t.keywords,
+                        "status": t.status.value,
+                        "reasons": t.reasons,
+                        "positions": positions,
+                        "minority": t.positions.get("_minority"),
+                        "stats": t.stats,
+                        "fragment_ids": [m.fragment.external_id for m in t.members],
+                        "representative_ids": [
+                            m.fragment.external_id for m in t.members if m.representative
+                        ],
+                    }
+                )
+            await session.refresh(run, ["singular_views"])
+            for sv in run.singular_views:
+                frag = await session.get_one(FragmentRow, sv.fragment_id)
+                singular.append(frag.external_id)
+        fragment_rows = await session.scalars(
+            select(FragmentRow)
+            .join(Citation, Citation.fragment_id == FragmentRow.id)
+            .join(Statement, Statement.id == Citation.statement_id)
+            .where(Statement.version_id == version.id)
+            .options(selectinload(FragmentRow.author).selectinload(Participant.group))
+            .distinct()
+        )
+        evidence = {
+            f.external_id: {
+                "id": f.external_id,
+                "kind": f.kind.value,
+                "text": f.text,
+                "confidence": f.confidence,
+                "group": f.author.group.key if f.author.group else None,
+                "author": _author(f.author, study.anonymity),
+                "sources": f.sources,
+            }
+            for f in fragment_rows
+        }
+        statements = [
+            {
+                "id": s.key,
+                "theme_id": s.theme_key,
+                "section": s.section.value,
+                "text": s.text,
+                "strength": s.strength.value,
+                "origin": s.guard.get("origin_detail", s.origin.value),
+                "citations": [c.fragment.external_id for c in s.citations],
+                "guard": {k: v for k, v in s.guard.items() if k != "origin_detail"},
+            }
+            for s in sorted(version.statements, key=lambda s: s.position)
+        ]
+        return {
+            "study": {
+                "id": study.slug,
+                "title": study.title,
+                "question": study.question,
+                "description": study.description,
+                "synthetic": study.synthetic,
+                "anonymity": study.anonymity.value,
+            },
+            "protocol": study.protocol,
+            "round": {"number": rnd.number, "kind": rnd.kind.value, "status": rnd.status.value},
+            "version": {
+                "number": version.number,
+                "origin": version.origin.value,
+                "created_at": version.created_at.isoformat(),
+                "published_at": version.published_at.isoformat() if version.published_at else None,
+                "drafter": version.drafter,
+            },
+            "run": (run.params.get("run", {}) if run else {}),
+            "themes": themes,
+            "singular_views": singular,
+            "statements": statements,
+            "ledger": version.ledger,
+            "evidence": evidence,
+        }

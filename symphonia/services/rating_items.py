@@ -1,0 +1,69 @@
+"""What a rating round may ask the panel to rate, and which evidence each item stands for.
+
+Items are statements of the previous synthesis (the usual Delphi round 2), statements a
+facilitator wrote, or fragments rated directly (as Polis votes are). Each maps to fragments,
+which is how ratings reach themes.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from symphonia.core.study import RatingItem
+from symphonia.db.enums import RoundKind
+from symphonia.db.models import Citation, Fragment, Round, Statement, Study, SynthesisVersion
+from symphonia.db.models import RatingItem as RatingItemRow
+
+
+async def contribute_round_before(session: AsyncSession, study: Study, number: int) -> Round | None:
+    """The latest contribute round at or before `number`: the evidence a rate round rates."""
+    return await session.scalar(
+        select(Round)
+        .where(
+            Round.study_id == study.id,
+            Round.kind == RoundKind.CONTRIBUTE,
+            Round.number <= number,
+        )
+        .order_by(Round.number.desc())
+        .limit(1)
+    )
+
+
+async def latest_version_before(
+    session: AsyncSession, study: Study, number: int
+) -> SynthesisVersion | None:
+    return await session.scalar(
+        select(SynthesisVersion)
+        .join(Round, SynthesisVersion.round_id == Round.id)
+        .where(Round.study_id == study.id, Round.number < number)
+        .order_by(Round.number.desc(), SynthesisVersion.number.desc())
+        .options(
+            selectinload(SynthesisVersion.statements)
+            .selectinload(Statement.citations)
+            .selectinload(Citation.fragment)
+        )
+        .limit(1)
+    )
+
+
+async def known_items(session: AsyncSession, study: Study, rnd: Round) -> dict[str, RatingItem]:
+    """Items a rate round may accept without declaring them first."""
+    items: dict[str, RatingItem] = {}
+    evidence = await contribute_round_before(session, study, rnd.number)
+    if evidence is not None:
+        for f in await session.scalars(select(Fragment).where(Fragment.round_id == evidence.id)):
+            items[f.external_id] = RatingItem(f.external_id, f.text, (f.external_id,))
+    version = await latest_version_before(session, study, rnd.number)
+    if version is not None:
+        for s in version.statements:
+            cited = tuple(c.fragment.external_id for c in s.citations)
+            items[s.key] = RatingItem(s.key, s.text, cited, s.theme_key)
+    return items
+
+
+async def item_fragments(session: AsyncSession, rnd: Round) -> dict[str, list[str]]:
+    """Rated item id → the fragment ids it stands for, for one rate round."""
+    rows = await session.scalars(select(RatingItemRow).where(RatingItemRow.round_id == rnd.id))
+    return {r.external_id: list(r.fragment_ids) for r in rows}

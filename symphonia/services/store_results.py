@@ -1,0 +1,124 @@
+"""Writing an analysis result into the database: run, themes, singular views, synthesis version."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from symphonia.db.enums import Origin, RunStatus
+from symphonia.db.models import (
+    AnalysisRun,
+    Citation,
+    Round,
+    SingularView,
+    Statement,
+    SynthesisVersion,
+    Theme,
+    ThemeMember,
+)
+from symphonia.db.models import Fragment as FragmentRow
+from symphonia.pipeline.analyze import AnalysisResult
+
+
+async def store_run(
+    session: AsyncSession,
+    rnd: Round,
+    result: AnalysisResult,
+    rows: Mapping[str, FragmentRow],
+) -> AnalysisRun:
+    run = AnalysisRun(
+        round_id=rnd.id,
+        embedding_model=str(result.run["model"]),
+        params={**result.run.get("params", {}), "run": result.run},
+        input_hash=str(result.run["input_hash"]),
+        status=RunStatus.RUNNING,
+        timings=dict(result.run.get("timings", {})),
+    )
+    session.add(run)
+    await session.flush()
+    for position, theme in enumerate(result.themes):
+        reps = set(theme.representative_ids)
+        row = Theme(
+            run_id=run.id,
+            key=theme.id,
+            label=theme.label[:300],
+            keywords=list(theme.keywords),
+            status=theme.status,
+            stats=theme.stats.as_dict(),
+            reasons=list(theme.reasons),
+            positions={
+                **{k: list(v) for k, v in theme.positions.items()},
+                **({"_minority": theme.minority} if theme.minority else {}),
+            },
+            position=position,
+        )
+        session.add(row)
+        await session.flush()
+        for fid in theme.fragment_ids:
+            session.add(
+                ThemeMember(theme_id=row.id, fragment_id=rows[fid].id, representative=fid in reps)
+            )
+    for fid in result.singular_views:
+        session.add(SingularView(run_id=run.id, fragment_id=rows[fid].id))
+    return run
+
+
+def _origin(value: str) -> Origin:
+    """Statement origins beyond the stored ones (e.g. an extractive fallback) keep their base."""
+    for origin in Origin:
+        if value == origin.value or value.startswith(f"{origin.value}-"):
+            return origin
+    return Origin.EXTRACTIVE
+
+
+async def store_version(
+    session: AsyncSession,
+    rnd: Round,
+    run: AnalysisRun,
+    result: AnalysisResult,
+    rows: Mapping[str, FragmentRow],
+) -> SynthesisVersion:
+    """A new synthesis version for the round, child of the round's latest version."""
+    last = await session.scalar(
+        select(SynthesisVersion)
+        .where(SynthesisVersion.round_id == rnd.id)
+        .order_by(SynthesisVersion.number.desc())
+        .limit(1)
+    )
+    count = await session.scalar(
+        select(func.count())
+        .select_from(SynthesisVersion)
+        .where(SynthesisVersion.round_id == rnd.id)
+    )
+    synthesis = result.synthesis
+    version = SynthesisVersion(
+        round_id=rnd.id,
+        run_id=run.id,
+        parent_id=last.id if last else None,
+        number=(count or 0) + 1,
+        origin=_origin(synthesis.drafter),
+        drafter=dict(synthesis.meta),
+        ledger=[{"subject": e.subject, "reason": e.reason} for e in synthesis.ledger],
+    )
+    session.add(version)
+    await session.flush()
+    for position, st in enumerate(synthesis.statements):
+        row = Statement(
+            version_id=version.id,
+            key=st.id,
+            theme_key=st.theme_id,
+            section=st.section,
+            text=st.text,
+            strength=st.strength,
+            origin=_origin(st.origin),
+            guard={**st.guard, "origin_detail": st.origin},
+            position=position,
+        )
+        session.add(row)
+        await session.flush()
+        for n, fid in enumerate(dict.fromkeys(st.citations)):
+            if fid in rows:
+                session.add(Citation(statement_id=row.id, fragment_id=rows[fid].id, position=n))
+    return version

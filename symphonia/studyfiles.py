@@ -1,0 +1,324 @@
+"""Load a study definition from ``study.toml`` (the facilitator's file, kept under version control).
+
+Facilitators edit these files by hand, so every error names the file, the field (a dotted
+path such as ``protocol.agreement_threshold`` or ``panel[3].group``) and the reason, and all
+problems found are reported together. Shape of the file::
+
+    [study]
+    id = "connected-icb"            # letters, digits, _ - . ; no spaces
+    title = "..."
+    question = "..."
+    description = "..."             # optional
+    synthetic = true                # optional, default false: made-up example data
+    anonymity = "pseudonymous"      # pseudonymous | named | anonymous
+
+    [[groups]]                      # stakeholder groups
+    id = "clinician"
+    name = "Clinicians"
+
+    [[panel]]
+    pseudonym = "E01"
+    group = "clinician"             # a declared group id; optional for non-experts
+    role = "expert"                 # expert | facilitator | editor (default expert)
+    name = "..."                    # optional; required if named, forbidden if anonymous
+
+    [protocol]
+    rule = "percent_iqr"            # percent_iqr | rand_ucla
+    agreement_threshold = 0.7
+    max_iqr = 2
+    min_participation = 0.6
+    min_group_agreement = 0.5
+    [protocol.scale]
+    min = 1
+    max = 9
+    [protocol.stopping]
+    max_rounds = 3
+    cv_change_below = 0.15
+    require_nonsignificant_wilcoxon = true
+
+    [[rounds]]
+    number = 1                      # rounds are numbered 1, 2, 3, ...
+    kind = "contribute"             # contribute | rate
+    opens = 2025-01-13              # optional TOML dates
+    closes = 2025-02-07
+    fragments = "round1-fragments.jsonl"   # contribute rounds
+    # ratings = "round2-ratings.jsonl"     # rate rounds, with
+    # items = "round2-items.jsonl"
+
+File paths are relative to the directory of ``study.toml`` and must stay inside it.
+Protocol fields left out take the defaults of :class:`symphonia.core.protocol.Protocol`.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from datetime import date
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from symphonia.core.fragments import InvalidInput
+from symphonia.core.protocol import ConsensusRule, Protocol, RatingScale, StoppingRule
+from symphonia.core.study import (
+    Anonymity,
+    Panellist,
+    ParticipantRole,
+    RoundDefinition,
+    RoundKind,
+    StakeholderGroup,
+    StudyDefinition,
+    study_problems,
+)
+
+STUDY_FILE = "study.toml"
+
+
+class StudyFileError(ValueError):
+    """A study file that cannot be used; ``problems`` holds every (field, reason) found."""
+
+    def __init__(self, file: str, problems: list[tuple[str, str]]) -> None:
+        self.file = file
+        self.problems = problems
+        self.field, self.reason = problems[0]
+        super().__init__("\n".join(f"{file}: {f}: {r}" for f, r in problems))
+
+
+def _choice(allowed: tuple[str, ...], what: str) -> BeforeValidator:
+    """A validator for a closed vocabulary whose message lists the expected values."""
+
+    def check(value: object) -> object:
+        if isinstance(value, str) and value in allowed:
+            return value
+        expected = " or ".join(allowed) if len(allowed) == 2 else "one of " + ", ".join(allowed)
+        shown = repr(value) if isinstance(value, str) else _show(value)
+        raise ValueError(f"unknown {what} {shown}; expected {expected}")
+
+    return BeforeValidator(check)
+
+
+def _values(enum_type: Any) -> tuple[str, ...]:
+    return tuple(str(member.value) for member in enum_type)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class _StudySection(_Model):
+    id: str
+    title: str
+    question: str
+    description: str = ""
+    synthetic: bool = False
+    anonymity: Annotated[str, _choice(_values(Anonymity), "anonymity")] = "pseudonymous"
+
+
+class _Group(_Model):
+    id: str
+    name: str
+
+
+class _Panellist(_Model):
+    pseudonym: str
+    group: str | None = None
+    role: Annotated[str, _choice(_values(ParticipantRole), "role")] = "expert"
+    name: str | None = None
+
+
+class _Scale(_Model):
+    min: int = 1
+    max: int = 9
+
+
+class _Stopping(_Model):
+    max_rounds: int = Field(default=3, ge=1)
+    cv_change_below: float = Field(default=0.15, ge=0)
+    require_nonsignificant_wilcoxon: bool = True
+
+
+class _Protocol(_Model):
+    rule: Annotated[str, _choice(_values(ConsensusRule), "rule")] = "percent_iqr"
+    agreement_threshold: float = Field(default=0.7)
+    max_iqr: float = Field(default=2.0)
+    min_participation: float = Field(default=0.6)
+    min_group_agreement: float = Field(default=0.5)
+    scale: _Scale = _Scale()
+    stopping: _Stopping = _Stopping()
+
+
+class _Round(_Model):
+    number: int = Field(ge=1)
+    kind: Annotated[str, _choice(_values(RoundKind), "round kind")]
+    opens: date | None = Field(default=None, strict=False)
+    closes: date | None = Field(default=None, strict=False)
+    fragments: str | None = None
+    ratings: str | None = None
+    items: str | None = None
+
+
+class _StudyFile(_Model):
+    study: _StudySection
+    groups: list[_Group] = []
+    panel: list[_Panellist] = []
+    protocol: _Protocol = _Protocol()
+    rounds: list[_Round] = []
+
+
+def _loc(parts: tuple[int | str, ...]) -> str:
+    """('panel', 3, 'group') -> 'panel[3].group'."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+_TYPE_REASONS = {
+    "int_type": "must be a whole number",
+    "float_type": "must be a number",
+    "string_type": "must be a string (in quotes)",
+    "bool_type": "must be true or false",
+    "model_type": "must be a table",
+    "list_type": "must be an array",
+}
+
+
+def _show(value: object) -> str:
+    """A value as it would be written in TOML, for messages."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dict):
+        return "a table"
+    if isinstance(value, list):
+        return "an array"
+    return type(value).__name__
+
+
+def _reason(error: Any) -> str:
+    """Pydantic's error, reworded in the terms of the TOML file."""
+    kind = error["type"]
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        return "unknown field"
+    if kind in _TYPE_REASONS:
+        return f"{_TYPE_REASONS[kind]}, got {_show(error['input'])}"
+    if kind == "greater_than_equal":
+        return f"must be at least {error['ctx']['ge']}, got {_show(error['input'])}"
+    if kind.startswith(("date_", "datetime_")):
+        return f"must be a date such as 2025-01-31, got {_show(error['input'])}"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def resolve_study_file(path: str | Path) -> Path:
+    """Accept either a study directory or its ``study.toml``."""
+    p = Path(path)
+    return p / STUDY_FILE if p.is_dir() else p
+
+
+def load_study(path: str | Path) -> StudyDefinition:
+    """Read, validate and cross-check a study definition; raise :class:`StudyFileError`."""
+    file = resolve_study_file(path)
+    shown = str(file)
+    try:
+        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StudyFileError(shown, [("(file)", "no such file")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StudyFileError(shown, [("(file)", f"cannot be read: {exc}")]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise StudyFileError(shown, [("(toml)", f"not valid TOML: {exc}")]) from None
+    try:
+        model = _StudyFile.model_validate(raw)
+    except ValidationError as exc:
+        problems = [(_loc(tuple(e["loc"])), _reason(e)) for e in exc.errors()]
+        raise StudyFileError(shown, problems) from None
+    protocol, problems = _protocol(model.protocol)
+    study = _assemble(model, protocol, base_dir=file.parent)
+    problems += study_problems(study) + _file_problems(model, file.parent)
+    if problems:
+        raise StudyFileError(shown, problems)
+    return study
+
+
+def _protocol(p: _Protocol) -> tuple[Protocol, list[tuple[str, str]]]:
+    """The protocol, or a stand-in and the problem (so the rest of the file is still checked)."""
+    stopping = StoppingRule(
+        max_rounds=p.stopping.max_rounds,
+        cv_change_below=p.stopping.cv_change_below,
+        require_nonsignificant_wilcoxon=p.stopping.require_nonsignificant_wilcoxon,
+    )
+    try:
+        protocol = Protocol(
+            scale=RatingScale(minimum=p.scale.min, maximum=p.scale.max),
+            rule=ConsensusRule(p.rule),
+            agreement_threshold=p.agreement_threshold,
+            max_iqr=p.max_iqr,
+            min_participation=p.min_participation,
+            min_group_agreement=p.min_group_agreement,
+            stopping=stopping,
+        )
+    except InvalidInput as exc:
+        return Protocol(stopping=stopping), [(f"protocol.{exc.field_name}", exc.reason)]
+    return protocol, []
+
+
+def _assemble(model: _StudyFile, protocol: Protocol, base_dir: Path) -> StudyDefinition:
+    """Build the definition unchecked: its problems are reported together by the caller."""
+    return StudyDefinition(
+        id=model.study.id,
+        title=model.study.title,
+        question=model.study.question,
+        description=model.study.description,
+        synthetic=model.study.synthetic,
+        anonymity=Anonymity(model.study.anonymity),
+        groups=tuple(StakeholderGroup(id=g.id, name=g.name) for g in model.groups),
+        panel=tuple(
+            Panellist(
+                pseudonym=p.pseudonym, group=p.group, role=ParticipantRole(p.role), name=p.name
+            )
+            for p in model.panel
+        ),
+        rounds=tuple(
+            RoundDefinition(
+                number=r.number,
+                kind=RoundKind(r.kind),
+                opens=r.opens,
+                closes=r.closes,
+                fragments=r.fragments,
+                ratings=r.ratings,
+                items=r.items,
+            )
+            for r in model.rounds
+        ),
+        protocol=protocol,
+        base_dir=str(base_dir),
+        check=False,
+    )
+
+
+def _file_problems(model: _StudyFile, base_dir: Path) -> list[tuple[str, str]]:
+    """Round files must be relative, stay inside the study directory, and exist."""
+    problems: list[tuple[str, str]] = []
+    for i, r in enumerate(model.rounds):
+        for name in ("fragments", "ratings", "items"):
+            rel = getattr(r, name)
+            if rel is None:
+                continue
+            where = f"rounds[{i}].{name}"
+            pure = PurePosixPath(rel.replace("\\", "/"))
+            if pure.is_absolute() or ".." in pure.parts or not rel.strip():
+                problems.append((where, f"{rel!r} must be a path relative to the study directory"))
+            elif not (base_dir / pure).is_file():
+                problems.append((where, f"file {rel!r} not found in {base_dir}"))
+    return problems
+
+
+def round_file(study: StudyDefinition, relative: str) -> Path:
+    """Absolute location of a file a round refers to (relative to the study directory)."""
+    if study.base_dir is None:
+        raise ValueError("the study was not loaded from a file; round files cannot be located")
+    return Path(study.base_dir) / relative

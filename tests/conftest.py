@@ -1,0 +1,45 @@
+"""Fixtures every test layer shares: an isolated data directory, the real model, the demo study."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from symphonia.settings import get_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+DEMO_STUDY = ROOT / "rounds" / "connected-icb"
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Nothing a test does lands in the developer's own `.symphonia/` or database."""
+    data = tmp_path / "symphonia-data"
+    monkeypatch.setenv("SYMPHONIA_DATA_DIR", str(data))
+    monkeypatch.delenv("SYMPHONIA_DATABASE_URL", raising=False)
+    for name in ("SYMPHONIA_LLM_BASE_URL", "SYMPHONIA_LLM_MODEL", "SYMPHONIA_LLM_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    get_settings.cache_clear()
+    yield data
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def real_embedder():  # type: ignore[no-untyped-def]
+    """The default offline model, loaded once per test session."""
+    from symphonia.pipeline.embed import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def demo_study_dir() -> Path:
+    return DEMO_STUDY

@@ -1,0 +1,71 @@
+"""record_event writes in the caller's transaction: committed with it, rolled back with it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from symphonia.db.audit import record_event
+from symphonia.db.enums import RoundStatus
+from symphonia.db.models import AuditEvent, Round
+from symphonia.db.repositories import AuditEventRepository
+
+if TYPE_CHECKING:  # the fixture's type; conftest modules are not importable at run time
+    from conftest import Seed
+
+
+async def test_event_committed_with_the_change(
+    seed: Seed, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessionmaker() as s:
+        round_ = await s.get_one(Round, seed.round.id)
+        round_.status = RoundStatus.CLOSED
+        record_event(
+            s,
+            actor="participant:ED1",
+            action="round.closed",
+            subject_type="round",
+            subject_id=round_.id,
+            study_id=seed.study.id,
+            detail={"from": "open", "to": "closed"},
+        )
+        await s.commit()
+
+    async with sessionmaker() as s:
+        events = await AuditEventRepository(session=s).list()
+        assert len(events) == 1
+        event = events[0]
+        assert (event.actor, event.action, event.subject_type) == (
+            "participant:ED1",
+            "round.closed",
+            "round",
+        )
+        assert event.subject_id == str(seed.round.id)
+        assert event.study_id == seed.study.id
+        assert event.detail == {"from": "open", "to": "closed"}
+        assert event.at.tzinfo is not None
+
+
+async def test_event_rolled_back_with_the_change(seed: Seed, session: AsyncSession) -> None:
+    record_event(session, "cli", "study.updated", "study", "demo")
+    await session.flush()
+    await session.rollback()
+    count = (await session.execute(select(func.count()).select_from(AuditEvent))).scalar_one()
+    assert count == 0
+
+
+async def test_events_without_study(session: AsyncSession) -> None:
+    event = record_event(session, "system", "maintenance.ran", "system", 0)
+    await session.commit()
+    assert event.study_id is None
+    assert event.subject_id == "0"
+
+
+@pytest.mark.parametrize("field", ["actor", "action", "subject_type"])
+async def test_empty_names_refused(field: str, session: AsyncSession) -> None:
+    values = {"actor": "cli", "action": "x.y", "subject_type": "study", field: " "}
+    with pytest.raises(ValueError, match=field):
+        record_event(session, subject_id="1", **values)

@@ -1,0 +1,152 @@
+"""A whole Delphi study through the services: analysis runs, versions, provenance, anonymity."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from symphonia.core.study import Anonymity, RoundKind, StudyDefinition
+from symphonia.db.enums import RoundStatus
+from symphonia.db.errors import ImmutableRecordError
+from symphonia.db.models import AnalysisRun, AuditEvent, Citation, Round, SynthesisVersion
+from symphonia.db.models import Fragment as FragmentRow
+from symphonia.interchange import read_fragments, read_rating_items, read_ratings
+from symphonia.pipeline.contracts import Embedder
+from symphonia.polis import read_polis_export
+from symphonia.services.analysis import analyse_round
+from symphonia.services.errors import NotFound
+from symphonia.services.exports import build_report
+from symphonia.services.polis_import import import_polis
+from symphonia.services.rounds import close_round, open_round
+from symphonia.services.studies import load_study
+from symphonia.services.submissions import import_fragments, import_ratings
+from symphonia.studyfiles import load_study as read_study_file
+from symphonia.studyfiles import round_file
+
+Maker = async_sessionmaker[AsyncSession]
+SLUG = "connected-icb"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+async def run_schedule(maker: Maker, definition: StudyDefinition) -> None:
+    async with maker() as s:
+        await load_study(s, definition, "test")
+    for r in definition.rounds:
+        async with maker() as s, s.begin():
+            await open_round(s, definition.id, r.number, "test")
+            if r.kind is RoundKind.CONTRIBUTE and r.fragments:
+                frags = read_fragments(round_file(definition, r.fragments))
+                await import_fragments(s, definition.id, r.number, frags, "test")
+            if r.kind is RoundKind.RATE and r.ratings:
+                items = read_rating_items(round_file(definition, r.items)) if r.items else []
+                ratings = read_ratings(round_file(definition, r.ratings))
+                await import_ratings(s, definition.id, r.number, ratings, "test", items)
+            await close_round(s, definition.id, r.number, "test")
+
+
+@pytest.mark.model
+async def test_demo_study_end_to_end_with_provenance(
+    sessionmaker: Maker, demo_study_dir: Path, real_embedder: Embedder
+) -> None:
+    definition = read_study_file(demo_study_dir)
+    await run_schedule(sessionmaker, definition)
+    async with sessionmaker() as s:
+        first = await analyse_round(s, SLUG, 3, real_embedder, None, "test")
+    async with sessionmaker() as s:
+        second = await analyse_round(s, SLUG, 3, real_embedder, None, "test")
+    assert (first.version_number, second.version_number) == (1, 2)
+    assert first.result.run["input_hash"] == second.result.run["input_hash"]
+    assert first.result.run["stability"]["previous_round"] == 2
+    statuses = {t.status.value for t in first.result.themes}
+    assert {"consensus", "contested"} <= statuses
+
+    async with sessionmaker() as s:
+        doc = await build_report(s, SLUG, 3)
+        rnd = await s.scalar(select(Round).where(Round.number == 3))
+        runs = await s.scalar(select(func.count()).select_from(AnalysisRun))
+        versions = list(await s.scalars(select(SynthesisVersion).order_by(SynthesisVersion.number)))
+        actions = set(await s.scalars(select(AuditEvent.action)))
+    assert rnd is not None
+    assert rnd.status is RoundStatus.ANALYSED
+    assert runs == 2
+    assert versions[1].parent_id == versions[0].id
+    assert {"analysis.completed", "protocol.locked", "ratings.imported"} <= actions
+
+    # Every fragment of round 1 is in exactly one theme or a singular view...
+    members = [f for t in doc["themes"] for f in t["fragment_ids"]] + doc["singular_views"]
+    assert sorted(members) == sorted(
+        f.id for f in read_fragments(demo_study_dir / "round1-fragments.jsonl")
+    )
+    # ...every statement cites evidence that the report carries, with its pseudonym and group.
+    for statement in doc["statements"]:
+        assert statement["citations"]
+        for fid in statement["citations"]:
+            evidence = doc["evidence"][fid]
+            assert evidence["author"].startswith("E")
+            assert evidence["group"]
+    assert doc["study"]["synthetic"] is True
+    assert doc["version"]["number"] == 2
+    assert doc["run"]["stability"]["reasons"]
+
+    # The research-access debate is contested and both sides are in the report.
+    research = [t for t in doc["themes"] if t["positions"].keys() >= {"for", "against"}]
+    assert any(t["status"] == "contested" for t in research)
+
+    async with sessionmaker() as s:
+        old = await build_report(s, SLUG, 3, version_number=1)
+        with pytest.raises(NotFound, match="no version 7"):
+            await build_report(s, SLUG, 3, version_number=7)
+    assert old["version"]["number"] == 1
+
+
+async def test_anonymous_study_reports_carry_no_author(
+    sessionmaker: Maker, demo_study_dir: Path
+) -> None:
+    from tests.unit.pipeline.conftest import CountingEmbedder
+
+    definition = replace(read_study_file(demo_study_dir), anonymity=Anonymity.ANONYMOUS)
+    short = replace(definition, rounds=definition.rounds[:1])
+    await run_schedule(sessionmaker, short)
+    async with sessionmaker() as s:
+        await analyse_round(s, SLUG, 1, CountingEmbedder(), None, "test")
+        doc = await build_report(s, SLUG, 1)
+    assert doc["evidence"]
+    assert all(e["author"] is None for e in doc["evidence"].values())
+    assert "E01" not in str(doc["statements"])
+
+
+async def test_submitted_fragments_cannot_be_rewritten(
+    sessionmaker: Maker, demo_study_dir: Path
+) -> None:
+    definition = read_study_file(demo_study_dir)
+    await run_schedule(sessionmaker, replace(definition, rounds=definition.rounds[:1]))
+    async with sessionmaker() as s:
+        row = await s.scalar(select(FragmentRow).limit(1))
+        assert row is not None
+        row.text = "rewritten history"
+        with pytest.raises(ImmutableRecordError):
+            await s.commit()
+
+
+async def test_polis_export_becomes_a_study(sessionmaker: Maker) -> None:
+    from tests.unit.pipeline.conftest import CountingEmbedder
+
+    source = FIXTURES / "polis-mini"
+    conversation = read_polis_export(source)
+    async with sessionmaker() as s:
+        outcome = await import_polis(s, conversation, source, "test")
+    assert outcome.slug == "polis-polis-mini"
+    assert outcome.fragments == len(conversation.fragments)
+    assert outcome.ratings == len(conversation.ratings)
+    async with sessionmaker() as s:
+        result = await analyse_round(s, outcome.slug, 2, CountingEmbedder(), None, "test")
+        cites = await s.scalar(select(func.count()).select_from(Citation))
+    ids = [f for t in result.result.themes for f in t.fragment_ids] + list(
+        result.result.singular_views
+    )
+    assert sorted(ids) == sorted(f.id for f in conversation.fragments)
+    assert cites

@@ -1,0 +1,164 @@
+"""Studies, rounds and imports through the services, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from symphonia.core.fragments import Fragment, FragmentKind, Rating
+from symphonia.core.study import RatingItem
+from symphonia.db.enums import RoundStatus
+from symphonia.db.models import AuditEvent, Round, Study
+from symphonia.db.models import Fragment as FragmentRow
+from symphonia.db.models import Rating as RatingRow
+from symphonia.interchange import read_fragments
+from symphonia.services.errors import Conflict, NotFound, RejectedInput
+from symphonia.services.rounds import close_round, open_round
+from symphonia.services.studies import load_study
+from symphonia.services.submissions import import_fragments, import_ratings
+from symphonia.studyfiles import load_study as read_study_file
+
+SLUG = "connected-icb"
+Maker = async_sessionmaker[AsyncSession]
+
+
+async def count(maker: Maker, model: type) -> int:
+    async with maker() as s:
+        return int(await s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+@pytest.fixture
+def definition(demo_study_dir: Path):  # type: ignore[no-untyped-def]
+    return read_study_file(demo_study_dir)
+
+
+async def test_loading_twice_is_idempotent_and_audited(sessionmaker: Maker, definition) -> None:  # type: ignore[no-untyped-def]
+    async with sessionmaker() as s:
+        first = await load_study(s, definition, "test")
+    async with sessionmaker() as s:
+        again = await load_study(s, definition, "test")
+    assert first.created
+    assert len(definition.experts) == 15
+    assert (first.added_participants, first.added_rounds) == (len(definition.panel), 3)
+    assert not again.created
+    assert (again.added_groups, again.added_participants, again.added_rounds) == (0, 0, 0)
+    async with sessionmaker() as s:
+        actions = list(await s.scalars(select(AuditEvent.action).order_by(AuditEvent.at)))
+    assert actions == ["study.created", "study.updated"]
+
+
+async def test_protocol_locks_when_round_one_opens(sessionmaker: Maker, definition) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    async with sessionmaker() as s:
+        await load_study(s, definition, "test")
+    looser = replace(definition, protocol=replace(definition.protocol, agreement_threshold=0.6))
+    async with sessionmaker() as s:
+        await load_study(s, looser, "test")  # before round 1 opens, a change is fine
+    async with sessionmaker() as s:
+        await open_round(s, SLUG, 1, "test")
+    async with sessionmaker() as s:
+        with pytest.raises(Conflict, match=r"protocol was locked.*agreement_threshold"):
+            await load_study(s, definition, "test")
+    async with sessionmaker() as s:
+        study = await s.scalar(select(Study))
+        assert study is not None
+        assert study.protocol["agreement_threshold"] == 0.6
+        assert study.protocol_locked_at is not None
+
+
+async def test_round_state_machine(sessionmaker: Maker, definition) -> None:  # type: ignore[no-untyped-def]
+    async with sessionmaker() as s:
+        await load_study(s, definition, "test")
+    async with sessionmaker() as s:
+        with pytest.raises(Conflict, match="only an open round can close"):
+            await close_round(s, SLUG, 1, "test")
+    async with sessionmaker() as s:
+        await open_round(s, SLUG, 1, "test")
+    async with sessionmaker() as s:
+        with pytest.raises(Conflict, match=r"round 1 .* is still open"):
+            await open_round(s, SLUG, 2, "test")
+    async with sessionmaker() as s:
+        await close_round(s, SLUG, 1, "test")
+    async with sessionmaker() as s:
+        with pytest.raises(Conflict, match="only a draft round can open"):
+            await open_round(s, SLUG, 1, "test")
+    async with sessionmaker() as s:
+        with pytest.raises(NotFound, match=r"unknown study 'nope'.*connected-icb"):
+            await open_round(s, "nope", 1, "test")
+        with pytest.raises(NotFound, match=r"has no round 9 \(rounds: 1, 2, 3\)"):
+            await open_round(s, SLUG, 9, "test")
+
+
+async def test_fragment_import_is_all_or_nothing(
+    sessionmaker: Maker,
+    definition,
+    demo_study_dir: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    fragments = read_fragments(demo_study_dir / "round1-fragments.jsonl")
+    async with sessionmaker() as s:
+        await load_study(s, definition, "test")
+        await open_round(s, SLUG, 1, "test")
+    stranger = Fragment("zz1", "X99", FragmentKind.CLAIM, "Not on the panel.", 3)
+    wrong_group = Fragment("zz2", "E01", FragmentKind.CLAIM, "Wrong group.", 3, "parent_rep")
+    async with sessionmaker() as s:
+        with pytest.raises(RejectedInput) as refused:
+            await import_fragments(s, SLUG, 1, [*fragments, stranger, wrong_group], "test")
+    message = str(refused.value)
+    assert "author 'X99' is not on the panel" in message
+    assert "group 'parent_rep' does not match E01's group" in message
+    assert await count(sessionmaker, FragmentRow) == 0
+    async with sessionmaker() as s:
+        outcome = await import_fragments(s, SLUG, 1, fragments, "test")
+    assert outcome.imported == len(fragments) == await count(sessionmaker, FragmentRow)
+    async with sessionmaker() as s:
+        with pytest.raises(RejectedInput, match="already imported into round 1"):
+            await import_fragments(s, SLUG, 1, fragments[:1], "test")
+        await close_round(s, SLUG, 1, "test")
+    async with sessionmaker() as s:
+        with pytest.raises(Conflict, match="closed; fragments can only be imported into an open"):
+            await import_fragments(s, SLUG, 1, [stranger], "test")
+
+
+async def test_rating_import_checks_items_raters_scale_and_round_kind(
+    sessionmaker: Maker,
+    definition,
+    demo_study_dir: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    fragments = read_fragments(demo_study_dir / "round1-fragments.jsonl")
+    async with sessionmaker() as s:
+        await load_study(s, definition, "test")
+        await open_round(s, SLUG, 1, "test")
+        await import_fragments(s, SLUG, 1, fragments, "test")
+        with pytest.raises(Conflict, match="contribute round; ratings belong in a rate round"):
+            await import_ratings(s, SLUG, 1, [Rating("f001", "E01", 5)], "test")
+        await close_round(s, SLUG, 1, "test")
+        await open_round(s, SLUG, 2, "test")
+    item = RatingItem("s99", "A statement.", ("f001", "f002"))
+    bad = [
+        Rating("nope", "E01", 5),
+        Rating("s99", "E01", 10),
+        Rating("s99", "X01", 5),
+        Rating("s99", "E02", 5),
+        Rating("s99", "E02", 6),
+    ]
+    async with sessionmaker() as s:
+        with pytest.raises(RejectedInput) as refused:
+            await import_ratings(s, SLUG, 2, bad, "test", [item])
+    message = str(refused.value)
+    assert "unknown item 'nope'" in message
+    assert "score 10 is outside the scale 1–9" in message
+    assert "rater 'X01' is not on the panel" in message
+    assert "duplicate rating in this import" in message
+    assert await count(sessionmaker, RatingRow) == 0
+    good = [Rating("s99", "E01", 8), Rating("f001", "E02", 7)]
+    async with sessionmaker() as s:
+        outcome = await import_ratings(s, SLUG, 2, good, "test", [item])
+    assert outcome.imported == 2
+    async with sessionmaker() as s:
+        rnd = await s.scalar(select(Round).where(Round.number == 2))
+        assert rnd is not None
+        assert rnd.status is RoundStatus.OPEN

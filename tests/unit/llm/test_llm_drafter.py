@@ -1,0 +1,209 @@
+"""The LLM drafter against a real HTTP fake of an OpenAI-compatible server."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from conftest import BY_ID, PSEUDONYMS, SINGULAR, llm_settings, round_themes
+
+from symphonia.core.synthesis import Section, Synthesis
+from symphonia.pipeline.draft_extractive import ExtractiveDrafter
+from symphonia.pipeline.llm import LLMDrafter, LLMNotConfigured, make_drafter
+from symphonia.pipeline.prompting import PromptLibrary
+from symphonia.settings import LLMSettings, Settings
+from tests.fakes.openai_server import FakeOpenAIServer
+
+
+def draft(server: FakeOpenAIServer, **settings: object) -> Synthesis:
+    drafter = LLMDrafter(llm_settings(server, **settings), backoff_base_s=0.01)
+    return drafter.draft(round_themes(), SINGULAR, BY_ID, "How should the ICB use data?")
+
+
+def test_good_reply_one_call_per_theme_plus_overview(fake_server: FakeOpenAIServer) -> None:
+    syn = draft(fake_server)
+    themes = round_themes()
+    assert fake_server.calls == len(themes) + 1
+    assert syn.meta["usage"]["calls"] == len(themes) + 1
+    assert syn.meta["fallbacks"] == []
+    assert {s.origin for s in syn.statements if s.theme_id} == {"llm"}
+    assert syn.meta["overview"]["text"]
+
+
+def test_meta_records_model_parameters_prompt_hashes_and_usage(
+    fake_server: FakeOpenAIServer,
+) -> None:
+    syn = draft(fake_server)
+    lib = PromptLibrary()
+    assert syn.meta["model"] == "fake-model-1"
+    params = syn.meta["parameters"]
+    assert params["response_format"] == "json_schema"
+    assert {"temperature", "max_tokens", "seed"} <= params.keys()
+    assert syn.meta["prompts"] == {n: lib.sha256(n) for n in syn.meta["prompts"]}
+    assert set(syn.meta["prompts"]) == {
+        "theme_system.j2", "theme_user.j2", "overview_system.j2", "overview_user.j2"
+    }
+    usage = syn.meta["usage"]
+    assert usage["input_tokens"] > 0 and usage["output_tokens"] > 0
+    assert usage["token_source"] == "server"
+    body = fake_server.requests[0]
+    assert body["temperature"] == params["temperature"] and body["seed"] == params["seed"]
+    assert body["response_format"]["type"] == "json_schema"
+
+
+def test_tokens_are_counted_when_the_server_reports_no_usage() -> None:
+    with FakeOpenAIServer(report_usage=False) as server:
+        usage = draft(server).meta["usage"]
+    assert usage["input_tokens"] > 0
+    assert usage["token_source"].startswith("counted:")
+
+
+def test_no_author_pseudonym_in_any_request(fake_server: FakeOpenAIServer) -> None:
+    draft(fake_server)
+    assert fake_server.raw_bodies
+    for raw in fake_server.raw_bodies:
+        assert not any(p in raw for p in PSEUDONYMS)
+        assert not any(p in json.loads(raw).__repr__() for p in PSEUDONYMS)
+
+
+def test_each_fragment_text_is_sent_exactly_once(fake_server: FakeOpenAIServer) -> None:
+    draft(fake_server)
+    for frag in BY_ID.values():
+        if frag.id in SINGULAR:
+            continue
+        quoted = json.dumps(json.dumps(frag.text, ensure_ascii=False))[1:-1]
+        assert sum(raw.count(quoted) for raw in fake_server.raw_bodies) == 1, frag.id
+
+
+def test_rejected_json_schema_falls_back_to_json_object_and_is_remembered() -> None:
+    with FakeOpenAIServer() as server:
+        server.reject_json_schema = True
+        drafter = LLMDrafter(llm_settings(server, concurrency=1), backoff_base_s=0.01)
+        first = drafter.draft(round_themes(), SINGULAR, BY_ID)
+        rejected_first = server.calls - 4
+        assert first.meta["fallbacks"] == []
+        assert first.meta["parameters"]["response_format"] == "json_object"
+        assert first.meta["parameters"]["response_formats_rejected"] == ["json_schema"]
+        before = server.calls
+        drafter.draft(round_themes(), SINGULAR, BY_ID)
+        assert server.calls - before == 4  # no rediscovery on the same instance
+        assert rejected_first == 1
+
+
+def test_rate_limit_is_retried_then_succeeds(fake_server: FakeOpenAIServer) -> None:
+    fake_server.script = ["rate_limited", "rate_limited"]
+    syn = draft(fake_server, concurrency=1, max_retries=3)
+    assert syn.meta["fallbacks"] == []
+    assert syn.meta["usage"]["retries"] == 2
+    assert fake_server.calls == 4 + 2
+
+
+def test_persistent_500_falls_back_per_theme_and_says_so(fake_server: FakeOpenAIServer) -> None:
+    fake_server.behaviour = "server_error"
+    syn = draft(fake_server, max_retries=1)
+    themes = round_themes()
+    assert [f["theme_id"] for f in syn.meta["fallbacks"]] == [t.id for t in themes]
+    assert all("HTTP 500" in f["reason"] for f in syn.meta["fallbacks"])
+    assert {s.origin for s in syn.statements if s.theme_id} == {"extractive-fallback"}
+    assert fake_server.calls == (len(themes) + 1) * 2  # each call: 1 try + 1 retry
+    assert syn.meta["overview"]["text"] is None
+
+
+def test_only_the_failing_theme_falls_back(fake_server: FakeOpenAIServer) -> None:
+    fake_server.script = ["malformed"]
+    syn = draft(fake_server, concurrency=1)
+    assert len(syn.meta["fallbacks"]) == 1
+    tid = syn.meta["fallbacks"][0]["theme_id"]
+    assert "not valid JSON" in syn.meta["fallbacks"][0]["reason"]
+    assert {s.origin for s in syn.statements if s.theme_id == tid} == {"extractive-fallback"}
+    assert {s.origin for s in syn.statements if s.theme_id not in (tid, None)} == {"llm"}
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "reason"),
+    [
+        ("truncated", "not valid JSON"),
+        ("malformed", "not valid JSON"),
+        ("wrong_schema", "does not match the schema"),
+        ("prose", "no JSON object"),
+    ],
+)
+def test_bad_replies_fall_back(behaviour: str, reason: str) -> None:
+    with FakeOpenAIServer(behaviour) as server:
+        syn = draft(server)
+    assert len(syn.meta["fallbacks"]) == 3
+    assert all(reason in f["reason"] for f in syn.meta["fallbacks"])
+    assert server.calls == 4  # invalid replies are not re-asked: one call per theme
+
+
+def test_hanging_server_times_out_and_falls_back() -> None:
+    with FakeOpenAIServer("hang") as server:
+        start = time.monotonic()
+        syn = draft(server, timeout_s=0.3, max_retries=1, concurrency=4)
+        elapsed = time.monotonic() - start
+    assert all("timed out" in f["reason"] for f in syn.meta["fallbacks"])
+    assert len(syn.meta["fallbacks"]) == 3
+    assert elapsed < 5
+
+
+def test_slow_server_within_timeout_succeeds() -> None:
+    with FakeOpenAIServer("slow") as server:
+        syn = draft(server, timeout_s=3.0)
+    assert syn.meta["fallbacks"] == []
+
+
+def test_concurrency_is_bounded() -> None:
+    with FakeOpenAIServer("slow") as server:
+        draft(server, concurrency=2)
+        assert 1 <= server.max_in_flight <= 2
+
+
+def test_model_section_choice_is_overridden_by_the_computed_status() -> None:
+    with FakeOpenAIServer("contested_as_consensus") as server:
+        syn = draft(server)
+    themes = {t.id: t for t in round_themes()}
+    contested = [s for s in syn.statements if s.theme_id == "t2"]
+    assert contested and all(s.section is Section.CONTESTED for s in contested)
+    assert all(s.guard["drafter_flags"][0]["code"] == "section_overridden" for s in contested)
+    minority = [s for s in syn.statements if s.theme_id == "t3"]
+    assert all(s.section is not Section.CONSENSUS for s in minority)
+    assert themes["t2"].status.value == "contested"
+    assert {o["to"] for o in syn.meta["section_overrides"]} == {"contested", "minority"}
+
+
+def test_omitted_side_is_restored_from_the_extractive_draft() -> None:
+    with FakeOpenAIServer("omit_minority_side") as server:
+        syn = draft(server)
+    restored = [s for s in syn.statements if s.origin == "extractive-restored"]
+    assert restored and all(set(s.citations) & {"f7", "f8"} for s in restored)
+    assert restored[0].guard["notes"][0]["code"] == "restored_from_extractive"
+    assert syn.meta["restored"] == [
+        {"theme_id": "t2", "side": "against", "statement_ids": [s.id for s in restored]}
+    ]
+
+
+def test_reply_citing_nothing_of_its_theme_restores_the_theme() -> None:
+    with FakeOpenAIServer("foreign_ids") as server:
+        syn = draft(server, concurrency=1)
+    assert any(r["side"] is None for r in syn.meta["restored"])
+
+
+async def test_sync_entry_point_works_inside_a_running_loop(
+    fake_server: FakeOpenAIServer,
+) -> None:
+    syn = draft(fake_server)  # called from a coroutine: must not nest loops
+    assert syn.meta["fallbacks"] == []
+
+
+def test_make_drafter() -> None:
+    assert isinstance(make_drafter("extractive"), ExtractiveDrafter)
+    assert make_drafter().name == "extractive"
+    with pytest.raises(LLMNotConfigured, match="SYMPHONIA_LLM_MODEL"):
+        make_drafter("llm", Settings(llm=LLMSettings()))
+    with pytest.raises(LLMNotConfigured):
+        make_drafter("llm", LLMSettings(base_url="http://127.0.0.1:1/v1"))
+    with pytest.raises(ValueError, match="unknown drafter"):
+        make_drafter("magic", Settings())
+    llm = make_drafter("llm", LLMSettings(base_url="http://127.0.0.1:1/v1", model="m"))
+    assert llm.name == "llm"

@@ -1,0 +1,137 @@
+"""Clustering: every fragment in exactly one theme or singular; deterministic; tiny rounds."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from symphonia.core.fragments import Fragment, FragmentKind
+from symphonia.pipeline.cluster import (
+    SINGULAR,
+    ClusterParams,
+    cluster_fragments,
+    counterpart_of,
+)
+
+FOR, AGAINST, CLAIM = FragmentKind.ARGUMENT_FOR, FragmentKind.ARGUMENT_AGAINST, FragmentKind.CLAIM
+
+
+def assert_partition(labels: tuple[int, ...], n: int) -> None:
+    assert len(labels) == n
+    themes = sorted(set(labels) - {SINGULAR})
+    assert themes == list(range(len(themes))), "theme labels are 0..k-1"
+    assert all(lab >= SINGULAR for lab in labels)
+
+
+def test_separated_blobs_are_recovered(fragments_factory: Any, blobs_factory: Any) -> None:
+    vecs = blobs_factory(20, 3)
+    frags = fragments_factory(60)
+    result = cluster_fragments(frags, vecs)
+    assert_partition(result.labels, 60)
+    truth = np.repeat(np.arange(3), 20)
+    for t in range(3):
+        mine = {result.labels[i] for i in np.flatnonzero(truth == t)} - {SINGULAR}
+        assert len(mine) == 1, "each blob maps to one theme"
+    assert result.n_clusters == 3
+    assert result.params_used["groups"]["neutral"]["path"] == "hdbscan"
+
+
+@pytest.mark.parametrize("method", ["umap", "pca"])
+def test_same_input_same_labels(method: str, fragments_factory: Any, blobs_factory: Any) -> None:
+    vecs = blobs_factory(15, 4, noise=0.3, seed=3)
+    frags = fragments_factory(60, [FOR, AGAINST, CLAIM])
+    params = replace(ClusterParams(), reduce_method=method)  # type: ignore[arg-type]
+    first = cluster_fragments(frags, vecs, params)
+    second = cluster_fragments(frags, vecs.copy(), params)
+    assert first.labels == second.labels
+    assert first.params_used == second.params_used
+
+
+def test_input_order_does_not_change_the_partition(
+    fragments_factory: Any, blobs_factory: Any
+) -> None:
+    vecs = blobs_factory(15, 3, noise=0.3, seed=5)
+    frags = fragments_factory(45)
+    perm = np.random.default_rng(1).permutation(45)
+    a = cluster_fragments(frags, vecs).labels
+    b = cluster_fragments([frags[i] for i in perm], vecs[perm]).labels
+    groups_a = {frozenset(frags[i].id for i in range(45) if a[i] == lab) for lab in set(a)}
+    groups_b = {frozenset(frags[perm[j]].id for j in range(45) if b[j] == lab) for lab in set(b)}
+    assert groups_a == groups_b
+
+
+def test_stances_never_share_a_theme(fragments_factory: Any, blobs_factory: Any) -> None:
+    vecs = blobs_factory(20, 2)
+    frags = fragments_factory(40, [FOR, AGAINST])  # same topic blobs, alternating stance
+    labels = cluster_fragments(frags, vecs).labels
+    for lab in set(labels) - {SINGULAR}:
+        assert len({frags[i].kind for i in range(40) if labels[i] == lab}) == 1
+    merged = cluster_fragments(frags, vecs, replace(ClusterParams(), split_by_stance=False))
+    assert merged.n_clusters == 2
+    pairs = counterpart_of(labels, frags, vecs)
+    assert pairs
+    assert all(labels.count(a) and labels.count(b) for a, b in pairs.items())
+
+
+@pytest.mark.parametrize("n", [0, 1, 2])
+def test_very_small_rounds(n: int, fragments_factory: Any) -> None:
+    frags = fragments_factory(n)
+    vecs = np.eye(max(n, 1), 8, dtype=np.float32)[:n]
+    result = cluster_fragments(frags, vecs)
+    assert result.labels == (SINGULAR,) * n
+
+
+def test_tiny_round_groups_near_duplicates(fragments_factory: Any) -> None:
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(3, 16))
+    vecs = np.vstack([base[0], base[0] + 0.01, base[1], base[2], base[1] + 0.02]).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    result = cluster_fragments(fragments_factory(5), vecs)
+    assert result.labels[0] == result.labels[1] != SINGULAR
+    assert result.labels[2] == result.labels[4] != SINGULAR
+    assert result.labels[3] == SINGULAR
+    assert result.params_used["groups"]["neutral"]["path"] == "agglomerative"
+
+
+def test_misaligned_input_is_refused(fragments_factory: Any) -> None:
+    with pytest.raises(ValueError, match="vectors"):
+        cluster_fragments(fragments_factory(3), np.zeros((2, 4), dtype=np.float32))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    n=st.integers(min_value=0, max_value=80),
+    dim=st.integers(min_value=2, max_value=24),
+    seed=st.integers(min_value=0, max_value=2**31 - 1),
+    kinds=st.lists(st.sampled_from(list(FragmentKind)), min_size=1, max_size=4),
+    method=st.sampled_from(["pca", "none"]),
+)
+def test_every_fragment_in_exactly_one_place(
+    n: int, dim: int, seed: int, kinds: list[FragmentKind], method: str
+) -> None:
+    rng = np.random.default_rng(seed)
+    vecs = rng.normal(size=(n, dim)).astype(np.float32)
+    if n and rng.random() < 0.3:
+        vecs[: n // 2] = vecs[0]  # many exact duplicates
+    vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+    frags = [
+        Fragment(id=f"f{i}", author="E01", kind=kinds[i % len(kinds)], text="t") for i in range(n)
+    ]
+    params = replace(ClusterParams(), reduce_method=method)  # type: ignore[arg-type]
+    result = cluster_fragments(frags, vecs, params)
+    assert_partition(result.labels, n)
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n=st.integers(min_value=15, max_value=60), seed=st.integers(0, 1000))
+def test_partition_property_with_umap(n: int, seed: int) -> None:
+    vecs = np.random.default_rng(seed).normal(size=(n, 12)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    frags = [Fragment(id=f"f{i}", author="E01", kind=CLAIM, text="t") for i in range(n)]
+    result = cluster_fragments(frags, vecs, replace(ClusterParams(), reduce_method="umap"))
+    assert_partition(result.labels, n)

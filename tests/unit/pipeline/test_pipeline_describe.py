@@ -1,0 +1,104 @@
+"""Theme descriptions: c-TF-IDF keywords, central-and-diverse representatives, stable order."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from symphonia.core.fragments import Fragment, FragmentKind
+from symphonia.pipeline.describe import describe_clusters
+
+TEXTS = [
+    ("nurses shortage on night shifts", 0),
+    ("we cannot recruit nurses", 0),
+    ("solar panels on the roof", 1),
+    ("nurses leave because of burnout", 0),
+    ("solar energy cuts the bills", 1),
+    ("an unrelated singular view about parking", -1),
+    ("nurses are exhausted", 0),
+]
+
+
+def _vectors(labels: list[int]) -> np.ndarray:
+    rng = np.random.default_rng(0)
+    centres = rng.normal(size=(3, 8))
+    v = np.stack([centres[lab] + 0.1 * rng.normal(size=8) for lab in labels])
+    return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+
+
+@pytest.fixture
+def described():  # type: ignore[no-untyped-def]
+    frags = [
+        Fragment(id=f"f{i}", author="E01", kind=FragmentKind.CLAIM, text=t)
+        for i, (t, _) in enumerate(TEXTS)
+    ]
+    labels = [lab for _, lab in TEXTS]
+    return describe_clusters(frags, _vectors(labels), labels)
+
+
+def test_order_ids_and_singulars(described) -> None:  # type: ignore[no-untyped-def]
+    assert [d.cluster for d in described] == [0, 1]  # size desc; singular (-1) not a theme
+    assert described[0].fragment_ids == ("f0", "f1", "f3", "f6")  # input order
+    assert described[1].fragment_ids == ("f2", "f4")
+
+
+def test_keywords_are_distinctive(described) -> None:  # type: ignore[no-untyped-def]
+    assert described[0].keywords[0] == "nurses"
+    assert "solar" in described[1].keywords
+    assert "the" not in described[1].keywords  # stop words removed
+    assert "nurses" in described[0].label
+
+
+def test_representatives_central_and_unique(described) -> None:  # type: ignore[no-untyped-def]
+    for d in described:
+        reps = d.representative_ids
+        assert 1 <= len(reps) <= 3
+        assert len(set(reps)) == len(reps)
+        assert set(reps) <= set(d.fragment_ids)
+
+
+def test_mmr_prefers_diversity() -> None:
+    # Four near-duplicates (the most central by count) and two different in-theme fragments:
+    # pure centrality would show three near-duplicates; MMR shows the theme's range.
+    angles = [0.0, 0.005, 0.01, 0.015, 0.6, 0.62]
+    v = np.array([[np.cos(a), np.sin(a)] for a in angles], dtype=np.float32)
+    frags = [
+        Fragment(id=f"f{i}", author="E01", kind=FragmentKind.CLAIM, text=f"text {i}")
+        for i in range(6)
+    ]
+    reps = describe_clusters(frags, v, [0] * 6)[0].representative_ids
+    assert reps[0] in {"f0", "f1", "f2", "f3"}  # the most central comes first
+    assert {"f4", "f5"} & set(reps), reps
+
+
+def test_stop_word_only_theme_gets_a_fallback_label() -> None:
+    frags = [
+        Fragment(id=f"f{i}", author="E01", kind=FragmentKind.CLAIM, text="it is what it is")
+        for i in range(2)
+    ]
+    d = describe_clusters(frags, np.eye(2, 4, dtype=np.float32), [0, 0])
+    assert d[0].label.startswith("it is")
+    assert d[0].keywords == ()
+
+
+def test_misaligned_input_is_refused() -> None:
+    frag = Fragment(id="f", author="E01", kind=FragmentKind.CLAIM, text="x y")
+    with pytest.raises(ValueError, match="aligned"):
+        describe_clusters([frag], np.zeros((2, 3), dtype=np.float32), [0])
+
+
+def test_pipeline_import_is_light() -> None:
+    """Importing the pipeline stages must not pull in torch, sentence-transformers, hdbscan,
+    umap, litestar or sqlalchemy: heavy libraries live inside the adapters."""
+    code = (
+        "import sys, symphonia.core, symphonia.pipeline.embed, symphonia.pipeline.cluster, "
+        "symphonia.pipeline.describe, symphonia.pipeline.embedding_cache, "
+        "symphonia.pipeline.reduce\n"
+        "bad = [m for m in ('torch', 'sentence_transformers', 'hdbscan', 'umap', 'litestar', "
+        "'sqlalchemy') if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

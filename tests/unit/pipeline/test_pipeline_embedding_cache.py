@@ -1,0 +1,114 @@
+"""Embedding cache: a re-run embeds nothing new; identical texts are embedded once."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from symphonia.pipeline.embed import SentenceTransformerEmbedder
+from symphonia.pipeline.embedding_cache import CachedEmbedder, EmbeddingCache, text_key
+
+
+def test_second_run_embeds_nothing_new(tmp_path: Path, counting_embedder) -> None:  # type: ignore[no-untyped-def]
+    texts = ["alpha", "beta", "gamma"]
+    with EmbeddingCache(tmp_path / "c.sqlite3") as cache:
+        cached = CachedEmbedder(counting_embedder, cache)
+        first = cached.embed(texts)
+        assert counting_embedder.embedded == 3
+        second = cached.embed(texts)
+        assert counting_embedder.embedded == 3
+        assert cached.last_misses == 0
+        np.testing.assert_array_equal(first, second)
+        assert second.dtype == np.float32
+
+
+def test_only_new_texts_are_embedded_in_one_batch(tmp_path: Path, counting_embedder) -> None:  # type: ignore[no-untyped-def]
+    with EmbeddingCache(tmp_path / "c.sqlite3") as cache:
+        cached = CachedEmbedder(counting_embedder, cache)
+        cached.embed(["a", "b"])
+        out = cached.embed(["a", "c", "b", "d", "c"])
+        assert counting_embedder.calls == [["a", "b"], ["c", "d"]]
+        np.testing.assert_array_equal(out[1], out[4])
+        assert out.shape == (5, counting_embedder.dim)
+
+
+def test_duplicates_embedded_once(tmp_path: Path, counting_embedder) -> None:  # type: ignore[no-untyped-def]
+    with EmbeddingCache(tmp_path / "c.sqlite3") as cache:
+        out = CachedEmbedder(counting_embedder, cache).embed(["same", "same", "same"])
+    assert counting_embedder.calls == [["same"]]
+    assert out.shape[0] == 3
+
+
+def test_cache_persists_across_processes_and_is_keyed_by_model(
+    tmp_path: Path, embedder_factory
+) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "c.sqlite3"
+    a = embedder_factory(model_id="model-a")
+    with EmbeddingCache(path) as cache:
+        CachedEmbedder(a, cache).embed(["x", "y"])
+    a2 = embedder_factory(model_id="model-a")
+    b = embedder_factory(model_id="model-b")
+    with EmbeddingCache(path) as cache:
+        CachedEmbedder(a2, cache).embed(["x", "y"])
+        CachedEmbedder(b, cache).embed(["x", "y"])
+        assert cache.count("model-a") == 2
+        assert cache.count() == 4
+    assert a2.embedded == 0
+    assert b.embedded == 2
+
+
+def test_text_key_is_exact() -> None:
+    assert text_key("a") != text_key("a ")
+    assert len(text_key("a")) == 32
+
+
+def test_empty_input(tmp_path: Path, counting_embedder) -> None:  # type: ignore[no-untyped-def]
+    with EmbeddingCache(tmp_path / "c.sqlite3") as cache:
+        out = CachedEmbedder(counting_embedder, cache).embed([])
+    assert out.shape[0] == 0
+    assert counting_embedder.calls == []
+
+
+def test_fully_cached_run_never_loads_the_model(tmp_path: Path, counting_embedder) -> None:  # type: ignore[no-untyped-def]
+    texts = ["one fragment", "another fragment"]
+    path = tmp_path / "c.sqlite3"
+    real = SentenceTransformerEmbedder()
+    with EmbeddingCache(path) as cache:
+        # Populate under the real model's id with fake vectors: no model needed.
+        cache.put_many(
+            real.model_id,
+            dict(zip([text_key(t) for t in texts], counting_embedder.embed(texts), strict=True)),
+        )
+
+    def boom() -> None:
+        raise AssertionError("the model must not be loaded on a fully cached run")
+
+    real._load = boom  # type: ignore[method-assign]
+    with EmbeddingCache(path) as cache:
+        out = CachedEmbedder(real, cache).embed(texts)
+    assert out.shape == (2, counting_embedder.dim)
+    assert not real.loaded
+
+
+def test_fifty_thousand_lookups_are_fast(tmp_path: Path) -> None:
+    n, dim = 50_000, 384
+    rng = np.random.default_rng(0)
+    keys = [text_key(f"text {i}") for i in range(n)]
+    vecs = rng.normal(size=(n, dim)).astype(np.float32)
+    with EmbeddingCache(tmp_path / "c.sqlite3") as cache:
+        cache.put_many("m", dict(zip(keys, vecs, strict=True)))
+        start = time.perf_counter()
+        found = cache.get_many("m", keys)
+        elapsed = time.perf_counter() - start
+    assert len(found) == n
+    np.testing.assert_array_equal(found[keys[123]], vecs[123])
+    assert elapsed < 5.0, f"50k lookups took {elapsed:.2f}s"
+
+
+@pytest.mark.parametrize("batch_size", [0, -1])
+def test_embedder_rejects_bad_batch_size(batch_size: int) -> None:
+    with pytest.raises(ValueError, match="batch_size"):
+        SentenceTransformerEmbedder(batch_size=batch_size)

@@ -1,0 +1,119 @@
+"""Polis export import, on a tiny synthetic Polis-shaped fixture (never the real data)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from symphonia.core.fragments import Fragment, FragmentKind, Rating
+from symphonia.interchange import Issue
+from symphonia.polis import PolisConversation, PolisExportError, read_polis_export
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "polis-mini"
+TOPIC = "Safer streets for cycling (synthetic test fixture)"
+
+
+@pytest.fixture
+def export(tmp_path: Path) -> Path:
+    target = tmp_path / "export"
+    shutil.copytree(FIXTURE, target)
+    return target
+
+
+def test_comments_become_claims_and_votes_ratings() -> None:
+    conv = read_polis_export(FIXTURE)
+    assert conv.topic == TOPIC
+    assert conv.question == TOPIC
+    assert conv.description is not None
+    assert conv.description.endswith("What would make streets in our town safer for cycling?")
+    assert conv.summary["url"] == "https://pol.is/example"
+    assert (conv.scale.minimum, conv.scale.maximum) == (1, 3)
+    assert [f.id for f in conv.fragments] == ["c1", "c2", "c4", "c5"]  # c3 moderated out
+    assert conv.fragments[0] == Fragment(
+        id="c1",
+        author="P10",
+        kind=FragmentKind.CLAIM,
+        text="Bike lanes should be separated from traffic by kerbs, not paint.",
+        confidence=3,
+        group=None,
+        question=TOPIC,
+    )
+    assert conv.fragments[3].text == (
+        "Speed limits near schools should be 20 mph,\nenforced by cameras rather than signs."
+    )
+    assert conv.moderated_out == 1
+    assert conv.votes_on_excluded == 2
+
+
+def test_latest_vote_wins_and_scores_map_to_three_points() -> None:
+    conv = read_polis_export(FIXTURE)
+    assert set(conv.ratings) == {
+        Rating("c1", "P20", 1),  # agreed, then disagreed later
+        Rating("c2", "P20", 3),  # the agree is later by timestamp though earlier in the file
+        Rating("c1", "P21", 2),  # pass
+        Rating("c4", "P21", 1),
+        Rating("c5", "P22", 3),
+        Rating("c1", "P10", 3),
+    }
+    assert len(conv.ratings) == 6
+    assert conv.superseded_votes == 2
+
+
+def test_missing_files(export: Path) -> None:
+    for name in ("summary.csv", "comments.csv", "votes.csv"):
+        (export / name).rename(export / f"{name}.bak")
+        with pytest.raises(PolisExportError) as info:
+            read_polis_export(export)
+        assert info.value.file == str(export / name)
+        assert info.value.errors == [
+            Issue(
+                None,
+                "(file)",
+                "no such file; a Polis export holds comments.csv, votes.csv and summary.csv",
+            )
+        ]
+        (export / f"{name}.bak").rename(export / name)
+
+
+def test_missing_columns(export: Path) -> None:
+    (export / "votes.csv").write_text("timestamp,comment-id,vote\n1,1,1\n", encoding="utf-8")
+    with pytest.raises(PolisExportError) as info:
+        read_polis_export(export)
+    assert info.value.file == str(export / "votes.csv")
+    assert info.value.errors == [
+        Issue(1, "voter-id", "required column is missing (found: timestamp, comment-id, vote)")
+    ]
+    assert "votes.csv:1: voter-id: required column is missing" in str(info.value)
+
+
+def test_bad_cells_are_reported_with_lines(export: Path) -> None:
+    comments = (export / "comments.csv").read_text(encoding="utf-8")
+    comments += "x7,Bad id,14,1,0,0,1,now\n8,Dup,15,1,0,0,1,now\n"
+    comments += "8,Again,15,1,0,0,1,now\n9,,16,1,0,0,1,now\n"
+    (export / "comments.csv").write_text(comments, encoding="utf-8")
+    with pytest.raises(PolisExportError) as info:
+        read_polis_export(export)
+    assert info.value.errors == [
+        Issue(8, "comment-id", "must be a whole number, got 'x7'"),
+        Issue(10, "comment-id", "duplicate comment 8; first on line 9"),
+        Issue(11, "comment-body", "is empty"),
+    ]
+
+
+def test_bad_votes(export: Path) -> None:
+    votes = (export / "votes.csv").read_text(encoding="utf-8")
+    votes += "23,1,2,1700009000000,later\n23,99,1,1700009000000,later\n"
+    (export / "votes.csv").write_text(votes, encoding="utf-8")
+    with pytest.raises(PolisExportError) as info:
+        read_polis_export(export)
+    assert info.value.errors == [
+        Issue(12, "vote", "must be 1 (agree), 0 (pass) or -1 (disagree), got '2'"),
+        Issue(13, "comment-id", "vote on comment 99, absent from comments.csv"),
+    ]
+
+
+def test_conversation_is_a_plain_value() -> None:
+    conv = PolisConversation(topic=None, description="Only a description", fragments=(), ratings=())
+    assert conv.question == "Only a description"
