@@ -77,9 +77,7 @@ def validate_fragment_fields(fid: str, author: str, text: str, confidence: int) 
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput("text", "must not be empty")
     if len(text) > MAX_TEXT_CHARS:
-        raise InvalidInput(
-            "text", f"is {len(text)} characters long; the limit is {MAX_TEXT_CHARS}"
-        )
+        raise InvalidInput("text", f"is {len(text)} characters long; the limit is {MAX_TEXT_CHARS}")
     if isinstance(confidence, bool) or not isinstance(confidence, int):
         raise InvalidInput("confidence", "must be a whole number from 1 to 5")
     if not MIN_CONFIDENCE <= confidence <= MAX_CONFIDENCE:

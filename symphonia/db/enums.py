@@ -10,29 +10,17 @@ from __future__ import annotations
 
 import enum
 
+from symphonia.core.study import Anonymity, ParticipantRole, RoundKind
 
-class Anonymity(enum.StrEnum):
-    """What panellists see of each other."""
-
-    ANONYMOUS = "anonymous"
-    """Nothing: contributions are shown without any author marker."""
-    PSEUDONYMOUS = "pseudonymous"
-    """Stable pseudonyms such as `E07` (the Delphi default: quasi-anonymity)."""
-    NAMED = "named"
-    """Display names are shown to the panel."""
-
-
-class ParticipantRole(enum.StrEnum):
-    EXPERT = "expert"
-    FACILITATOR = "facilitator"
-    EDITOR = "editor"
-
-
-class RoundKind(enum.StrEnum):
-    CONTRIBUTE = "contribute"
-    """Panellists submit evidence fragments."""
-    RATE = "rate"
-    """Panellists rate statements of the previous round's synthesis."""
+__all__ = [
+    "AmendmentAction",
+    "Anonymity",
+    "Origin",
+    "ParticipantRole",
+    "RoundKind",
+    "RoundStatus",
+    "RunStatus",
+]
 
 
 class RoundStatus(enum.StrEnum):

@@ -49,8 +49,10 @@ class ClusterParams:
     n_neighbors: int = 15
     """UMAP neighbourhood size (~the size of a small theme), capped at n // 6 (but >= 5) so a
     small group keeps its local structure instead of collapsing into one blob."""
-    umap_max_n: int = 3000
-    """Largest group reduced with UMAP; larger groups use PCA to bound the run time."""
+    umap_max_n: int = 1000
+    """Largest group reduced with UMAP; larger groups use PCA. UMAP costs ~10 s of numba JIT
+    per process plus ~3 s per 1000 points on 2 cores, which would break the 10k-fragment
+    budget (cold ≤ 1.3× bare embedding); rounds of Delphi size (hundreds) keep UMAP's quality."""
     umap_n_epochs: int | None = None
     """UMAP optimisation epochs (None = umap's default: 500 below 10k points, else 200)."""
     min_cluster_size_floor: int = 3

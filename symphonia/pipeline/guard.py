@@ -34,6 +34,7 @@ from symphonia.pipeline.guard_agreement import (
     DEFAULT_AGREEMENT_THRESHOLD,
     Flag,
     agreement_flags,
+    own_words,
     singular_flags,
     unanimity_claim,
 )
@@ -131,10 +132,11 @@ class Guard:
                 )
             )
         theme = self.themes.get(st.theme_id) if st.theme_id is not None else None
+        claim = own_words(st.text, [self.fragments[i].text for i in valid])
         if theme is not None:
-            flags += agreement_flags(st, theme, self.agreement_threshold)
+            flags += agreement_flags(st, theme, self.agreement_threshold, claim)
         elif st.theme_id is None:
-            flags += singular_flags(st)
+            flags += singular_flags(st, claim)
         flags += self._number_flags(st, valid)
         out: dict[str, Any] = {"ok": not flags, "flags": flags, "support": support}
         for key in ("notes", "drafter_flags"):

@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from symphonia.core.synthesis import Section, Statement, Strength
 from symphonia.core.themes import Theme, ThemeStatus
@@ -27,11 +28,16 @@ DEFAULT_AGREEMENT_THRESHOLD = 0.70
 Flag = dict[str, str]
 
 _UNANIMITY = re.compile(
-    r"\b(unanimous(ly)?|unanimity|everyone|everybody|without exception|"
-    r"all (of the )?(experts|participants|panel(l)?ists|contributors|respondents|members|"
-    r"stakeholders|groups)|the (whole|entire) panel|universal(ly)? (agree\w*|support\w*))\b",
+    r"\b(unanimous(ly)?|unanimity|without exception|universal(ly)? (agree\w*|support\w*)|"
+    r"(full|complete|total|absolute|universal) (consensus|agreement)|"
+    r"(everyone|everybody|the (whole|entire) panel|all (of )?(the )?(experts|participants|"
+    r"panel(l)?ists|contributors|respondents|members|stakeholders|groups))"
+    r"( \w+){0,2} (agree\w*|support\w*|accept\w*|endorse\w*|want\w*|back\w*|share\w*|"
+    r"concur\w*|favou?r\w*))\b",
     re.IGNORECASE,
 )
+"""Claims that everyone agrees (not every use of "everyone": "everyone should have a right"
+is content, not a claim about the panel)."""
 _AGREEMENT = re.compile(
     r"\b(consensus|agreement|concurrence|broad(ly)? (support\w*|agree\w*)|"
     r"widely (held|shared|agreed)|(panel|experts|participants|contributors|respondents|"
@@ -70,10 +76,41 @@ def _asserted_agreement(text: str) -> str | None:
     return None
 
 
+_QUOTED = re.compile(r"\u201c([^\u201d]*)\u201d|\"([^\"]*)\"")
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split()).strip(" .,;:!?\u2026")
+
+
+def own_words(text: str, cited_texts: Sequence[str]) -> str:
+    """The statement's text without verbatim quotations of its cited evidence.
+
+    A contributor who writes "everyone I work with agrees" is quoted, not claimed: agreement
+    wording inside a quotation that matches a cited fragment is the evidence speaking, and
+    "reported as ordinary content" is exactly what a quoted injection attempt should be. A
+    quotation that matches no cited fragment is kept, so quotes cannot launder a claim.
+    """
+    sources = [_norm(t) for t in cited_texts]
+
+    def strip(m: re.Match[str]) -> str:
+        inner = _norm(m.group(1) if m.group(1) is not None else m.group(2))
+        return " " if inner and any(inner in src for src in sources) else m.group(0)
+
+    return _QUOTED.sub(strip, text)
+
+
 def agreement_flags(
-    statement: Statement, theme: Theme, agreement_threshold: float = DEFAULT_AGREEMENT_THRESHOLD
+    statement: Statement,
+    theme: Theme,
+    agreement_threshold: float = DEFAULT_AGREEMENT_THRESHOLD,
+    claim_text: str | None = None,
 ) -> list[Flag]:
-    """Flags for a statement of a theme that overstates agreement or sits in a wrong section."""
+    """Flags for a statement of a theme that overstates agreement or sits in a wrong section.
+
+    `claim_text` is the statement in its own words (see `own_words`); defaults to its text.
+    """
+    claim = statement.text if claim_text is None else claim_text
     flags: list[Flag] = []
     status = theme.status
     rated = _rated_agreement(theme)
@@ -91,7 +128,7 @@ def agreement_flags(
                 f"appear in the {statement.section.value} section",
             )
         )
-    unanimity = _UNANIMITY.search(statement.text)
+    unanimity = _UNANIMITY.search(claim)
     if unanimity and not (rated is not None and rated >= 1.0):
         flags.append(
             _flag(
@@ -143,13 +180,14 @@ def unanimity_claim(text: str) -> str | None:
     return m.group(0) if m else None
 
 
-def singular_flags(statement: Statement) -> list[Flag]:
+def singular_flags(statement: Statement, claim_text: str | None = None) -> list[Flag]:
     """A singular view is one contributor's view: never consensus, never strong."""
+    claim = statement.text if claim_text is None else claim_text
     flags: list[Flag] = []
     if statement.section not in (Section.MINORITY,):
         flags.append(_flag("wrong_section", "a singular view belongs in the minority section"))
-    unanimity = _UNANIMITY.search(statement.text)
-    asserted = _asserted_agreement(statement.text)
+    unanimity = _UNANIMITY.search(claim)
+    asserted = _asserted_agreement(claim)
     if unanimity or asserted:
         word = unanimity.group(0) if unanimity else asserted
         flags.append(_flag("overstated_agreement", f"{word!r} claims agreement for a single view"))

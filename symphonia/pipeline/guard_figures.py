@@ -121,13 +121,18 @@ def matches(claim: Claimed, figures: set[float]) -> bool:
     return False
 
 
-def format_figures(theme: Theme) -> list[str]:
-    """The figures as short phrases for the prompt, e.g. "7 fragments", "median 7"."""
+def format_figures(theme: Theme, compact: bool = False) -> list[str]:
+    """The figures as short phrases for the prompt, e.g. "7 fragments", "median 7".
+
+    Compact (the overview) leaves out mean confidence; group names are never listed (the
+    fragments carry them, and the minority sentence names a minority's group).
+    """
     s = theme.stats
     out = [f"{s.size} fragments", f"{s.contributors} contributors"]
     if s.groups:
-        out.append(f"{len(s.groups)} stakeholder groups ({', '.join(s.groups)})")
-    out.append(f"mean confidence {s.mean_confidence:.1f}")
+        out.append(f"{len(s.groups)} groups")
+    if not compact:
+        out.append(f"mean confidence {s.mean_confidence:.1f}")
     if s.stance_for or s.stance_against:
         out.append(f"{s.stance_for} for, {s.stance_against} against")
     r = s.ratings or {}

@@ -8,14 +8,19 @@ fragment while citing all of its side, so the mean punishes exactly the faithful
 max stayed >= 0.64). Citation validity is checked separately (check a), so a statement cannot
 borrow support from a fragment of another theme.
 
-Threshold calibration (all-MiniLM-L6-v2, ArgKP dev, `benchmarks/llm_drafting.py
---calibrate` reproduces it): extractive statements citing 1/3/8 fragments scored max support
->= 0.53 (5th percentile 0.64-0.76); a key point against arguments of another topic scored at
-most 0.33, and off-topic sentences ("ignore previous instructions...", recipes, revenue)
-against real arguments at most 0.36. 0.40 sits between the two: every extractive statement
-passes and every unrelated text fails. Human key-point paraphrases citing one matched
-argument scored a 5th percentile of 0.35, so a few loose-but-faithful paraphrases are flagged
-for an editor to look at, which is the intended direction of error.
+Threshold calibration (all-MiniLM-L6-v2 on ArgKP dev; reproduce with
+``.venv/bin/python benchmarks/llm_drafting.py --calibrate``):
+
+- extractive statements of the real pipeline's themes (72): min 0.776, 5th pct 0.816;
+- a key point against 1/3/8 arguments of *another topic* (108): max 0.413, 95th pct <= 0.29;
+- off-topic sentences (recipes, revenue, "ignore previous instructions...") against real
+  arguments: max 0.358 (exploratory run);
+- human key points against 1 matched argument: 5th pct 0.36, median 0.71.
+
+0.45 sits above every unrelated score and far below every extractive one, so extractive
+statements always pass and unrelated text always fails. Loose-but-faithful paraphrases
+citing a single fragment are flagged some of the time (~8 % of ArgKP key points), which is
+the intended direction of error: flagged means "an editor looks", never "dropped".
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ import numpy as np
 from symphonia.core.fragments import Fragment
 from symphonia.pipeline.contracts import Embedder, Vectors
 
-DEFAULT_SUPPORT_THRESHOLD = 0.40
+DEFAULT_SUPPORT_THRESHOLD = 0.45
 
 
 class SupportScorer:

@@ -76,7 +76,7 @@ def reduce_vectors(
     n_components: int = 10,
     n_neighbors: int = 15,
     seed: int = 42,
-    umap_max_n: int = 3000,
+    umap_max_n: int = 1000,
     umap_n_epochs: int | None = None,
 ) -> tuple[Vectors, str]:
     """Reduce `vectors` and say which reducer ran ("umap", "pca" or "none")."""

@@ -27,6 +27,16 @@ from symphonia.services.submissions import import_fragments, import_ratings
 
 POLIS_GROUP = "polis-participants"
 
+POLIS_PROTOCOL = Protocol(
+    scale=RatingScale(1, 3),
+    agreement_threshold=0.7,
+    max_iqr=1.0,
+    min_participation=0.05,
+)
+"""Polis is not a Delphi panel: each participant votes on a sample of the comments, so a
+comment seen by 5% of participants has a real verdict (vTaiwan: ~400 votes per comment from
+1,900 people). On a 3-point scale an IQR above 1 already means votes at both ends."""
+
 
 def slug_for(directory: Path) -> str:
     """A study id from the export's folder name (e.g. `vtaiwan.uberx` → `polis-vtaiwan.uberx`)."""
@@ -53,7 +63,7 @@ def polis_definition(conversation: PolisConversation, slug: str, source: Path) -
             RoundDefinition(1, RoundKind.CONTRIBUTE),
             RoundDefinition(2, RoundKind.RATE),
         ),
-        protocol=Protocol(scale=RatingScale(1, 3)),
+        protocol=POLIS_PROTOCOL,
     )
 
 

@@ -20,9 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 _BLOCK = re.compile(r'<fragments(?: side="(?P<side>[^"]+)")?>\n(?P<body>.*?)\n</fragments>', re.S)
-_LINE = re.compile(
-    r"^\[(?P<id>[^ |\]]+) \| (?P<kind>\w+) \| (?P<conf>\d)(?: \| [^\]]*)?\] (?P<text>.*)$"
-)
+_LINE = re.compile(r"^\[(?P<id>[^ |\]]+) \| (?P<conf>\d)\] (?P<text>.*)$")
+_RUN = re.compile(r"^# (?P<kind>\w+)(?: \| (?P<group>.*))?$")
 
 
 @dataclass
@@ -57,12 +56,16 @@ def parse_theme_prompt(user: str) -> ThemePrompt:
     blocks = []
     for m in _BLOCK.finditer(user):
         ids, texts, kinds = [], [], []
+        kind = ""
         for raw in m.group("body").splitlines():
+            run = _RUN.match(raw)
+            if run:
+                kind = run.group("kind")
             lm = _LINE.match(raw)
             if lm:
                 ids.append(lm.group("id"))
                 texts.append(json.loads(lm.group("text")))
-                kinds.append(lm.group("kind"))
+                kinds.append(kind)
         blocks.append(Block(m.group("side"), ids, texts, kinds))
     return ThemePrompt(
         status=line("Status:") or "",

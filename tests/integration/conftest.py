@@ -26,6 +26,7 @@ Fixtures:
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import uuid
@@ -36,6 +37,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as sa_create_async_engine
 from sqlalchemy.pool import NullPool
@@ -72,12 +74,22 @@ class _Postgres:
         url = make_url(self.admin_url).set(database=database)
         return url.render_as_string(hide_password=False)
 
-    async def create(self, template: str | None = None) -> str:
+    async def create(self, template: str = "template0") -> str:
+        """CREATE DATABASE from `template` (template0 for an empty one: nobody can be
+        connected to it). PostgreSQL refuses to copy a template someone is connected to, e.g.
+        a migration connection still closing, so retry that briefly."""
         name = f"symphonia_t_{uuid.uuid4().hex[:16]}"
-        clause = f" TEMPLATE {template}" if template else ""
-        async with self.engine.connect() as conn:
-            await conn.execute(text(f"CREATE DATABASE {name}{clause}"))
-        return name
+        for attempt in range(1, 11):
+            try:
+                async with self.engine.connect() as conn:
+                    await conn.execute(text(f"CREATE DATABASE {name} TEMPLATE {template}"))
+            except DBAPIError as exc:
+                if "being accessed by other users" not in str(exc) or attempt == 10:
+                    raise
+                await asyncio.sleep(0.2 * attempt)
+            else:
+                return name
+        raise AssertionError("unreachable")
 
     async def drop(self, name: str) -> None:
         async with self.engine.connect() as conn:

@@ -36,18 +36,33 @@ def fragment_view(fragment: Fragment) -> dict[str, Any]:
     }
 
 
+def _runs(views: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Fragments of one block in runs sharing kind and group, so each is written once.
+
+    Kind and group repeated on every line cost ~10 tokens a fragment; a run header states
+    them once (token budget: input <= 1.5x the fragment text, see benchmarks/llm_drafting.py).
+    """
+    order = sorted(views, key=lambda v: (v["kind"], v["group"] or ""))
+    runs: list[dict[str, Any]] = []
+    for view in order:
+        if runs and (runs[-1]["kind"], runs[-1]["group"]) == (view["kind"], view["group"]):
+            runs[-1]["fragments"].append(view)
+        else:
+            runs.append({"kind": view["kind"], "group": view["group"], "fragments": [view]})
+    return runs
+
+
 def theme_blocks(theme: Theme, fragments: Mapping[str, Fragment]) -> list[dict[str, Any]]:
     """Fragments grouped by side (contested themes), each fragment exactly once."""
     blocks: list[dict[str, Any]] = []
     placed: set[str] = set()
-    for side, ids in theme.positions.items():
-        fresh = [i for i in ids if i not in placed and i in fragments]
+    sides = [*theme.positions.items(), (None, theme.fragment_ids)]
+    for side, ids in sides:
+        fresh = [i for i in dict.fromkeys(ids) if i not in placed and i in fragments]
         placed.update(fresh)
         if fresh:
-            blocks.append({"side": side, "fragments": [fragment_view(fragments[i]) for i in fresh]})
-    rest = [i for i in theme.fragment_ids if i not in placed and i in fragments]
-    if rest:
-        blocks.append({"side": None, "fragments": [fragment_view(fragments[i]) for i in rest]})
+            runs = _runs([fragment_view(fragments[i]) for i in fresh])
+            blocks.append({"side": side, "runs": runs})
     return blocks
 
 
@@ -64,7 +79,7 @@ def theme_messages(
         label=theme.label,
         status=theme.status.value,
         allowed_sections=ordered_sections(theme),
-        figures=format_figures(theme),
+        figures=format_figures(theme, compact=False),
         minority=theme.minority,
         blocks=theme_blocks(theme, fragments),
     )
@@ -81,7 +96,7 @@ def overview_messages(
         {
             "label": t.label,
             "status": t.status.value,
-            "figures": format_figures(t),
+            "figures": format_figures(t, compact=True),
             "minority": t.minority,
         }
         for t in themes

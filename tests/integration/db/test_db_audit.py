@@ -35,7 +35,7 @@ async def test_event_committed_with_the_change(
         await s.commit()
 
     async with sessionmaker() as s:
-        events = await AuditEventRepository(session=s).list()
+        events = await AuditEventRepository(session=s).get_many()
         assert len(events) == 1
         event = events[0]
         assert (event.actor, event.action, event.subject_type) == (

@@ -42,13 +42,18 @@ def test_meta_records_model_parameters_prompt_hashes_and_usage(
     assert {"temperature", "max_tokens", "seed"} <= params.keys()
     assert syn.meta["prompts"] == {n: lib.sha256(n) for n in syn.meta["prompts"]}
     assert set(syn.meta["prompts"]) == {
-        "theme_system.j2", "theme_user.j2", "overview_system.j2", "overview_user.j2"
+        "theme_system.j2",
+        "theme_user.j2",
+        "overview_system.j2",
+        "overview_user.j2",
     }
     usage = syn.meta["usage"]
-    assert usage["input_tokens"] > 0 and usage["output_tokens"] > 0
+    assert usage["input_tokens"] > 0
+    assert usage["output_tokens"] > 0
     assert usage["token_source"] == "server"
     body = fake_server.requests[0]
-    assert body["temperature"] == params["temperature"] and body["seed"] == params["seed"]
+    assert body["temperature"] == params["temperature"]
+    assert body["seed"] == params["seed"]
     assert body["response_format"]["type"] == "json_schema"
 
 
@@ -164,7 +169,8 @@ def test_model_section_choice_is_overridden_by_the_computed_status() -> None:
         syn = draft(server)
     themes = {t.id: t for t in round_themes()}
     contested = [s for s in syn.statements if s.theme_id == "t2"]
-    assert contested and all(s.section is Section.CONTESTED for s in contested)
+    assert contested
+    assert all(s.section is Section.CONTESTED for s in contested)
     assert all(s.guard["drafter_flags"][0]["code"] == "section_overridden" for s in contested)
     minority = [s for s in syn.statements if s.theme_id == "t3"]
     assert all(s.section is not Section.CONSENSUS for s in minority)
@@ -176,7 +182,8 @@ def test_omitted_side_is_restored_from_the_extractive_draft() -> None:
     with FakeOpenAIServer("omit_minority_side") as server:
         syn = draft(server)
     restored = [s for s in syn.statements if s.origin == "extractive-restored"]
-    assert restored and all(set(s.citations) & {"f7", "f8"} for s in restored)
+    assert restored
+    assert all(set(s.citations) & {"f7", "f8"} for s in restored)
     assert restored[0].guard["notes"][0]["code"] == "restored_from_extractive"
     assert syn.meta["restored"] == [
         {"theme_id": "t2", "side": "against", "statement_ids": [s.id for s in restored]}

@@ -110,7 +110,8 @@ def test_injection_in_a_contested_theme_changes_nothing(real_embedder: Embedder)
     assert themes[0].status is ThemeStatus.CONTESTED  # classification is data, not drafted
     assert all(s.section is not Section.CONSENSUS for s in guarded.statements)
     echoed = [s for s in guarded.statements if "full consensus" in s.text]
-    assert echoed and all(not s.guard["ok"] for s in echoed)
+    assert echoed
+    assert all(not s.guard["ok"] for s in echoed)
     codes = {f["code"] for s in echoed for f in s.guard["flags"]}
     assert {"section_overridden", "overstated_agreement", "overstated_strength"} <= codes
     # the injection went to the model as quoted data and is still reported as content

@@ -60,7 +60,8 @@ def test_theme_prompt_has_ids_kinds_groups_but_no_authors() -> None:
         user = messages[1]["content"]
         for fid in theme.fragment_ids:
             frag = BY_ID[fid]
-            assert user.count(f"[{fid} | {frag.kind.value} | {frag.confidence} | {frag.group}]") == 1
+            assert user.count(f"[{fid} | {frag.confidence}] ") == 1
+            assert f"# {frag.kind.value} | {frag.group}\n" in user
             assert user.count(json.dumps(frag.text, ensure_ascii=False)) == 1
         body = json.dumps(messages)
         assert not any(p in body for p in PSEUDONYMS)
@@ -71,9 +72,9 @@ def test_contested_fragments_grouped_by_side_once_each() -> None:
     contested = round_themes()[1]
     blocks = theme_blocks(contested, BY_ID)
     assert [b["side"] for b in blocks] == ["for", "against"]
-    ids = [f["id"] for b in blocks for f in b["fragments"]]
-    assert sorted(ids) == sorted(contested.fragment_ids)
-    assert all("author" not in f for b in blocks for f in b["fragments"])
+    views = [f for b in blocks for run in b["runs"] for f in run["fragments"]]
+    assert sorted(f["id"] for f in views) == sorted(contested.fragment_ids)
+    assert all("author" not in f for f in views)
 
 
 def test_injection_stays_inside_the_quoted_block() -> None:

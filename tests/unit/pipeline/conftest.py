@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pytest
@@ -67,15 +68,15 @@ def counting_embedder() -> CountingEmbedder:
 
 
 @pytest.fixture
-def fragments_factory():  # type: ignore[no-untyped-def]
+def fragments_factory() -> Any:
     return make_fragments
 
 
 @pytest.fixture
-def blobs_factory():  # type: ignore[no-untyped-def]
+def blobs_factory() -> Any:
     return blobs
 
 
 @pytest.fixture
-def embedder_factory():  # type: ignore[no-untyped-def]
+def embedder_factory() -> Any:
     return CountingEmbedder

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from symphonia.core.fragments import Fragment, FragmentKind
-from symphonia.pipeline.describe import describe_clusters
+from symphonia.pipeline.contracts import Vectors
+from symphonia.pipeline.describe import ClusterDescription, describe_clusters
 
 TEXTS = [
     ("nurses shortage on night shifts", 0),
@@ -22,15 +23,16 @@ TEXTS = [
 ]
 
 
-def _vectors(labels: list[int]) -> np.ndarray:
+def _vectors(labels: list[int]) -> Vectors:
     rng = np.random.default_rng(0)
     centres = rng.normal(size=(3, 8))
     v = np.stack([centres[lab] + 0.1 * rng.normal(size=8) for lab in labels])
-    return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+    out: Vectors = (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+    return out
 
 
 @pytest.fixture
-def described():  # type: ignore[no-untyped-def]
+def described() -> list[ClusterDescription]:
     frags = [
         Fragment(id=f"f{i}", author="E01", kind=FragmentKind.CLAIM, text=t)
         for i, (t, _) in enumerate(TEXTS)
@@ -39,20 +41,20 @@ def described():  # type: ignore[no-untyped-def]
     return describe_clusters(frags, _vectors(labels), labels)
 
 
-def test_order_ids_and_singulars(described) -> None:  # type: ignore[no-untyped-def]
+def test_order_ids_and_singulars(described: list[ClusterDescription]) -> None:
     assert [d.cluster for d in described] == [0, 1]  # size desc; singular (-1) not a theme
     assert described[0].fragment_ids == ("f0", "f1", "f3", "f6")  # input order
     assert described[1].fragment_ids == ("f2", "f4")
 
 
-def test_keywords_are_distinctive(described) -> None:  # type: ignore[no-untyped-def]
+def test_keywords_are_distinctive(described: list[ClusterDescription]) -> None:
     assert described[0].keywords[0] == "nurses"
     assert "solar" in described[1].keywords
     assert "the" not in described[1].keywords  # stop words removed
     assert "nurses" in described[0].label
 
 
-def test_representatives_central_and_unique(described) -> None:  # type: ignore[no-untyped-def]
+def test_representatives_central_and_unique(described: list[ClusterDescription]) -> None:
     for d in described:
         reps = d.representative_ids
         assert 1 <= len(reps) <= 3

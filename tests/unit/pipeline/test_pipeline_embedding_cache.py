@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from symphonia.pipeline.embed import SentenceTransformerEmbedder
 from symphonia.pipeline.embedding_cache import CachedEmbedder, EmbeddingCache, text_key
 
 
-def test_second_run_embeds_nothing_new(tmp_path: Path, counting_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_second_run_embeds_nothing_new(tmp_path: Path, counting_embedder: Any) -> None:
     texts = ["alpha", "beta", "gamma"]
     with EmbeddingCache(tmp_path / "c.sqlite3") as cache:
         cached = CachedEmbedder(counting_embedder, cache)
@@ -25,7 +26,7 @@ def test_second_run_embeds_nothing_new(tmp_path: Path, counting_embedder) -> Non
         assert second.dtype == np.float32
 
 
-def test_only_new_texts_are_embedded_in_one_batch(tmp_path: Path, counting_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_only_new_texts_are_embedded_in_one_batch(tmp_path: Path, counting_embedder: Any) -> None:
     with EmbeddingCache(tmp_path / "c.sqlite3") as cache:
         cached = CachedEmbedder(counting_embedder, cache)
         cached.embed(["a", "b"])
@@ -35,7 +36,7 @@ def test_only_new_texts_are_embedded_in_one_batch(tmp_path: Path, counting_embed
         assert out.shape == (5, counting_embedder.dim)
 
 
-def test_duplicates_embedded_once(tmp_path: Path, counting_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_duplicates_embedded_once(tmp_path: Path, counting_embedder: Any) -> None:
     with EmbeddingCache(tmp_path / "c.sqlite3") as cache:
         out = CachedEmbedder(counting_embedder, cache).embed(["same", "same", "same"])
     assert counting_embedder.calls == [["same"]]
@@ -43,8 +44,8 @@ def test_duplicates_embedded_once(tmp_path: Path, counting_embedder) -> None:  #
 
 
 def test_cache_persists_across_processes_and_is_keyed_by_model(
-    tmp_path: Path, embedder_factory
-) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, embedder_factory: Any
+) -> None:
     path = tmp_path / "c.sqlite3"
     a = embedder_factory(model_id="model-a")
     with EmbeddingCache(path) as cache:
@@ -65,14 +66,14 @@ def test_text_key_is_exact() -> None:
     assert len(text_key("a")) == 32
 
 
-def test_empty_input(tmp_path: Path, counting_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_empty_input(tmp_path: Path, counting_embedder: Any) -> None:
     with EmbeddingCache(tmp_path / "c.sqlite3") as cache:
         out = CachedEmbedder(counting_embedder, cache).embed([])
     assert out.shape[0] == 0
     assert counting_embedder.calls == []
 
 
-def test_fully_cached_run_never_loads_the_model(tmp_path: Path, counting_embedder) -> None:  # type: ignore[no-untyped-def]
+def test_fully_cached_run_never_loads_the_model(tmp_path: Path, counting_embedder: Any) -> None:
     texts = ["one fragment", "another fragment"]
     path = tmp_path / "c.sqlite3"
     real = SentenceTransformerEmbedder()
