@@ -62,6 +62,14 @@ def render_markdown(doc: dict[str, Any]) -> str:
         f"({version['origin']}), drafted {version['created_at']}.",
         "",
     ]
+    overview = (version.get("drafter") or {}).get("overview") or {}
+    if overview.get("text"):
+        out += [
+            "## Overview",
+            "",
+            _escape(overview["text"]) + _flags(overview.get("guard") or {}),
+            "",
+        ]
     by_section: dict[str, list[dict[str, Any]]] = {}
     for s in doc["statements"]:
         by_section.setdefault(s["section"], []).append(s)
@@ -112,9 +120,16 @@ def _method(doc: dict[str, Any]) -> list[str]:
     lines = ["## How this report was made", ""]
     lines.append(f"- Drafter: {drafter.get('drafter', doc['version']['origin'])}")
     if drafter.get("model"):
-        lines.append(f"- Language model: {drafter['model']}")
-    for name, digest in sorted((drafter.get("prompt_hashes") or {}).items()):
+        params = drafter.get("parameters") or {}
+        shown = ", ".join(f"{k} {v}" for k, v in sorted(params.items()) if not isinstance(v, list))
+        lines.append(f"- Language model: {drafter['model']} ({shown})")
+    for name, digest in sorted((drafter.get("prompts") or {}).items()):
         lines.append(f"- Prompt {name}: sha256 {digest}")
+    for fallback in drafter.get("fallbacks") or []:
+        lines.append(
+            f"- Theme {fallback['theme_id']} fell back to the extractive draft: "
+            f"{_escape(str(fallback['reason']))}"
+        )
     if run:
         lines.append(f"- Embedding model: {run.get('model')}; input hash {run.get('input_hash')}")
         lines.append(

@@ -1,0 +1,64 @@
+"""`--drafter llm` end to end through the CLI, against the OpenAI-compatible fake server."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from symphonia.settings import get_settings
+from tests.fakes.openai_server import FakeOpenAIServer
+from tests.integration.cli.conftest import Invoke
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture
+def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAIServer]:
+    with FakeOpenAIServer("good") as server:
+        monkeypatch.setenv("SYMPHONIA_LLM_BASE_URL", server.url)
+        monkeypatch.setenv("SYMPHONIA_LLM_MODEL", "fake-model-1")
+        monkeypatch.setenv("SYMPHONIA_LLM_API_KEY", "test-key")
+        get_settings.cache_clear()
+        yield server
+
+
+def test_analyze_with_the_llm_drafter_records_how_the_draft_was_made(
+    cli: Invoke, endpoint: FakeOpenAIServer, demo_study_dir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "llm.json"
+    fragments = demo_study_dir / "round1-fragments.jsonl"
+    outcome = cli("analyze", fragments, "--drafter", "llm", "--out", out, "-q")
+    assert outcome.code == 0, outcome.err
+    result = json.loads(out.read_text())
+    meta = result["synthesis"]["meta"]
+    assert result["synthesis"]["drafter"] == "llm"
+    assert meta["model"] == "fake-model-1"
+    assert set(meta["prompts"]) >= {"theme_system.j2", "theme_user.j2"}
+    assert endpoint.calls <= len(result["themes"]) + 1
+    assert any(s["origin"] == "llm" for s in result["synthesis"]["statements"])
+    # pseudonyms never leave the building
+    bodies = "\n".join(endpoint.raw_bodies)
+    assert "E01" not in bodies
+    assert "E15" not in bodies
+
+
+def test_synthesize_with_the_llm_drafter_and_export_says_so(
+    cli: Invoke, endpoint: FakeOpenAIServer, demo_study_dir: Path, tmp_path: Path
+) -> None:
+    for step in [
+        ("db", "upgrade"),
+        ("study", "load", demo_study_dir),
+        ("round", "open", "connected-icb", "1"),
+        ("fragments", "import", "connected-icb", "1", demo_study_dir / "round1-fragments.jsonl"),
+        ("round", "close", "connected-icb", "1"),
+        ("synthesize", "connected-icb", "1", "--drafter", "llm", "-q"),
+        ("export", "connected-icb", "1", "--out", tmp_path / "r.md"),
+    ]:
+        outcome = cli(*step)
+        assert outcome.code == 0, (step, outcome.err)
+    report = (tmp_path / "r.md").read_text()
+    assert "Language model: fake-model-1" in report
+    assert "Prompt theme_system.j2: sha256 " in report
