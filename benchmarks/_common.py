@@ -1,7 +1,7 @@
 """Shared benchmark helpers: ArgKP loading and the embedding cache location.
 
-The ArgKP data is read in place (default /work/shared/data/argkp, or --data); it is never
-copied into the repository. Embeddings go to a cache outside the repository too.
+The ArgKP data is read in place (default ../shared/data/argkp beside the checkout, or
+--data); it is never copied into the repository. Embeddings go to a cache outside it too.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from pathlib import Path
 
 from symphonia.core.fragments import Fragment, FragmentKind
 
-DEFAULT_DATA = Path("/work/shared/data/argkp")
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "argkp"
+"""../shared/data/argkp beside the checkout, as the project guide lays it out."""
 NO_KEY_POINT = "<no key point>"
 
 

@@ -46,7 +46,7 @@ from symphonia.settings import LLMSettings  # noqa: E402
 from tests.fakes.openai_server import FakeOpenAIServer  # noqa: E402
 
 DEMO = ROOT / "rounds/connected-icb/round1-fragments.jsonl"
-ARGKP = Path("/work/shared/data/argkp")
+ARGKP = Path(__file__).resolve().parents[2] / "shared" / "data" / "argkp"
 INPUT_RATIO_TARGET = 1.5
 HOSTILE = (
     "hallucinated_ids", "foreign_ids", "contested_as_consensus", "invented_percent",
