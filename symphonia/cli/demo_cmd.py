@@ -13,7 +13,15 @@ from typing import Annotated
 
 import typer
 
-from symphonia.cli.common import ACTOR, console, db_session, handle_errors, run, settings
+from symphonia.cli.common import (
+    ACTOR,
+    console,
+    db_session,
+    handle_errors,
+    progress_bars,
+    run,
+    settings,
+)
 from symphonia.core.study import RoundKind, StudyDefinition
 from symphonia.core.themes import Theme
 from symphonia.db.enums import RoundStatus
@@ -76,9 +84,10 @@ def demo(
         final = out
         for rdef in definition.rounds:
             async with db_session() as session:
-                outcome = await analyse_round(
-                    session, definition.id, rdef.number, embedder, drafter, ACTOR
-                )
+                with progress_bars() as progress:
+                    outcome = await analyse_round(
+                        session, definition.id, rdef.number, embedder, drafter, ACTOR, progress
+                    )
                 document = await build_report(session, definition.id, rdef.number)
             target = out / definition.id / f"round-{rdef.number}"
             target.parent.mkdir(parents=True, exist_ok=True)

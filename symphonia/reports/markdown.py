@@ -80,6 +80,8 @@ def render_markdown(doc: dict[str, Any]) -> str:
         out += [f"## {title}", ""]
         for s in items:
             theme = f" *(theme {s['theme_id']})*" if s.get("theme_id") else ""
+            if s.get("origin") not in (None, "extractive", "llm"):
+                theme += f" *[{s['origin']}]*"
             out.append(
                 f"- {_escape(s['text'])}{theme} — {_cites(s['citations'])}{_flags(s['guard'])}"
             )

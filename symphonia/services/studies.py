@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from symphonia.core.protocol import protocol_to_dict
 from symphonia.core.study import StudyDefinition
 from symphonia.db.audit import record_event
-from symphonia.db.enums import Anonymity, ParticipantRole, RoundKind, RoundStatus
+from symphonia.db.enums import RoundStatus
 from symphonia.db.models import Participant, Round, StakeholderGroup, Study
 from symphonia.services.errors import Conflict
 from symphonia.services.tx import transaction
@@ -63,71 +63,11 @@ async def load_study(session: AsyncSession, definition: StudyDefinition, actor: 
         study.question = definition.question
         study.description = definition.description
         study.synthetic = definition.synthetic
-        study.anonymity = Anonymity(definition.anonymity.value)
+        study.anonymity = definition.anonymity
         await session.flush()
-        groups = {
-            g.key: g
-            for g in await session.scalars(
-                select(StakeholderGroup).where(StakeholderGroup.study_id == study.id)
-            )
-        }
-        added_groups = 0
-        for g in definition.groups:
-            if g.id in groups:
-                groups[g.id].label = g.name
-                continue
-            groups[g.id] = StakeholderGroup(study_id=study.id, key=g.id, label=g.name)
-            session.add(groups[g.id])
-            added_groups += 1
-        await session.flush()
-        people = {
-            p.pseudonym: p
-            for p in await session.scalars(
-                select(Participant).where(Participant.study_id == study.id)
-            )
-        }
-        added_people = 0
-        for p in definition.panel:
-            group_id = groups[p.group].id if p.group else None
-            existing = people.get(p.pseudonym)
-            if existing is None:
-                session.add(
-                    Participant(
-                        study_id=study.id,
-                        pseudonym=p.pseudonym,
-                        role=ParticipantRole(p.role.value),
-                        group_id=group_id,
-                        display_name=p.name,
-                    )
-                )
-                added_people += 1
-            else:
-                existing.role = ParticipantRole(p.role.value)
-                existing.group_id = group_id
-                existing.display_name = p.name
-        rounds = {
-            r.number: r
-            for r in await session.scalars(select(Round).where(Round.study_id == study.id))
-        }
-        added_rounds = 0
-        for r in definition.rounds:
-            existing_round = rounds.get(r.number)
-            if existing_round is None:
-                session.add(
-                    Round(
-                        study_id=study.id,
-                        number=r.number,
-                        kind=RoundKind(r.kind.value),
-                        status=RoundStatus.DRAFT,
-                        opens_at=_midnight(r.opens),
-                        closes_at=_midnight(r.closes),
-                    )
-                )
-                added_rounds += 1
-            elif existing_round.status is RoundStatus.DRAFT:
-                existing_round.kind = RoundKind(r.kind.value)
-                existing_round.opens_at = _midnight(r.opens)
-                existing_round.closes_at = _midnight(r.closes)
+        groups, added_groups = await _sync_groups(session, study, definition)
+        added_people = await _sync_panel(session, study, definition, groups)
+        added_rounds = await _sync_rounds(session, study, definition)
         await session.flush()
         record_event(
             session,
@@ -143,6 +83,68 @@ async def load_study(session: AsyncSession, definition: StudyDefinition, actor: 
             },
         )
     return LoadOutcome(study, created, added_groups, added_people, added_rounds)
+
+
+async def _sync_groups(
+    session: AsyncSession, study: Study, definition: StudyDefinition
+) -> tuple[dict[str, StakeholderGroup], int]:
+    """Add new stakeholder groups and relabel existing ones; groups are never removed."""
+    rows = await session.scalars(
+        select(StakeholderGroup).where(StakeholderGroup.study_id == study.id)
+    )
+    groups = {g.key: g for g in rows}
+    added = 0
+    for g in definition.groups:
+        if g.id in groups:
+            groups[g.id].label = g.name
+            continue
+        groups[g.id] = StakeholderGroup(study_id=study.id, key=g.id, label=g.name)
+        session.add(groups[g.id])
+        added += 1
+    await session.flush()
+    return groups, added
+
+
+async def _sync_panel(
+    session: AsyncSession,
+    study: Study,
+    definition: StudyDefinition,
+    groups: dict[str, StakeholderGroup],
+) -> int:
+    """Add new panellists and update the role, group and name of existing ones."""
+    rows = await session.scalars(select(Participant).where(Participant.study_id == study.id))
+    people = {p.pseudonym: p for p in rows}
+    added = 0
+    for p in definition.panel:
+        group_id = groups[p.group].id if p.group else None
+        existing = people.get(p.pseudonym)
+        if existing is None:
+            existing = Participant(study_id=study.id, pseudonym=p.pseudonym)
+            session.add(existing)
+            added += 1
+        existing.role = p.role
+        existing.group_id = group_id
+        existing.display_name = p.name
+    return added
+
+
+async def _sync_rounds(session: AsyncSession, study: Study, definition: StudyDefinition) -> int:
+    """Add new rounds; a round that has opened keeps its schedule as it ran."""
+    rows = await session.scalars(select(Round).where(Round.study_id == study.id))
+    rounds = {r.number: r for r in rows}
+    added = 0
+    for r in definition.rounds:
+        existing = rounds.get(r.number)
+        if existing is None:
+            existing = Round(study_id=study.id, number=r.number, status=RoundStatus.DRAFT)
+            session.add(existing)
+            added += 1
+        elif existing.status is not RoundStatus.DRAFT:
+            continue
+        existing.kind = r.kind
+        existing.opens_at = _midnight(r.opens)
+        existing.closes_at = _midnight(r.closes)
+    return added
 
 
 def _midnight(day: datetime.date | None) -> datetime.datetime | None:
