@@ -195,6 +195,8 @@ def main() -> None:
         print(fmt("symphonia defaults, stances not split", evaluate(rounds, vecs, ours(no_split))))
         pca = replace(params, reduce_method="pca")
         print(fmt("symphonia defaults, PCA reducer", evaluate(rounds, vecs, ours(pca))))
+        uncapped = replace(params, max_cluster_fraction=None)
+        print(fmt("symphonia defaults, no theme-size cap", evaluate(rounds, vecs, ours(uncapped))))
         fast = replace(params, umap_n_epochs=200)
         print(fmt("symphonia defaults, UMAP n_epochs=200", evaluate(rounds, vecs, ours(fast))))
         print(fmt("reference: stance split only, no clustering", evaluate(rounds, vecs, by_stance)))

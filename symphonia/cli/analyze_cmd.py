@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from symphonia.cli.common import console, fail, handle_errors, progress_bars, settings
+from symphonia.cli.common import console, count, fail, handle_errors, progress_bars, settings
 from symphonia.core.protocol import Protocol, RatingScale
 from symphonia.interchange import read_fragments, read_rating_items, read_ratings
 from symphonia.pipeline.analyze import RatingContext, analyze_round
@@ -42,6 +42,9 @@ def analyze(
     with handle_errors():
         if scale < 3:
             fail("--scale must be at least 3 points")
+        if out.is_dir():
+            fail(f"--out {out} is a directory; give a file name")
+        out.parent.mkdir(parents=True, exist_ok=True)
         frags = read_fragments(fragments)
         rating = None
         if ratings is not None:
@@ -78,7 +81,8 @@ def analyze(
         out.write_text(json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n")
         flagged = sum(1 for s in result.synthesis.statements if not s.guard.get("ok", True))
         console.print(
-            f"{len(frags)} fragments → {len(result.themes)} themes, "
-            f"{len(result.singular_views)} singular views; "
-            f"{len(result.synthesis.statements)} statements ({flagged} flagged). Wrote {out}"
+            f"{count(len(frags), 'fragment')} → {count(len(result.themes), 'theme')}, "
+            f"{count(len(result.singular_views), 'singular view')}; "
+            f"{count(len(result.synthesis.statements), 'statement')} ({flagged} flagged). "
+            f"Wrote {out}"
         )

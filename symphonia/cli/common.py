@@ -15,6 +15,7 @@ from typing import Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from symphonia.core.fragments import InvalidInput
@@ -37,11 +38,16 @@ EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
     ServiceError,
     StorageError,
     LLMNotConfigured,
-    FileNotFoundError,
-    IsADirectoryError,
+    OSError,
+    SQLAlchemyError,
 )
 
 ACTOR = "cli"
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """'1 theme', '3 themes': summaries people read should not say '1 fragments'."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -56,6 +62,10 @@ def handle_errors() -> Iterator[None]:
     except EXPECTED_ERRORS as exc:
         if isinstance(exc, FileNotFoundError) and exc.filename:
             fail(f"no such file: {exc.filename}")
+        if isinstance(exc, OSError) and exc.filename:
+            fail(f"{exc.filename}: {exc.strerror or exc}")
+        if isinstance(exc, SQLAlchemyError):
+            fail(f"database error: {getattr(exc, 'orig', None) or exc}")
         err_console.print("[bold red]error:[/] ", end="")
         err_console.print(str(exc), markup=False, highlight=False)
         raise typer.Exit(2) from None

@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 MAX_TEXT_CHARS = 4000
 """Longest fragment text accepted. A fragment is one piece of evidence, not an essay."""
 
+MAX_ID_CHARS = 64
+"""Longest fragment or item id: ids are keys in the database and anchors in reports."""
+
 MIN_CONFIDENCE = 1
 MAX_CONFIDENCE = 5
 
@@ -72,6 +75,8 @@ def validate_fragment_fields(fid: str, author: str, text: str, confidence: int) 
     """Refuse a fragment the synthesis could not use faithfully."""
     if not isinstance(fid, str) or not fid.strip():
         raise InvalidInput("id", "must be a non-empty string")
+    if len(fid) > MAX_ID_CHARS:
+        raise InvalidInput("id", f"is {len(fid)} characters long; the limit is {MAX_ID_CHARS}")
     if not isinstance(author, str) or not author.strip():
         raise InvalidInput("author", "must be a non-empty string")
     if not isinstance(text, str) or not text.strip():

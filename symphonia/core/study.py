@@ -14,8 +14,11 @@ import re
 from dataclasses import InitVar, dataclass, field
 from datetime import date
 
-from symphonia.core.fragments import InvalidInput
+from symphonia.core.fragments import MAX_ID_CHARS, InvalidInput
 from symphonia.core.protocol import Protocol
+
+MAX_PSEUDONYM_CHARS = 32
+"""Pseudonyms are short handles such as E07, shown beside every quoted contribution."""
 
 IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 """Ids, pseudonyms and group ids: short, no spaces, safe in file names and URLs."""
@@ -90,6 +93,8 @@ class RatingItem:
     def __post_init__(self) -> None:
         if not self.id.strip():
             raise InvalidInput("id", "must be a non-empty string")
+        if len(self.id) > MAX_ID_CHARS:
+            raise InvalidInput("id", f"is {len(self.id)} characters long; the limit is 64")
         if not self.text.strip():
             raise InvalidInput("text", "must not be empty")
 
@@ -187,6 +192,10 @@ def _panel_problems(study: StudyDefinition) -> list[tuple[str, str]]:
         where = f"panel[{i}]"
         if (reason := _id_problem(p.pseudonym)) is not None:
             problems.append((f"{where}.pseudonym", reason))
+        elif len(p.pseudonym) > MAX_PSEUDONYM_CHARS:
+            problems.append(
+                (f"{where}.pseudonym", f"is longer than {MAX_PSEUDONYM_CHARS} characters")
+            )
         elif p.pseudonym in seen:
             problems.append(
                 (

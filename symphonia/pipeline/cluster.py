@@ -61,6 +61,11 @@ class ClusterParams:
     """min_cluster_size = max(floor, round(fraction × group size))."""
     min_samples: int | None = 2
     """HDBSCAN min_samples; small values make fewer fragments outliers."""
+    max_cluster_fraction: float | None = 0.5
+    """No theme may hold more than this share of its stance group (None: no cap). HDBSCAN's
+    excess-of-mass selection otherwise often returns two giant themes for a round with weak
+    structure (vTaiwan: 119 comments → 2 themes); a theme that swallows most of a debate hides
+    the dissent inside it. Costs ArgKP train ARI 0.157 → 0.118, gains recall 0.574 → 0.624."""
     cluster_selection_method: str = "eom"
     """HDBSCAN "leaf" gives fine-grained themes (one per key point); "eom" gives broad ones."""
     tiny_n: int = 15
@@ -118,14 +123,18 @@ def _hdbscan_labels(
     mcs = max(params.min_cluster_size_floor, round(params.min_cluster_fraction * n))
     mcs = min(mcs, n)
     min_samples = None if params.min_samples is None else min(params.min_samples, n - 1)
+    cap = 0
+    if params.max_cluster_fraction is not None:
+        cap = max(2 * max(2, mcs), int(params.max_cluster_fraction * n))
     labels = hdbscan.HDBSCAN(
         min_cluster_size=max(2, mcs),
+        max_cluster_size=cap,
         min_samples=min_samples,
         cluster_selection_method=params.cluster_selection_method,
         metric="euclidean",
         core_dist_n_jobs=1,
     ).fit_predict(np.asarray(reduced, dtype=np.float64))
-    notes.update({"reducer": method, "min_cluster_size": max(2, mcs)})
+    notes.update({"reducer": method, "min_cluster_size": max(2, mcs), "max_cluster_size": cap})
     return np.asarray(labels, dtype=np.int64)
 
 

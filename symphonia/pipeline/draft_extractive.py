@@ -7,6 +7,7 @@ must work for any theme the pipeline can produce.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -175,6 +176,14 @@ def _draft_positions(theme: Theme, fragments: Mapping[str, Fragment], out: _Buil
         )
 
 
+def singular_statement_key(fragment_id: str) -> str:
+    """`sv-<fragment id>`, hashed when that would pass the 64-character key limit."""
+    key = f"sv-{fragment_id}"
+    if len(key) <= 64:
+        return key
+    return f"sv-{hashlib.sha256(fragment_id.encode()).hexdigest()[:20]}"
+
+
 def draft_singular_view_statements(
     singular_ids: Sequence[str], fragments: Mapping[str, Fragment]
 ) -> list[Statement]:
@@ -186,7 +195,7 @@ def draft_singular_view_statements(
         kind = frag.kind.value.replace("_", " ")
         statements.append(
             Statement(
-                id=f"sv-{fid}",
+                id=singular_statement_key(fid),
                 theme_id=None,
                 section=Section.MINORITY,
                 text=f"Singular view ({kind}, {who}): {quote(frag.text)}",

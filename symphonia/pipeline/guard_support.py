@@ -25,6 +25,7 @@ the intended direction of error: flagged means "an editor looks", never "dropped
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -34,6 +35,98 @@ from symphonia.pipeline.contracts import Embedder, Vectors
 
 DEFAULT_SUPPORT_THRESHOLD = 0.45
 
+QUOTATION = re.compile(r"\u201c([^\u201d]+)\u201d|\"([^\"]+)\"")
+"""A quotation in curly or straight double quotes."""
+
+FRAMING_WORDS = frozenset(
+    [
+        "a",
+        "also",
+        "against",
+        "agreement",
+        "an",
+        "and",
+        "arguments",
+        "as",
+        "band",
+        "by",
+        "candidate",
+        "concerns",
+        "confidence",
+        "contributor",
+        "contributors",
+        "debate",
+        "disagreement",
+        "disputed",
+        "evidence",
+        "for",
+        "from",
+        "gap",
+        "group",
+        "groups",
+        "held",
+        "high",
+        "iqr",
+        "in",
+        "median",
+        "minority",
+        "of",
+        "one",
+        "only",
+        "panel",
+        "position",
+        "raised",
+        "rated",
+        "rating",
+        "reservations",
+        "singular",
+        "stakeholder",
+        "support",
+        "the",
+        "theme",
+        "this",
+        "view",
+        "with",
+        "within",
+        "action",
+        "argument",
+        "caveat",
+        "claim",
+        "example",
+        "barrier",
+        "uncertainty",
+        "mean",
+    ]
+)
+"""The report's own framing vocabulary (sections, counts, rating figures). Words around a
+verbatim quotation drawn only from here add no claim of substance: the figures in them are
+checked by the number check, and agreement wording by the agreement check."""
+
+
+def _unquoted(text: str, cited_texts: Sequence[str]) -> tuple[str, bool]:
+    """The text with verbatim quotations of cited fragments removed, and whether there were any."""
+    verbatim = {t.strip() for t in cited_texts}
+    found = False
+
+    def drop(match: re.Match[str]) -> str:
+        nonlocal found
+        quoted = (match.group(1) or match.group(2) or "").strip()
+        if quoted in verbatim:
+            found = True
+            return " "
+        return match.group(0)
+
+    return QUOTATION.sub(drop, text), found
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W\d_]+", text.lower())
+
+
+def substantive_words(text: str, also_framing: frozenset[str] = frozenset()) -> list[str]:
+    """Words outside the framing vocabulary (plus `also_framing`), ignoring numbers."""
+    return [w for w in _words(text) if w not in FRAMING_WORDS and w not in also_framing]
+
 
 class SupportScorer:
     """Embeds statements and fragments in one batch, then scores statements against evidence."""
@@ -42,6 +135,10 @@ class SupportScorer:
         self._embedder = embedder
         self._fragments = fragments
         self._vectors: dict[str, Vectors] = {}
+        self._group_words = frozenset(
+            w for f in fragments.values() if f.group for w in _words(f.group)
+        )
+        """Stakeholder group names are framing too ("held only by the researcher group")."""
 
     def prepare(self, texts: Sequence[str], fragment_ids: Sequence[str]) -> None:
         """Embed every text and fragment not yet embedded, in a single embedder call."""
@@ -62,11 +159,25 @@ class SupportScorer:
             self._vectors[key] = arr / norm if norm > 0 else arr
 
     def support(self, text: str, cited: Sequence[str]) -> float:
-        """Max cosine similarity of the text to its cited fragments (0.0 if none are valid)."""
+        """How well the cited fragments support the text (0.0 if none are valid).
+
+        Quoted parts are checked by identity, the rest semantically: a verbatim quotation of
+        a cited fragment is supported by definition, so it is set aside; if only framing
+        words remain, support is 1.0; otherwise the remaining words must be supported on
+        their own (max cosine to the cited fragments). Without a verbatim quotation this is
+        simply the max cosine of the whole text. Why: the embedding model is English-only and
+        short, so a faithful quote of a short or non-English contribution inside our framing
+        scored just under the threshold (vTaiwan, London youth policing) while an invented
+        claim wrapped around a real quote must still be caught.
+        """
         cited = [i for i in cited if i in self._fragments]
         if not cited:
             return 0.0
-        self.prepare([text], cited)
-        statement = self._vectors[f"t:{text}"]
+        rest, quoted = _unquoted(text, [self._fragments[i].text for i in cited])
+        if quoted and not substantive_words(rest, self._group_words):
+            return 1.0
+        probe = rest if quoted else text
+        self.prepare([probe], cited)
+        statement = self._vectors[f"t:{probe}"]
         sims = [float(statement @ self._vectors[f"f:{i}"]) for i in cited]
         return round(max(sims), 4)

@@ -43,18 +43,31 @@ def map_items_to_themes(
     return per_theme, unmapped
 
 
+def _group_split(verdict: ItemVerdict) -> bool:
+    """Did the group rule (and only it) take this item's consensus away?"""
+    return any(r.startswith("holds in only") for r in verdict.reasons)
+
+
 def status_from_verdicts(
     verdicts: Sequence[ItemVerdict], content: Theme, protocol: Protocol
 ) -> tuple[ThemeStatus, list[str]]:
-    """All items agreed → consensus; a split or group divergence → contested; else a gap."""
+    """All items agreed one way → consensus; a split → contested; else a gap.
+
+    A theme whose rated statements reach consensus in *opposite* directions (one side
+    endorsed, the other rejected) is shown side by side as contested, each side with its own
+    evidence, so that no headline figure of one side is ever attached to the other's words.
+    """
     reasons: list[str] = []
-    if all(v.consensus for v in verdicts):
-        directions = {v.direction for v in verdicts}
+    directions = {v.direction for v in verdicts}
+    if all(v.consensus for v in verdicts) and len(directions) == 1:
         verb = "endorses" if directions == {Direction.AGREE} else "rejects"
-        if len(directions) > 1:
-            verb = "endorses some and rejects some of"
         reasons.append(f"the panel {verb} the rated statements under the pre-registered rule")
         return ThemeStatus.CONSENSUS, reasons
+    if all(v.consensus for v in verdicts):
+        agreed = ", ".join(v.item_id for v in verdicts if v.direction is Direction.AGREE)
+        rejected = ", ".join(v.item_id for v in verdicts if v.direction is Direction.DISAGREE)
+        reasons.append(f"the panel endorses {agreed} and rejects {rejected}: shown side by side")
+        return ThemeStatus.CONTESTED, reasons
     for v in verdicts:
         if v.consensus:
             continue
@@ -62,21 +75,17 @@ def status_from_verdicts(
         share_lo = float(v.stats.get("percent_disagreement", 0.0))
         split = share_hi >= POLARISED_SHARE and share_lo >= POLARISED_SHARE
         disagreement = bool(v.stats.get("rand_ucla", {}).get("disagreement", False))
-        group_split = v.participation_ok and max(share_hi, share_lo) >= protocol.agreement_threshold
-        if split or disagreement or group_split:
-            why = (
-                "ratings split between both ends of the scale"
-                if split or disagreement
-                else ("agreement overall but not in every stakeholder group")
-            )
-            reasons.append(f"{v.item_id}: {why}")
+        if split or disagreement:
+            reasons.append(f"{v.item_id}: ratings split between both ends of the scale")
+        elif _group_split(v):
+            reasons.append(f"{v.item_id}: agreement overall but not in every stakeholder group")
     if reasons or content.status is ThemeStatus.CONTESTED:
         if not reasons:
             reasons.append("no consensus in the ratings, and the contributions oppose each other")
         return ThemeStatus.CONTESTED, reasons
     if not all(v.participation_ok for v in verdicts):
         return ThemeStatus.GAP, ["too few panellists rated this theme for the rule to apply"]
-    return ThemeStatus.GAP, ["the panel's ratings sit in the middle: no agreement either way"]
+    return ThemeStatus.GAP, ["no agreement either way: ratings in the middle or too spread"]
 
 
 def _ratings_summary(verdicts: Sequence[ItemVerdict]) -> dict[str, Any]:
@@ -122,6 +131,9 @@ def apply_ratings(
         positions = theme.positions
         if status is ThemeStatus.CONTESTED and not positions:
             positions = opposing_positions([fragments[f] for f in theme.fragment_ids])
+        minority = theme.minority
+        if status is ThemeStatus.CONSENSUS:
+            minority = None  # the whole panel has now endorsed it: no longer a minority view
         out.append(
             replace(
                 theme,
@@ -129,6 +141,7 @@ def apply_ratings(
                 reasons=(*reasons, content_note),
                 stats=stats,
                 positions=positions,
+                minority=minority,
             )
         )
     return out, unmapped

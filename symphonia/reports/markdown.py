@@ -7,6 +7,8 @@ faithfulness guard are shown, never hidden, and so is the dissent ledger.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import Any
 
 SECTIONS = (
@@ -18,13 +20,29 @@ SECTIONS = (
 )
 
 
+_HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]#!|~])")
+"""Characters that can start emphasis, code, links, images, tables or headings. Newlines are
+folded first, so nothing a contributor writes can begin a new list item or block."""
+
+
 def _escape(text: str) -> str:
-    """Keep contributors' text from being read as Markdown structure."""
-    return text.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_").replace("#", "\\#")
+    """Contributors' words as inert text: no Markdown structure, no HTML, one line."""
+    flat = " ".join(str(text).split())
+    html_safe = "".join(_HTML.get(ch, ch) for ch in flat)
+    return _MARKDOWN.sub(r"\\\1", html_safe)
+
+
+def _anchor(fragment_id: str) -> str:
+    """A safe, stable anchor for a fragment id of any shape."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "-", fragment_id)
+    if safe != fragment_id:
+        safe += "-" + hashlib.sha256(fragment_id.encode()).hexdigest()[:8]
+    return f"evidence-{safe}"
 
 
 def _cites(ids: list[str]) -> str:
-    return " ".join(f"[{i}](#evidence-{i})" for i in ids)
+    return " ".join(f"[{_escape(i)}](#{_anchor(i)})" for i in ids)
 
 
 def _flags(guard: dict[str, Any]) -> str:
@@ -110,8 +128,8 @@ def render_markdown(doc: dict[str, Any]) -> str:
         group = f.get("group") or "no group"
         sources = f" Sources: {_escape('; '.join(f['sources']))}." if f.get("sources") else ""
         out.append(
-            f'- <a id="evidence-{fid}"></a>**{fid}** ({who}{group}; {f["kind"]}, '
-            f"confidence {f['confidence']}/5): {_escape(f['text'])}{sources}"
+            f'- <a id="{_anchor(fid)}"></a>**{_escape(fid)}** ({_escape(who + group)}; '
+            f"{f['kind']}, confidence {f['confidence']}/5): {_escape(f['text'])}{sources}"
         )
     out.append("")
     return "\n".join(out)

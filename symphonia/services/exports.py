@@ -59,9 +59,10 @@ async def build_report(
             query = query.where(SynthesisVersion.number == version_number)
         version = await session.scalar(query.limit(1))
         if version is None:
-            which = f"version {version_number}" if version_number else "a synthesis"
+            if version_number is not None:
+                raise NotFound(f"round {number} of {slug!r} has no version {version_number}")
             raise NotFound(
-                f"round {number} of {slug!r} has no {which} yet; run `symphonia synthesize` first"
+                f"round {number} of {slug!r} has no synthesis yet; run `symphonia synthesize` first"
             )
         run = await session.get(AnalysisRun, version.run_id) if version.run_id else None
         themes = []

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from symphonia.core.protocol import Protocol, RatingScale
@@ -20,10 +21,13 @@ from symphonia.core.study import (
     StakeholderGroup,
     StudyDefinition,
 )
+from symphonia.db.models import Study
 from symphonia.polis import PolisConversation
+from symphonia.services.errors import Conflict
 from symphonia.services.rounds import close_round, open_round
 from symphonia.services.studies import load_study
 from symphonia.services.submissions import import_fragments, import_ratings
+from symphonia.services.tx import transaction
 
 POLIS_GROUP = "polis-participants"
 
@@ -80,7 +84,10 @@ async def import_polis(
 ) -> PolisImportOutcome:
     slug = slug_for(source)
     definition = polis_definition(conversation, slug, source)
-    async with session.begin():
+    async with transaction(session):
+        existing = await session.scalar(select(Study.id).where(Study.slug == slug))
+        if existing is not None:
+            raise Conflict(f"{source} was already imported as study {slug!r}; nothing was changed")
         await load_study(session, definition, actor)
         await open_round(session, slug, 1, actor)
         await import_fragments(session, slug, 1, conversation.fragments, actor, str(source))

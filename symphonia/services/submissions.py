@@ -143,9 +143,16 @@ async def import_ratings(
         problems: list[str] = []
         new_items: dict[str, RatingItem] = {}
         candidates = await known_items(session, study, rnd)
+        evidence_ids = {i for i, c in candidates.items() if c.fragment_ids == (i,)}
         for item in items:
             if item.id in declared or item.id in new_items:
                 problems.append(f"item {item.id!r}: already declared in round {number}")
+            unknown = [f for f in item.fragment_ids if f not in evidence_ids]
+            if unknown:
+                problems.append(
+                    f"item {item.id!r}: cites fragment(s) not in the evidence round: "
+                    f"{', '.join(unknown[:5])}"
+                )
             new_items[item.id] = item
         for r in ratings:
             if r.item not in declared and r.item not in new_items and r.item in candidates:
@@ -162,6 +169,8 @@ async def import_ratings(
                 problems.append(f"{where}: unknown item {r.item!r}")
             if rater is None:
                 problems.append(f"{where}: rater {r.rater!r} is not on the panel")
+            elif rater.role is not ParticipantRole.EXPERT:
+                problems.append(f"{where}: {r.rater!r} is a {rater.role.value}; only experts rate")
             elif (r.item, rater.id) in existing:
                 problems.append(f"{where}: {r.rater} already rated this item in round {number}")
             if not scale.contains(r.score):

@@ -364,3 +364,11 @@ def test_write_then_read_gives_the_same_fragments(
     write_fragments_jsonl(path, fragments)
     assert read_fragments(path) == fragments
     assert parse_fragments(path.read_text(encoding="utf-8")).unwrap() == fragments
+
+
+def test_ids_longer_than_the_database_allows_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "long.jsonl"
+    row = {"id": "x" * 70, "author": "E01", "kind": "claim", "text": "t", "confidence": 3}
+    path.write_text(json.dumps(row) + "\n")
+    with pytest.raises(InterchangeError, match="limit is 64"):
+        read_fragments(path)

@@ -18,7 +18,7 @@ from symphonia.interchange import read_fragments, read_rating_items, read_rating
 from symphonia.pipeline.contracts import Embedder
 from symphonia.polis import read_polis_export
 from symphonia.services.analysis import analyse_round
-from symphonia.services.errors import NotFound
+from symphonia.services.errors import Conflict, NotFound
 from symphonia.services.exports import build_report
 from symphonia.services.polis_import import import_polis
 from symphonia.services.rounds import close_round, open_round
@@ -150,3 +150,13 @@ async def test_polis_export_becomes_a_study(sessionmaker: Maker) -> None:
     )
     assert sorted(ids) == sorted(f.id for f in conversation.fragments)
     assert cites
+
+
+async def test_importing_the_same_polis_export_twice_is_refused(sessionmaker: Maker) -> None:
+    source = FIXTURES / "polis-mini"
+    conversation = read_polis_export(source)
+    async with sessionmaker() as s:
+        await import_polis(s, conversation, source, "test")
+    async with sessionmaker() as s:
+        with pytest.raises(Conflict, match="already imported as study 'polis-polis-mini'"):
+            await import_polis(s, conversation, source, "test")

@@ -162,3 +162,25 @@ async def test_rating_import_checks_items_raters_scale_and_round_kind(
         rnd = await s.scalar(select(Round).where(Round.number == 2))
         assert rnd is not None
         assert rnd.status is RoundStatus.OPEN
+
+
+async def test_only_experts_rate_and_items_must_cite_real_evidence(
+    sessionmaker: Maker,
+    definition,  # type: ignore[no-untyped-def]
+    demo_study_dir: Path,
+) -> None:
+    fragments = read_fragments(demo_study_dir / "round1-fragments.jsonl")
+    async with sessionmaker() as s:
+        await load_study(s, definition, "test")
+        await open_round(s, SLUG, 1, "test")
+        await import_fragments(s, SLUG, 1, fragments, "test")
+        await close_round(s, SLUG, 1, "test")
+        await open_round(s, SLUG, 2, "test")
+    ghost = RatingItem("s98", "A statement about nothing.", ("f001", "ghost"))
+    async with sessionmaker() as s:
+        with pytest.raises(RejectedInput) as refused:
+            await import_ratings(s, SLUG, 2, [Rating("f001", "F01", 5)], "test", [ghost])
+    message = str(refused.value)
+    assert "'F01' is a facilitator; only experts rate" in message
+    assert "item 's98': cites fragment(s) not in the evidence round: ghost" in message
+    assert await count(sessionmaker, RatingRow) == 0

@@ -135,3 +135,20 @@ def test_partition_property_with_umap(n: int, seed: int) -> None:
     frags = [Fragment(id=f"f{i}", author="E01", kind=CLAIM, text="t") for i in range(n)]
     result = cluster_fragments(frags, vecs, replace(ClusterParams(), reduce_method="umap"))
     assert_partition(result.labels, n)
+
+
+def test_no_theme_swallows_most_of_a_round(fragments_factory: Any, blobs_factory: Any) -> None:
+    """One dense majority topic must not come back as a single giant theme."""
+    vectors = np.vstack([blobs_factory(70, 1, seed=1, noise=0.2), blobs_factory(10, 3, seed=2)])
+    fragments = fragments_factory(len(vectors))
+    capped = cluster_fragments(fragments, vectors)
+    cap = capped.params_used["groups"]["neutral"]["max_cluster_size"]
+    sizes = np.bincount([x for x in capped.labels if x >= 0])
+    assert 0 < cap <= len(vectors) // 2
+    assert sizes.max() <= cap
+    assert len(capped.labels) == len(fragments)
+    uncapped = cluster_fragments(
+        fragments, vectors, replace(ClusterParams(), max_cluster_fraction=None)
+    )
+    assert uncapped.params_used["groups"]["neutral"]["max_cluster_size"] == 0
+    assert np.bincount([x for x in uncapped.labels if x >= 0]).max() > cap, "fixture too easy"
