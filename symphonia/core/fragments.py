@@ -16,6 +16,9 @@ MAX_TEXT_CHARS = 4000
 MAX_ID_CHARS = 64
 """Longest fragment or item id: ids are keys in the database and anchors in reports."""
 
+MAX_QUESTION_CHARS = 300
+"""A fragment's optional topic is a short label, not a second text."""
+
 MIN_CONFIDENCE = 1
 MAX_CONFIDENCE = 5
 
@@ -69,6 +72,11 @@ class Fragment:
 
     def __post_init__(self) -> None:
         validate_fragment_fields(self.id, self.author, self.text, self.confidence)
+        if self.question is not None and len(self.question) > MAX_QUESTION_CHARS:
+            raise InvalidInput(
+                "question",
+                f"is {len(self.question)} characters long; the limit is {MAX_QUESTION_CHARS}",
+            )
 
 
 def validate_fragment_fields(fid: str, author: str, text: str, confidence: int) -> None:

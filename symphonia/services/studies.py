@@ -59,6 +59,12 @@ async def load_study(session: AsyncSession, definition: StudyDefinition, actor: 
                 )
             if changed:
                 study.protocol = protocol_to_dict(definition.protocol)
+            if study.protocol_locked_at is not None and study.anonymity != definition.anonymity:
+                raise Conflict(
+                    f"study {definition.id!r}: anonymity was {study.anonymity.value} when "
+                    f"contributors took part; refusing to change it to "
+                    f"{definition.anonymity.value}"
+                )
         study.title = definition.title
         study.question = definition.question
         study.description = definition.description

@@ -184,3 +184,17 @@ async def test_only_experts_rate_and_items_must_cite_real_evidence(
     assert "'F01' is a facilitator; only experts rate" in message
     assert "item 's98': cites fragment(s) not in the evidence round: ghost" in message
     assert await count(sessionmaker, RatingRow) == 0
+
+
+async def test_anonymity_locks_with_the_protocol(sessionmaker: Maker, definition) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import replace
+
+    from symphonia.core.study import Anonymity
+
+    async with sessionmaker() as s:
+        await load_study(s, definition, "test")
+        await open_round(s, SLUG, 1, "test")
+    named = replace(definition, anonymity=Anonymity.ANONYMOUS)
+    async with sessionmaker() as s:
+        with pytest.raises(Conflict, match="refusing to change it to anonymous"):
+            await load_study(s, named, "test")
