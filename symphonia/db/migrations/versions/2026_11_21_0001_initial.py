@@ -481,7 +481,7 @@ def create_immutability_triggers() -> None:
     elif dialect == "postgresql":
         statements = _pg_statements()
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(f"no immutability triggers for {dialect}")
+        raise RuntimeError(f"Symphonia runs on SQLite and PostgreSQL, not {dialect}")
     for statement in statements:
         op.execute(statement)
 
