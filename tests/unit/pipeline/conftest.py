@@ -9,7 +9,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from symphonia.core.classify import classify_by_content, theme_stats
 from symphonia.core.fragments import Fragment, FragmentKind
+from symphonia.core.themes import Theme
 from symphonia.pipeline.contracts import ProgressCallback, Vectors, no_progress
 
 
@@ -80,3 +82,20 @@ def blobs_factory() -> Any:
 @pytest.fixture
 def embedder_factory() -> Any:
     return CountingEmbedder
+
+
+def classified_theme(tid: str, members: Sequence[Fragment], round_groups: Sequence[str]) -> Theme:
+    """A theme as the pipeline would build it: content-classified, first member representative."""
+    call = classify_by_content(members, round_groups)
+    return Theme(
+        id=tid,
+        label=f"label {tid}",
+        keywords=(),
+        fragment_ids=tuple(f.id for f in members),
+        representative_ids=(members[0].id,),
+        status=call.status,
+        stats=theme_stats(members),
+        reasons=call.reasons,
+        positions=call.positions,
+        minority=call.minority,
+    )

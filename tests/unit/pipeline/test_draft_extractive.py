@@ -5,29 +5,17 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from symphonia.core.classify import classify_by_content, theme_stats
 from symphonia.core.fragments import Fragment, FragmentKind
 from symphonia.core.synthesis import Section
 from symphonia.core.themes import Theme, ThemeStatus
 from symphonia.pipeline.draft_extractive import ExtractiveDrafter
+from tests.unit.pipeline.conftest import classified_theme
 
 GROUPS = ("clinician", "researcher", "parent_rep")
 
 
 def theme_of(tid: str, members: list[Fragment]) -> Theme:
-    call = classify_by_content(members, GROUPS)
-    return Theme(
-        id=tid,
-        label=f"label {tid}",
-        keywords=(),
-        fragment_ids=tuple(f.id for f in members),
-        representative_ids=(members[0].id,),
-        status=call.status,
-        stats=theme_stats(members),
-        reasons=call.reasons,
-        positions=call.positions,
-        minority=call.minority,
-    )
+    return classified_theme(tid, members, GROUPS)
 
 
 fragment_specs = st.lists(

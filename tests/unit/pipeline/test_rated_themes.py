@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from symphonia.core.classify import classify_by_content, theme_stats
 from symphonia.core.fragments import Fragment, FragmentKind, Rating
 from symphonia.core.protocol import Protocol
 from symphonia.core.synthesis import Section
@@ -10,24 +9,13 @@ from symphonia.core.themes import Theme, ThemeStatus
 from symphonia.pipeline.analyze import RatingContext
 from symphonia.pipeline.draft_extractive import ExtractiveDrafter
 from symphonia.pipeline.rated_themes import apply_ratings
+from tests.unit.pipeline.conftest import classified_theme
 
 GROUPS = ["a", "b"]
 
 
 def theme(members: list[Fragment]) -> Theme:
-    call = classify_by_content(members, GROUPS)
-    return Theme(
-        id="t01",
-        label="t",
-        keywords=(),
-        fragment_ids=tuple(f.id for f in members),
-        representative_ids=(members[0].id,),
-        status=call.status,
-        stats=theme_stats(members),
-        reasons=call.reasons,
-        positions=call.positions,
-        minority=call.minority,
-    )
+    return classified_theme("t01", members, GROUPS)
 
 
 def rate(item: str, scores: list[int]) -> list[Rating]:
