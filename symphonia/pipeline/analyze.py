@@ -119,7 +119,7 @@ def analyze_round(
     lap("embed")
     clusters = cluster_fragments(fragments, vectors, params)
     lap("cluster")
-    descriptions = [d for d in describe_clusters(fragments, vectors, clusters.labels)]
+    descriptions = describe_clusters(fragments, vectors, clusters.labels)
     singular = tuple(f.id for f, label in zip(fragments, clusters.labels, strict=True) if label < 0)
     round_groups = sorted({f.group for f in fragments if f.group})
     themes = build_themes(descriptions, by_id, vectors, index, round_groups)

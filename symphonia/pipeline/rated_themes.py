@@ -49,7 +49,7 @@ def _group_split(verdict: ItemVerdict) -> bool:
 
 
 def status_from_verdicts(
-    verdicts: Sequence[ItemVerdict], content: Theme, protocol: Protocol
+    verdicts: Sequence[ItemVerdict], content: Theme
 ) -> tuple[ThemeStatus, list[str]]:
     """All items agreed one way → consensus; a split → contested; else a gap.
 
@@ -125,7 +125,7 @@ def apply_ratings(
             evaluate_item(i, by_item[i], protocol, rating.panel_groups, panel_size)
             for i in item_ids
         ]
-        status, reasons = status_from_verdicts(verdicts, theme, protocol)
+        status, reasons = status_from_verdicts(verdicts, theme)
         content_note = f"before rating, the content suggested {theme.status.value}"
         stats: ThemeStats = replace(theme.stats, ratings=_ratings_summary(verdicts))
         positions = theme.positions

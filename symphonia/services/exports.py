@@ -17,6 +17,7 @@ from symphonia.db.models import (
     AnalysisRun,
     Citation,
     Participant,
+    SingularView,
     Statement,
     SynthesisVersion,
     Theme,
@@ -92,10 +93,14 @@ async def build_report(
                         ],
                     }
                 )
-            await session.refresh(run, ["singular_views"])
-            for sv in run.singular_views:
-                frag = await session.get_one(FragmentRow, sv.fragment_id)
-                singular.append(frag.external_id)
+            singular = list(
+                await session.scalars(
+                    select(FragmentRow.external_id)
+                    .join(SingularView, SingularView.fragment_id == FragmentRow.id)
+                    .where(SingularView.run_id == run.id)
+                    .order_by(FragmentRow.external_id)
+                )
+            )
         fragment_rows = await session.scalars(
             select(FragmentRow)
             .join(Citation, Citation.fragment_id == FragmentRow.id)

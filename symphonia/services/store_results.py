@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from symphonia.db.enums import Origin, RunStatus
@@ -87,17 +87,12 @@ async def store_version(
         .order_by(SynthesisVersion.number.desc())
         .limit(1)
     )
-    count = await session.scalar(
-        select(func.count())
-        .select_from(SynthesisVersion)
-        .where(SynthesisVersion.round_id == rnd.id)
-    )
     synthesis = result.synthesis
     version = SynthesisVersion(
         round_id=rnd.id,
         run_id=run.id,
         parent_id=last.id if last else None,
-        number=(count or 0) + 1,
+        number=last.number + 1 if last else 1,
         origin=_origin(synthesis.drafter),
         drafter=dict(synthesis.meta),
         ledger=[{"subject": e.subject, "reason": e.reason} for e in synthesis.ledger],

@@ -123,16 +123,26 @@ async def test_fragment_import_is_all_or_nothing(
             await import_fragments(s, SLUG, 1, [stranger], "test")
 
 
+async def open_round_one_with_demo_fragments(
+    s: AsyncSession,
+    definition,  # type: ignore[no-untyped-def]
+    demo_study_dir: Path,
+) -> None:
+    """The demo study loaded, round 1 open and holding the demo's fragments."""
+    await load_study(s, definition, "test")
+    await open_round(s, SLUG, 1, "test")
+    await import_fragments(
+        s, SLUG, 1, read_fragments(demo_study_dir / "round1-fragments.jsonl"), "test"
+    )
+
+
 async def test_rating_import_checks_items_raters_scale_and_round_kind(
     sessionmaker: Maker,
     definition,
     demo_study_dir: Path,  # type: ignore[no-untyped-def]
 ) -> None:
-    fragments = read_fragments(demo_study_dir / "round1-fragments.jsonl")
     async with sessionmaker() as s:
-        await load_study(s, definition, "test")
-        await open_round(s, SLUG, 1, "test")
-        await import_fragments(s, SLUG, 1, fragments, "test")
+        await open_round_one_with_demo_fragments(s, definition, demo_study_dir)
         with pytest.raises(Conflict, match="contribute round; ratings belong in a rate round"):
             await import_ratings(s, SLUG, 1, [Rating("f001", "E01", 5)], "test")
         await close_round(s, SLUG, 1, "test")
@@ -169,11 +179,8 @@ async def test_only_experts_rate_and_items_must_cite_real_evidence(
     definition,  # type: ignore[no-untyped-def]
     demo_study_dir: Path,
 ) -> None:
-    fragments = read_fragments(demo_study_dir / "round1-fragments.jsonl")
     async with sessionmaker() as s:
-        await load_study(s, definition, "test")
-        await open_round(s, SLUG, 1, "test")
-        await import_fragments(s, SLUG, 1, fragments, "test")
+        await open_round_one_with_demo_fragments(s, definition, demo_study_dir)
         await close_round(s, SLUG, 1, "test")
         await open_round(s, SLUG, 2, "test")
     ghost = RatingItem("s98", "A statement about nothing.", ("f001", "ghost"))
