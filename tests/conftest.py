@@ -43,3 +43,16 @@ def real_embedder():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def demo_study_dir() -> Path:
     return DEMO_STUDY
+
+
+POLIS_MINI = ROOT / "tests" / "fixtures" / "polis-mini"
+
+
+@pytest.fixture
+def polis_mini(tmp_path: Path) -> Path:
+    """The synthetic Polis fixture laid out as a real export under `polis-mini/`."""
+    target = tmp_path / "polis-mini"
+    target.mkdir()
+    for source in POLIS_MINI.glob("*.fixture.csv"):
+        (target / source.name.replace(".fixture.csv", ".csv")).write_bytes(source.read_bytes())
+    return target

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,19 +10,17 @@ from symphonia.core.fragments import Fragment, FragmentKind, Rating
 from symphonia.interchange import Issue
 from symphonia.polis import PolisConversation, PolisExportError, read_polis_export
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "polis-mini"
 TOPIC = "Safer streets for cycling (synthetic test fixture)"
 
 
 @pytest.fixture
-def export(tmp_path: Path) -> Path:
-    target = tmp_path / "export"
-    shutil.copytree(FIXTURE, target)
-    return target
+def export(polis_mini: Path) -> Path:
+    """A scratch copy of the export, for tests that damage it."""
+    return polis_mini
 
 
-def test_comments_become_claims_and_votes_ratings() -> None:
-    conv = read_polis_export(FIXTURE)
+def test_comments_become_claims_and_votes_ratings(polis_mini: Path) -> None:
+    conv = read_polis_export(polis_mini)
     assert conv.topic == TOPIC
     assert conv.question == TOPIC
     assert conv.description is not None
@@ -47,8 +44,8 @@ def test_comments_become_claims_and_votes_ratings() -> None:
     assert conv.votes_on_excluded == 2
 
 
-def test_latest_vote_wins_and_scores_map_to_three_points() -> None:
-    conv = read_polis_export(FIXTURE)
+def test_latest_vote_wins_and_scores_map_to_three_points(polis_mini: Path) -> None:
+    conv = read_polis_export(polis_mini)
     assert set(conv.ratings) == {
         Rating("c1", "P20", 1),  # agreed, then disagreed later
         Rating("c2", "P20", 3),  # the agree is later by timestamp though earlier in the file

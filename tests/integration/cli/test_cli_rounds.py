@@ -11,7 +11,6 @@ from symphonia.interchange import read_fragments
 from tests.integration.cli.conftest import Invoke
 
 pytestmark = pytest.mark.model
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 def test_a_delphi_round_from_the_command_line(
@@ -91,9 +90,9 @@ def test_stateless_analyze_accounts_for_every_fragment(
     assert all(s["citations"] for s in result["synthesis"]["statements"])
 
 
-def test_import_polis_from_the_command_line(cli: Invoke) -> None:
+def test_import_polis_from_the_command_line(cli: Invoke, polis_mini: Path) -> None:
     assert cli("db", "upgrade").code == 0
-    outcome = cli("import-polis", FIXTURES / "polis-mini")
+    outcome = cli("import-polis", polis_mini)
     assert outcome.code == 0, outcome.err
     assert "study 'polis-polis-mini'" in outcome.out
     synthesized = cli("synthesize", "polis-polis-mini", "2", "-q")

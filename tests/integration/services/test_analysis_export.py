@@ -29,7 +29,6 @@ from symphonia.studyfiles import round_file
 
 Maker = async_sessionmaker[AsyncSession]
 SLUG = "connected-icb"
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
 async def run_schedule(maker: Maker, definition: StudyDefinition) -> None:
@@ -132,10 +131,10 @@ async def test_submitted_fragments_cannot_be_rewritten(
             await s.commit()
 
 
-async def test_polis_export_becomes_a_study(sessionmaker: Maker) -> None:
+async def test_polis_export_becomes_a_study(sessionmaker: Maker, polis_mini: Path) -> None:
     from tests.unit.pipeline.conftest import CountingEmbedder
 
-    source = FIXTURES / "polis-mini"
+    source = polis_mini
     conversation = read_polis_export(source)
     async with sessionmaker() as s:
         outcome = await import_polis(s, conversation, source, "test")
@@ -152,8 +151,10 @@ async def test_polis_export_becomes_a_study(sessionmaker: Maker) -> None:
     assert cites
 
 
-async def test_importing_the_same_polis_export_twice_is_refused(sessionmaker: Maker) -> None:
-    source = FIXTURES / "polis-mini"
+async def test_importing_the_same_polis_export_twice_is_refused(
+    sessionmaker: Maker, polis_mini: Path
+) -> None:
+    source = polis_mini
     conversation = read_polis_export(source)
     async with sessionmaker() as s:
         await import_polis(s, conversation, source, "test")
