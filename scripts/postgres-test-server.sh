@@ -40,12 +40,13 @@ fi
 PG_VERSION="$(ls /usr/lib/postgresql | sort -n | tail -n 1)"
 
 if ! pg_lsclusters -h 2>/dev/null | awk '{print $1" "$2}' | grep -qx "${PG_VERSION} main"; then
-    pg_createcluster "${PG_VERSION}" main --port "${PG_PORT}" >/dev/null
+    pg_createcluster "${PG_VERSION}" main --port "${PG_PORT}" >&2
 fi
 
 status="$(pg_lsclusters -h | awk -v v="${PG_VERSION}" '$1==v && $2=="main" {print $4}')"
 if [[ "${status}" != online* ]]; then
-    pg_ctlcluster "${PG_VERSION}" main start
+    # Its notices ("Removed stale pid file.") must not reach stdout, which carries the URL.
+    pg_ctlcluster "${PG_VERSION}" main start >&2
 fi
 
 # Wait for it to accept connections (start is asynchronous on some setups).
