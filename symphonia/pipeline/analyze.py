@@ -22,7 +22,7 @@ from symphonia.pipeline.contracts import Drafter, Embedder, ProgressCallback, no
 from symphonia.pipeline.describe import describe_clusters
 from symphonia.pipeline.draft_extractive import ExtractiveDrafter
 from symphonia.pipeline.guard import guard_synthesis
-from symphonia.pipeline.rated_themes import apply_ratings
+from symphonia.pipeline.rated_themes import apply_ratings, item_verdicts
 from symphonia.pipeline.themes_build import build_themes
 
 
@@ -125,8 +125,10 @@ def analyze_round(
     themes = build_themes(descriptions, by_id, vectors, index, round_groups)
     lap("describe")
     unmapped: list[str] = []
+    outside_themes: list[dict[str, Any]] = []
     if rating is not None and rating.ratings:
         themes, unmapped = apply_ratings(themes, rating, protocol, by_id)
+        outside_themes = [v.as_dict() for v in item_verdicts(unmapped, rating, protocol)]
     lap("classify")
     progress("draft", 0, 1)
     synthesis = (drafter or ExtractiveDrafter()).draft(themes, singular, by_id, question)
@@ -147,5 +149,6 @@ def analyze_round(
         "singular_views": len(singular),
         "drafter": synthesis.drafter,
         "unmapped_rating_items": unmapped,
+        "rated_items_outside_themes": outside_themes,
     }
     return AnalysisResult(tuple(themes), singular, synthesis, run)

@@ -102,6 +102,25 @@ def _ratings_summary(verdicts: Sequence[ItemVerdict]) -> dict[str, Any]:
     return summary
 
 
+def item_verdicts(
+    item_ids: Sequence[str], rating: RatingContext, protocol: Protocol
+) -> list[ItemVerdict]:
+    """The pre-registered rule applied to each of `item_ids` that has ratings, in order.
+
+    Also used for rated items whose evidence sits only in singular views: a statement the
+    panel rated still gets its verdict reported, even when no theme holds it.
+    """
+    by_item: dict[str, list[Rating]] = {}
+    for r in rating.ratings:
+        by_item.setdefault(r.item, []).append(r)
+    panel_size = rating.panel_size or len({r.rater for r in rating.ratings})
+    return [
+        evaluate_item(i, by_item[i], protocol, rating.panel_groups, panel_size)
+        for i in item_ids
+        if i in by_item
+    ]
+
+
 def apply_ratings(
     themes: Sequence[Theme],
     rating: RatingContext,
@@ -110,21 +129,12 @@ def apply_ratings(
 ) -> tuple[list[Theme], list[str]]:
     """Re-call every rated theme by the protocol; unrated themes keep their content call."""
     per_theme, unmapped = map_items_to_themes(themes, rating.items)
-    by_item: dict[str, list[Rating]] = {}
-    for r in rating.ratings:
-        by_item.setdefault(r.item, []).append(r)
-    raters = {r.rater for r in rating.ratings}
-    panel_size = rating.panel_size or len(raters)
     out: list[Theme] = []
     for theme in themes:
-        item_ids = [i for i in per_theme[theme.id] if i in by_item]
-        if not item_ids:
+        verdicts = item_verdicts(per_theme[theme.id], rating, protocol)
+        if not verdicts:
             out.append(theme)
             continue
-        verdicts = [
-            evaluate_item(i, by_item[i], protocol, rating.panel_groups, panel_size)
-            for i in item_ids
-        ]
         status, reasons = status_from_verdicts(verdicts, theme)
         content_note = f"before rating, the content suggested {theme.status.value}"
         stats: ThemeStats = replace(theme.stats, ratings=_ratings_summary(verdicts))

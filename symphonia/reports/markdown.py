@@ -115,6 +115,7 @@ def render_markdown(doc: dict[str, Any]) -> str:
             *_theme_table(doc["themes"]),
             "",
         ]
+    out += _rated_outside_themes(doc.get("run", {}).get("rated_items_outside_themes") or [])
     stability = doc.get("run", {}).get("stability")
     if stability:
         out += ["## Panel stability", ""]
@@ -133,6 +134,33 @@ def render_markdown(doc: dict[str, Any]) -> str:
         )
     out.append("")
     return "\n".join(out)
+
+
+def _rated_outside_themes(verdicts: list[dict[str, Any]]) -> list[str]:
+    """Rated statements whose evidence is only singular views: their verdicts still count."""
+    if not verdicts:
+        return []
+    lines = [
+        "## Rated statements outside any theme",
+        "",
+        "Their evidence is only singular views, so no theme carries them; the panel's "
+        "verdict on each is reported here.",
+        "",
+        "| Item | Verdict | Ratings | Median | Agreement | Why |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for v in verdicts:
+        stats = v.get("stats", {})
+        call = f"consensus ({v.get('direction')})" if v.get("consensus") else "no consensus"
+        share = stats.get("percent_agreement")
+        agreement = f"{share:.0%}" if isinstance(share, int | float) else ""
+        lines.append(
+            f"| {_escape(str(v.get('item_id')))} | {call} | {stats.get('n', '')} "
+            f"| {stats.get('median', '')} | {agreement} "
+            f"| {_escape('; '.join(v.get('reasons', [])))} |"
+        )
+    lines.append("")
+    return lines
 
 
 def _method(doc: dict[str, Any]) -> list[str]:

@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -149,6 +150,25 @@ async def analyse_round(
     )
     if data.stability is not None:
         result = replace(result, run={**result.run, "stability": data.stability})
+    try:
+        return await _store_outcome(session, data, result, slug, number, actor)
+    except IntegrityError as exc:
+        # Two analyses of one round finishing together both claim the next version number;
+        # the database keeps the first, and this one is refused whole (nothing half-written).
+        raise Conflict(
+            f"another analysis of round {number} of {slug!r} was saved while this one ran; "
+            "nothing from this run was stored: run it again to add a new version"
+        ) from exc
+
+
+async def _store_outcome(
+    session: AsyncSession,
+    data: RoundInput,
+    result: AnalysisResult,
+    slug: str,
+    number: int,
+    actor: str,
+) -> AnalysisOutcome:
     async with transaction(session):
         rnd = await session.get_one(Round, data.round.id)
         run = await store_run(session, rnd, result, data.rows)

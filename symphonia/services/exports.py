@@ -77,6 +77,9 @@ async def build_report(
             )
             for t in rows:
                 positions = {k: v for k, v in t.positions.items() if not k.startswith("_")}
+                # Membership rows carry no order: sort by fragment id so that two exports
+                # of the same version are identical on every database.
+                members = sorted(t.members, key=lambda m: m.fragment.external_id)
                 themes.append(
                     {
                         "id": t.key,
@@ -87,9 +90,9 @@ async def build_report(
                         "positions": positions,
                         "minority": t.positions.get("_minority"),
                         "stats": t.stats,
-                        "fragment_ids": [m.fragment.external_id for m in t.members],
+                        "fragment_ids": [m.fragment.external_id for m in members],
                         "representative_ids": [
-                            m.fragment.external_id for m in t.members if m.representative
+                            m.fragment.external_id for m in members if m.representative
                         ],
                     }
                 )

@@ -7,6 +7,8 @@ which is how ratings reach themes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -48,19 +50,44 @@ async def latest_version_before(
     )
 
 
-async def known_items(session: AsyncSession, study: Study, rnd: Round) -> dict[str, RatingItem]:
+@dataclass(frozen=True, slots=True)
+class KnownItems:
+    """What a rate round may accept without declaring it first, kept in two namespaces.
+
+    Fragment ids and statement keys are chosen by different people (contributors' import
+    files, the drafter), so one id can name both; such an id is ambiguous and must be
+    declared in an items file before it is rated, rather than silently meaning one of them.
+    """
+
+    evidence: dict[str, RatingItem]
+    """Fragments of the evidence round, rated directly (as Polis votes are)."""
+    statements: dict[str, RatingItem]
+    """Statements of the latest synthesis before the round."""
+
+    @property
+    def ambiguous(self) -> set[str]:
+        return self.evidence.keys() & self.statements.keys()
+
+    def get(self, item_id: str) -> RatingItem | None:
+        if item_id in self.ambiguous:
+            return None
+        return self.statements.get(item_id) or self.evidence.get(item_id)
+
+
+async def known_items(session: AsyncSession, study: Study, rnd: Round) -> KnownItems:
     """Items a rate round may accept without declaring them first."""
-    items: dict[str, RatingItem] = {}
-    evidence = await contribute_round_before(session, study, rnd.number)
-    if evidence is not None:
-        for f in await session.scalars(select(Fragment).where(Fragment.round_id == evidence.id)):
-            items[f.external_id] = RatingItem(f.external_id, f.text, (f.external_id,))
+    evidence: dict[str, RatingItem] = {}
+    statements: dict[str, RatingItem] = {}
+    source = await contribute_round_before(session, study, rnd.number)
+    if source is not None:
+        for f in await session.scalars(select(Fragment).where(Fragment.round_id == source.id)):
+            evidence[f.external_id] = RatingItem(f.external_id, f.text, (f.external_id,))
     version = await latest_version_before(session, study, rnd.number)
     if version is not None:
         for s in version.statements:
             cited = tuple(c.fragment.external_id for c in s.citations)
-            items[s.key] = RatingItem(s.key, s.text, cited, s.theme_key)
-    return items
+            statements[s.key] = RatingItem(s.key, s.text, cited, s.theme_key)
+    return KnownItems(evidence, statements)
 
 
 async def item_fragments(session: AsyncSession, rnd: Round) -> dict[str, list[str]]:

@@ -142,8 +142,8 @@ async def import_ratings(
         }
         problems: list[str] = []
         new_items: dict[str, RatingItem] = {}
-        candidates = await known_items(session, study, rnd)
-        evidence_ids = {i for i, c in candidates.items() if c.fragment_ids == (i,)}
+        known = await known_items(session, study, rnd)
+        evidence_ids = set(known.evidence)
         for item in items:
             if item.id in declared or item.id in new_items:
                 problems.append(f"item {item.id!r}: already declared in round {number}")
@@ -155,8 +155,11 @@ async def import_ratings(
                 )
             new_items[item.id] = item
         for r in ratings:
-            if r.item not in declared and r.item not in new_items and r.item in candidates:
-                new_items[r.item] = candidates[r.item]
+            if r.item in declared or r.item in new_items:
+                continue
+            candidate = known.get(r.item)
+            if candidate is not None:
+                new_items[r.item] = candidate
         existing = {
             (row.item_external_id, row.rater_id)
             for row in await session.scalars(select(RatingRow).where(RatingRow.round_id == rnd.id))
@@ -165,7 +168,12 @@ async def import_ratings(
         for n, r in enumerate(ratings, start=1):
             where = f"rating {n} ({r.rater} on {r.item!r})"
             rater = people.get(r.rater)
-            if r.item not in declared and r.item not in new_items:
+            if r.item in known.ambiguous and r.item not in declared and r.item not in new_items:
+                problems.append(
+                    f"{where}: {r.item!r} names both a fragment and a statement of the last "
+                    "synthesis; declare it in an items file to say which is rated"
+                )
+            elif r.item not in declared and r.item not in new_items:
                 problems.append(f"{where}: unknown item {r.item!r}")
             if rater is None:
                 problems.append(f"{where}: rater {r.rater!r} is not on the panel")

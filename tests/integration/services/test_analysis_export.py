@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -161,3 +162,46 @@ async def test_importing_the_same_polis_export_twice_is_refused(
     async with sessionmaker() as s:
         with pytest.raises(Conflict, match="already imported as study 'polis-polis-mini'"):
             await import_polis(s, conversation, source, "test")
+
+
+async def test_overlapping_analyses_of_a_round_each_store_their_own_version(
+    sessionmaker: Maker, demo_study_dir: Path
+) -> None:
+    """The version number is taken when a result is stored, not when analysis starts, so a
+    long analysis overtaken by a quicker one of the same round is stored after it."""
+    import asyncio
+
+    from symphonia.pipeline.draft_extractive import ExtractiveDrafter
+    from tests.unit.pipeline.conftest import CountingEmbedder
+
+    definition = read_study_file(demo_study_dir)
+    await run_schedule(sessionmaker, replace(definition, rounds=definition.rounds[:1]))
+    loop = asyncio.get_running_loop()
+
+    async def rival() -> int:
+        async with sessionmaker() as s:
+            outcome = await analyse_round(s, SLUG, 1, CountingEmbedder(), None, "rival")
+        return outcome.version_number
+
+    class OvertakenDrafter(ExtractiveDrafter):
+        """Drafts while a rival analysis of the same round runs to completion and stores."""
+
+        def draft(self, *args: Any, **kwargs: Any) -> Any:
+            assert asyncio.run_coroutine_threadsafe(rival(), loop).result(timeout=120) == 1
+            return super().draft(*args, **kwargs)
+
+    async with sessionmaker() as s:
+        late = await analyse_round(s, SLUG, 1, CountingEmbedder(), OvertakenDrafter(), "late")
+    assert late.version_number == 2
+    async with sessionmaker() as s:
+        versions = list(await s.scalars(select(SynthesisVersion).order_by(SynthesisVersion.number)))
+        actors = list(
+            await s.scalars(
+                select(AuditEvent.actor)
+                .where(AuditEvent.action == "analysis.completed")
+                .order_by(AuditEvent.at)
+            )
+        )
+    assert [v.number for v in versions] == [1, 2]
+    assert versions[1].parent_id == versions[0].id
+    assert actors == ["rival", "late"]

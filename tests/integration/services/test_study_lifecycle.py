@@ -205,3 +205,43 @@ async def test_anonymity_locks_with_the_protocol(sessionmaker: Maker, definition
     async with sessionmaker() as s:
         with pytest.raises(Conflict, match="refusing to change it to anonymous"):
             await load_study(s, named, "test")
+
+
+async def test_an_id_naming_both_a_fragment_and_a_statement_must_be_declared(
+    sessionmaker: Maker,
+    definition,  # type: ignore[no-untyped-def]
+) -> None:
+    from symphonia.services.analysis import analyse_round
+    from tests.unit.pipeline.conftest import CountingEmbedder
+
+    # Unrelated texts: each fragment is a singular view, drafted as statement "sv-<id>".
+    fragments = [
+        Fragment("f001", "E01", FragmentKind.CLAIM, "Budgets are ringfenced."),
+        Fragment("f002", "E02", FragmentKind.BARRIER, "Consent rules differ by council."),
+        Fragment("sv-f001", "E03", FragmentKind.EXAMPLE, "A pilot in Leeds shared data."),
+    ]
+    async with sessionmaker() as s:
+        await load_study(s, definition, "test")
+        await open_round(s, SLUG, 1, "test")
+        await import_fragments(s, SLUG, 1, fragments, "test")
+        await close_round(s, SLUG, 1, "test")
+        outcome = await analyse_round(s, SLUG, 1, CountingEmbedder(), None, "test")
+        await open_round(s, SLUG, 2, "test")
+    keys = {st.id for st in outcome.result.synthesis.statements}
+    assert {"sv-f001", "sv-f002"} <= keys
+
+    async with sessionmaker() as s:
+        with pytest.raises(RejectedInput) as refused:
+            await import_ratings(s, SLUG, 2, [Rating("sv-f001", "E01", 7)], "test")
+    assert "'sv-f001' names both a fragment and a statement" in str(refused.value)
+
+    # Unambiguous ids resolve on their own; the ambiguous one once declared.
+    declared = RatingItem("sv-f001", "A pilot in Leeds shared data.", ("sv-f001",))
+    ratings = [
+        Rating("f002", "E01", 7),
+        Rating("sv-f002", "E01", 8),
+        Rating("sv-f001", "E01", 6),
+    ]
+    async with sessionmaker() as s:
+        done = await import_ratings(s, SLUG, 2, ratings, "test", [declared])
+    assert done.imported == 3

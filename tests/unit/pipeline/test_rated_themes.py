@@ -63,3 +63,37 @@ def test_spread_ratings_are_not_blamed_on_stakeholder_groups() -> None:
     (rated,), _ = apply_ratings([theme(members)], context, Protocol(), {f.id: f for f in members})
     assert rated.status is ThemeStatus.GAP
     assert not any("stakeholder group" in r for r in rated.reasons)
+
+
+def test_a_rated_statement_resting_on_singular_views_still_gets_its_verdict() -> None:
+    from symphonia.pipeline.analyze import analyze_round
+    from symphonia.reports.markdown import render_markdown
+    from tests.unit.pipeline.conftest import CountingEmbedder, make_fragments
+
+    fragments = make_fragments(4)  # unrelated random vectors: every fragment is singular
+    context = RatingContext(
+        rate("s1", [8, 9, 8, 9, 8]) + rate("s2", [1, 9, 1, 9, 5]),
+        {"s1": ["f0000"], "s2": ["f0001", "f0002"]},
+    )
+    result = analyze_round(fragments, CountingEmbedder(), rating=context)
+    assert not result.themes
+    assert len(result.singular_views) == 4
+    assert result.run["unmapped_rating_items"] == ["s1", "s2"]
+    verdicts = {v["item_id"]: v for v in result.run["rated_items_outside_themes"]}
+    assert verdicts["s1"]["consensus"]
+    assert verdicts["s1"]["direction"] == "agree"
+    assert not verdicts["s2"]["consensus"]
+
+    doc = {
+        "study": {"title": "T", "question": "Q?"},
+        "round": {"number": 2, "kind": "rate"},
+        "version": {"number": 1, "origin": "extractive", "created_at": "now", "drafter": {}},
+        "protocol": {},
+        "statements": [],
+        "evidence": {},
+        "run": result.run,
+    }
+    report = render_markdown(doc)
+    assert "## Rated statements outside any theme" in report
+    assert "| s1 | consensus (agree) | 5 |" in report
+    assert "| s2 | no consensus | 5 |" in report
