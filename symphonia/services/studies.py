@@ -117,9 +117,27 @@ async def _sync_panel(
     definition: StudyDefinition,
     groups: dict[str, StakeholderGroup],
 ) -> int:
-    """Add new panellists and update the role, group and name of existing ones."""
+    """Add new panellists and update the role, group and name of existing ones.
+
+    Once round 1 has opened, a panellist's stakeholder group is fixed: their contributions
+    and ratings are attributed, and group agreement computed, through it, so moving them
+    would silently rewrite every past round.
+    """
     rows = await session.scalars(select(Participant).where(Participant.study_id == study.id))
     people = {p.pseudonym: p for p in rows}
+    if study.protocol_locked_at is not None:
+        moved = [
+            f"{p.pseudonym} ({_group_key(people[p.pseudonym], groups)} → {p.group or 'no group'})"
+            for p in definition.panel
+            if p.pseudonym in people
+            and people[p.pseudonym].group_id != (groups[p.group].id if p.group else None)
+        ]
+        if moved:
+            raise Conflict(
+                f"study {definition.id!r}: stakeholder groups are fixed once round 1 has "
+                f"opened; refusing to move {', '.join(moved)}. Add them under a new "
+                "pseudonym to record a change of role."
+            )
     added = 0
     for p in definition.panel:
         group_id = groups[p.group].id if p.group else None
@@ -132,6 +150,11 @@ async def _sync_panel(
         existing.group_id = group_id
         existing.display_name = p.name
     return added
+
+
+def _group_key(person: Participant, groups: dict[str, StakeholderGroup]) -> str:
+    by_id = {g.id: key for key, g in groups.items()}
+    return by_id.get(person.group_id, "no group") if person.group_id else "no group"
 
 
 async def _sync_rounds(session: AsyncSession, study: Study, definition: StudyDefinition) -> int:

@@ -207,6 +207,29 @@ async def test_anonymity_locks_with_the_protocol(sessionmaker: Maker, definition
             await load_study(s, named, "test")
 
 
+async def test_panellists_keep_their_group_once_round_one_opens(
+    sessionmaker: Maker,
+    definition,  # type: ignore[no-untyped-def]
+) -> None:
+    from dataclasses import replace
+
+    first = next(p for p in definition.panel if p.group)
+    rest = [p for p in definition.panel if p is not first]
+    other = next(g.id for g in definition.groups if g.id != first.group)
+    moved = replace(definition, panel=[replace(first, group=other), *rest])
+    async with sessionmaker() as s:
+        await load_study(s, moved, "test")  # before round 1 the panel may still change
+        await load_study(s, definition, "test")
+        await open_round(s, SLUG, 1, "test")
+    async with sessionmaker() as s:
+        with pytest.raises(Conflict) as refused:
+            await load_study(s, moved, "test")
+    assert f"refusing to move {first.pseudonym} ({first.group} → {other})" in str(refused.value)
+    renamed = replace(definition, panel=[replace(first, name="Dr Renamed"), *rest])
+    async with sessionmaker() as s:
+        await load_study(s, renamed, "test")  # other details may still be corrected
+
+
 async def test_an_id_naming_both_a_fragment_and_a_statement_must_be_declared(
     sessionmaker: Maker,
     definition,  # type: ignore[no-untyped-def]
