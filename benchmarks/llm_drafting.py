@@ -4,9 +4,11 @@ invalid statements slip past the guard, against the fake OpenAI-compatible serve
     .venv/bin/python benchmarks/llm_drafting.py                # demo study + ArgKP dev
     .venv/bin/python benchmarks/llm_drafting.py path.jsonl     # any fragments JSONL
     .venv/bin/python benchmarks/llm_drafting.py --calibrate    # support-threshold calibration
+    .venv/bin/python benchmarks/llm_drafting.py --pack-text-tokens 0   # one call per theme
 
 Rounds go through the real pipeline (`analyze_round`: embed, cluster, describe, classify),
-then the LLM drafter talks to `tests/fakes/openai_server.py` over HTTP on 127.0.0.1.
+then the LLM drafter talks to `tests/fakes/openai_server.py` over HTTP on 127.0.0.1, with
+its defaults (small themes share a call, see `symphonia.pipeline.llm.messages.pack_themes`).
 Targets: calls <= themes + 1; input tokens <= 1.5 x the tokens of the fragment texts;
 0 statements with invalid citations or a wrong section passing the guard unflagged.
 
@@ -68,16 +70,22 @@ def argkp_rounds(split: str = "dev") -> dict[str, list[Fragment]]:
     return dict(rounds)
 
 
-def _settings(server: FakeOpenAIServer) -> LLMSettings:
-    return LLMSettings(base_url=server.url, model="fake", api_key="x", timeout_s=10,
-                       max_retries=1, concurrency=4)  # fmt: skip
+def _drafter(server: FakeOpenAIServer, pack_text_tokens: int | None) -> LLMDrafter:
+    """The drafter under test; `pack_text_tokens` None keeps its default packing."""
+    settings = LLMSettings(base_url=server.url, model="fake", api_key="x", timeout_s=10,
+                           max_retries=1, concurrency=4)  # fmt: skip
+    if pack_text_tokens is None:
+        return LLMDrafter(settings)
+    return LLMDrafter(settings, pack_text_tokens=pack_text_tokens)
 
 
-def analyse(name: str, fragments: list[Fragment], embedder: Embedder) -> dict[str, Any]:
+def analyse(
+    name: str, fragments: list[Fragment], embedder: Embedder, pack: int | None = None
+) -> dict[str, Any]:
     question = fragments[0].question
     with FakeOpenAIServer("good") as server:
-        result = analyze_round(fragments, embedder, drafter=LLMDrafter(_settings(server)),
-                               question=question)  # fmt: skip
+        drafter = _drafter(server, pack)
+        result = analyze_round(fragments, embedder, drafter=drafter, question=question)
         bodies = list(server.raw_bodies)
     meta = result.synthesis.meta
     usage = meta["usage"]
@@ -107,7 +115,7 @@ def analyse(name: str, fragments: list[Fragment], embedder: Embedder) -> dict[st
 
 
 def hostile(fragments: list[Fragment], themes: tuple[Theme, ...], singular: tuple[str, ...],
-            embedder: Embedder) -> dict[str, Any]:  # fmt: skip
+            embedder: Embedder, pack: int | None = None) -> dict[str, Any]:  # fmt: skip
     """Per hostile behaviour: statements with invalid citations / wrong section, and how many
     of them passed the guard unflagged (target 0)."""
     by_id = {f.id: f for f in fragments}
@@ -115,7 +123,7 @@ def hostile(fragments: list[Fragment], themes: tuple[Theme, ...], singular: tupl
     out: dict[str, Any] = {}
     for behaviour in HOSTILE:
         with FakeOpenAIServer(behaviour) as server:
-            syn = LLMDrafter(_settings(server)).draft(themes, singular, by_id)
+            syn = _drafter(server, pack).draft(themes, singular, by_id)
         syn = guard_synthesis(syn, themes, singular, by_id, embedder)
         bad = unflagged = flagged = 0
         for s in syn.statements:
@@ -219,6 +227,9 @@ def main() -> None:
     parser.add_argument("jsonl", nargs="*", help="fragment JSONL files (default: demo study)")
     parser.add_argument("--no-argkp", action="store_true")
     parser.add_argument("--calibrate", action="store_true")
+    parser.add_argument("--pack-text-tokens", type=int, default=None,
+                        help="fragment-text tokens up to which small themes share a call "
+                        "(0: one call per theme; default: the drafter's)")  # fmt: skip
     opts = parser.parse_args()
     embedder = SentenceTransformerEmbedder()
     if opts.calibrate:
@@ -232,7 +243,7 @@ def main() -> None:
     print(f"token counter: {token_counter().name}")
     totals: dict[str, float] = defaultdict(float)
     for name, fragments in rounds.items():
-        res = analyse(name, fragments, embedder)
+        res = analyse(name, fragments, embedder, opts.pack_text_tokens)
         row = res["row"]
         print(f"== {name}")
         print(json.dumps(row, default=lambda x: round(x, 3) if isinstance(x, float) else x))
@@ -240,7 +251,7 @@ def main() -> None:
                   "output_tokens", "fragment_text_tokens"):  # fmt: skip
             totals[k] += row[k]
         totals["sent_more_than_once"] += row["sent_more_than_once"] * row["fragments"]
-        bad = hostile(fragments, res["themes"], res["singular"], embedder)
+        bad = hostile(fragments, res["themes"], res["singular"], embedder, opts.pack_text_tokens)
         print("  hostile:", json.dumps(bad))
         unflagged = sum(v["passed_unflagged"] for v in bad.values())
         totals["unflagged"] += unflagged

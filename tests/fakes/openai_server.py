@@ -7,6 +7,11 @@ prompt (proving they were sent); the others misbehave in the ways real servers a
 do: slow, hanging, 429, 500, truncated/malformed JSON, wrong schema, hallucinated or foreign
 ids, contested-as-consensus, invented numbers, omitted minority side, echoed injection.
 Every request body is recorded for assertions (e.g. no author pseudonym was ever sent).
+
+It reads the drafter's prompt format back (`parse_theme_prompt`): a theme request carries
+one or more themes ("Theme A: <status>; <figures>; sections <allowed>"), each with its
+``<fragments>`` block of ``## side`` and ``# kind group`` headings and ``n|confidence "text"``
+lines; theme behaviours answer every theme of a request (and misbehave on each) under its key.
 """
 
 from __future__ import annotations
@@ -19,60 +24,62 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-_BLOCK = re.compile(r'<fragments(?: side="(?P<side>[^"]+)")?>\n(?P<body>.*?)\n</fragments>', re.S)
-_LINE = re.compile(r"^\[(?P<id>[^ |\]]+) \| (?P<conf>\d)\] (?P<text>.*)$")
-_RUN = re.compile(r"^# (?P<kind>\w+)(?: \| (?P<group>.*))?$")
+_THEME = re.compile(r"^Theme (?P<key>[A-Z]+): (?P<status>\w+); .*; sections (?P<sections>.+)$")
+_MINORITY = "Minority, name it: "
+_SIDE = re.compile(r"^## (?P<side>.+)$")
+_RUN = re.compile(r"^# (?P<kind>\w+)(?: (?P<group>.*))?$")
+_LINE = re.compile(r'^(?P<id>\d+)\|(?P<conf>\d) (?P<text>".*")$')
 
 
 @dataclass
 class Block:
     side: str | None
-    ids: list[str]
-    texts: list[str]
-    kinds: list[str]
+    ids: list[str] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)
 
 
 @dataclass
 class ThemePrompt:
-    """What a theme request contained, parsed back out of the prompt."""
+    """What a request said about one of its themes, parsed back out of the prompt."""
 
+    key: str
     status: str
     allowed: list[str]
-    minority: str | None
-    blocks: list[Block]
+    minority: str | None = None
+    blocks: list[Block] = field(default_factory=list)
 
     @property
     def ids(self) -> list[str]:
         return [i for b in self.blocks for i in b.ids]
 
 
-def parse_theme_prompt(user: str) -> ThemePrompt:
-    def line(prefix: str) -> str | None:
-        for raw in user.splitlines():
-            if raw.startswith(prefix):
-                return raw[len(prefix) :].strip()
-        return None
-
-    blocks = []
-    for m in _BLOCK.finditer(user):
-        ids, texts, kinds = [], [], []
-        kind = ""
-        for raw in m.group("body").splitlines():
-            run = _RUN.match(raw)
-            if run:
-                kind = run.group("kind")
-            lm = _LINE.match(raw)
-            if lm:
-                ids.append(lm.group("id"))
-                texts.append(json.loads(lm.group("text")))
-                kinds.append(kind)
-        blocks.append(Block(m.group("side"), ids, texts, kinds))
-    return ThemePrompt(
-        status=line("Status:") or "",
-        allowed=[s.strip() for s in (line("Allowed sections:") or "").split(",") if s.strip()],
-        minority=line("Minority:"),
-        blocks=blocks,
-    )
+def parse_theme_prompt(user: str) -> list[ThemePrompt]:
+    """The themes of a theme request, in order, with their fragments by side."""
+    themes: list[ThemePrompt] = []
+    kind = ""
+    inside = False
+    for raw in user.splitlines():
+        head = _THEME.match(raw)
+        if head:
+            allowed = [s.strip() for s in head.group("sections").split(",") if s.strip()]
+            themes.append(ThemePrompt(head.group("key"), head.group("status"), allowed))
+        elif raw.startswith(_MINORITY) and themes:
+            themes[-1].minority = raw[len(_MINORITY) :].strip()
+        elif raw in ("<fragments>", "</fragments>"):
+            inside = raw == "<fragments>"
+        elif inside and (side := _SIDE.match(raw)):
+            themes[-1].blocks.append(Block(side.group("side")))
+        elif inside and (run := _RUN.match(raw)):
+            kind = run.group("kind")
+        elif inside and (line := _LINE.match(raw)):
+            if not themes[-1].blocks:
+                themes[-1].blocks.append(Block(None))
+            block = themes[-1].blocks[-1]
+            block.ids.append(line.group("id"))
+            block.texts.append(json.loads(line.group("text")))
+            block.kinds.append(kind)
+    return themes
 
 
 @dataclass
@@ -120,22 +127,29 @@ def good_statements(p: ThemePrompt) -> list[dict[str, Any]]:
     return out
 
 
+def draft_reply(parts: list[tuple[ThemePrompt, list[dict[str, Any]]]]) -> str:
+    """A theme request's reply: each theme's statements under the key the prompt gave it."""
+    return json.dumps({"themes": [{"theme": p.key, "statements": st} for p, st in parts]})
+
+
 def good(server: FakeOpenAIServer, body: dict[str, Any]) -> Reply:
     _system, user = _messages(body)
     if is_overview(body):
-        n = sum(1 for raw in user.splitlines() if raw.startswith("- "))
+        n = sum(1 for raw in user.splitlines() if raw.startswith('"'))
         return Reply(content=json.dumps({"overview": f"The synthesis covers {n} themes."}))
-    return Reply(content=json.dumps({"statements": good_statements(parse_theme_prompt(user))}))
+    return Reply(content=draft_reply([(p, good_statements(p)) for p in parse_theme_prompt(user)]))
 
 
 def _theme_reply(mutate: Callable[[ThemePrompt, list[dict[str, Any]]], None]) -> Behaviour:
+    """A behaviour that answers every theme of a request well, then `mutate`s each answer."""
+
     def behaviour(server: FakeOpenAIServer, body: dict[str, Any]) -> Reply:
         if is_overview(body):
             return good(server, body)
-        p = parse_theme_prompt(_messages(body)[1])
-        statements = good_statements(p)
-        mutate(p, statements)
-        return Reply(content=json.dumps({"statements": statements}))
+        parts = [(p, good_statements(p)) for p in parse_theme_prompt(_messages(body)[1])]
+        for p, statements in parts:
+            mutate(p, statements)
+        return Reply(content=draft_reply(parts))
 
     return behaviour
 
@@ -177,16 +191,20 @@ def _echo_injection(p: ThemePrompt, st: list[dict[str, Any]]) -> None:
 
 
 def foreign_ids(server: FakeOpenAIServer, body: dict[str, Any]) -> Reply:
-    """Cites ids this server saw in an *earlier* theme request (another theme's fragments)."""
+    """Cites, for each theme, an id seen earlier that is not the theme's own: one of another
+    theme of the same request (a real fragment outside the theme), or of an earlier request
+    (a number this request may not have sent at all)."""
     if is_overview(body):
         return good(server, body)
-    p = parse_theme_prompt(_messages(body)[1])
-    st = good_statements(p)
-    foreign = [i for i in server.seen_ids if i not in p.ids]
-    if foreign:
-        st[0]["fragment_ids"] = [foreign[0]]
-    server.seen_ids.extend(p.ids)
-    return Reply(content=json.dumps({"statements": st}))
+    parts = []
+    for p in parse_theme_prompt(_messages(body)[1]):
+        st = good_statements(p)
+        foreign = [i for i in server.seen_ids if i not in p.ids]
+        if foreign:
+            st[0]["fragment_ids"] = [foreign[-1]]
+        server.seen_ids.extend(p.ids)
+        parts.append((p, st))
+    return Reply(content=draft_reply(parts))
 
 
 def truncated(server: FakeOpenAIServer, body: dict[str, Any]) -> Reply:

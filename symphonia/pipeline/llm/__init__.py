@@ -1,4 +1,5 @@
-"""The LLM drafter and its parts: prompts in, validated statements out, one call per theme.
+"""The LLM drafter and its parts: prompts in, validated statements out, a call per theme
+(or per few small themes) plus at most one overview call.
 
 Public API: `make_drafter`, `LLMDrafter`, `LLMNotConfigured`, `GenerationParams`.
 Nothing here imports a web framework or a database (DESIGN.md §2).

@@ -9,7 +9,9 @@
 - Structured output: ``json_schema`` (strict) first; a server that rejects it (HTTP 400/422
   naming the response format) is asked again with ``json_object``, then plain text. The
   working mode is remembered in a `FormatState` the drafter instance owns, so only the first
-  call of an instance pays for the discovery.
+  call of an instance pays for the discovery. The reply shape goes into the prompt only in
+  the modes that need it (`with_shape_hint`): under ``json_schema`` the server enforces the
+  schema, and repeating it as text in every call would cost tokens for nothing.
 """
 
 from __future__ import annotations
@@ -66,7 +68,10 @@ class FormatState:
 @dataclass(frozen=True, slots=True)
 class GenerationParams:
     temperature: float = 0.0
-    max_tokens: int = 1500
+    max_tokens: int = 2000
+    """A ceiling per call, not a cost: a call may carry up to `messages.PACK_MAX_THEMES`
+    small themes, and a truncated reply fails every theme of its call. Kept well under the
+    context of small local models (prompt + max_tokens must fit, e.g. vLLM's 4k)."""
     seed: int | None = 7
 
     def as_dict(self) -> dict[str, Any]:
@@ -98,6 +103,18 @@ class Usage:
             if not self.server_reported
             else f"server+counted:{token_counter().name}",
         }
+
+
+def with_shape_hint(messages: list[dict[str, str]], hint: str | None) -> list[dict[str, str]]:
+    """The messages with the reply-shape hint appended to the system message (a new list)."""
+    if not hint:
+        return messages
+    out = [dict(m) for m in messages]
+    for message in out:
+        if message["role"] == "system":
+            message["content"] = message["content"].rstrip("\n") + "\n" + hint
+            return out
+    return [{"role": "system", "content": hint}, *out]
 
 
 def _retry_after(exc: BaseException) -> float | None:
@@ -146,15 +163,16 @@ class ChatCaller:
         return self.rng.uniform(ceiling / 2, ceiling)
 
     async def _request(
-        self, messages: list[dict[str, str]], reply_model: type[BaseModel], schema_name: str
-    ) -> Any:
-        """One HTTP request. The format mode is read inside the semaphore, so calls queued
-        behind a format rejection already use the downgraded mode."""
-        kwargs: dict[str, Any] = {
-            "model": self.model,
-            "messages": messages,
-            **self.params.as_dict(),
-        }
+        self,
+        messages: list[dict[str, str]],
+        reply_model: type[BaseModel],
+        schema_name: str,
+        shape_hint: str | None,
+    ) -> tuple[Any, list[dict[str, str]]]:
+        """One HTTP request, and the messages it sent. The format mode is read inside the
+        semaphore, so calls queued behind a format rejection already use the downgraded mode
+        (and carry the shape hint it needs)."""
+        kwargs: dict[str, Any] = {"model": self.model, **self.params.as_dict()}
         if self.params.seed is None:
             kwargs.pop("seed")
         async with self.semaphore:
@@ -162,23 +180,34 @@ class ChatCaller:
             fmt = response_format(mode, reply_model, schema_name)
             if fmt is not None:
                 kwargs["response_format"] = fmt
+            sent = messages if mode == "json_schema" else with_shape_hint(messages, shape_hint)
+            kwargs["messages"] = sent
             self.usage.attempts += 1
             try:
-                return await asyncio.wait_for(
+                response = await asyncio.wait_for(
                     self.client.chat.completions.create(**kwargs), timeout=self.timeout_s
                 )
             except (openai.BadRequestError, openai.UnprocessableEntityError) as exc:
                 raise _Rejected(mode, exc) from exc
+            return response, sent
 
     async def complete(
-        self, messages: list[dict[str, str]], reply_model: type[BaseModel], schema_name: str
+        self,
+        messages: list[dict[str, str]],
+        reply_model: type[BaseModel],
+        schema_name: str,
+        shape_hint: str | None = None,
     ) -> str:
-        """The reply text of one logical call; raises CallFailed with the reason."""
+        """The reply text of one logical call; raises CallFailed with the reason.
+
+        `shape_hint` (the reply's JSON shape as prompt text) is added to the system message
+        only when the endpoint does not take the ``json_schema`` response format.
+        """
         self.usage.calls += 1
         attempt = 0
         while True:
             try:
-                response = await self._request(messages, reply_model, schema_name)
+                response, sent = await self._request(messages, reply_model, schema_name, shape_hint)
             except _Rejected as rejected:
                 exc = rejected.error
                 if rejected.mode != MODES[-1] and _FORMAT_WORDS.search(str(exc)):
@@ -198,7 +227,7 @@ class ChatCaller:
                 raise CallFailed(f"request failed (HTTP {exc.status_code}): {exc}") from exc
             except openai.OpenAIError as exc:
                 raise CallFailed(f"request failed: {exc}") from exc
-            return self._record(messages, response)
+            return self._record(sent, response)
 
     def _record(self, messages: list[dict[str, str]], response: Any) -> str:
         choices = getattr(response, "choices", None) or []

@@ -1,5 +1,6 @@
-"""The LLM drafter: one call per theme (plus at most one overview call), validated, guarded
-by construction where it can be, and falling back theme by theme to the extractive draft.
+"""The LLM drafter: a call per theme (small themes share one, see `messages.pack_themes`)
+plus at most one overview call, validated, guarded by construction where it can be, and
+falling back theme by theme to the extractive draft.
 
 What the model may decide is only wording and which fragments each statement rests on.
 Classification (status, sides, minority) is computed before drafting and never read back
@@ -9,13 +10,15 @@ nothing. If the model leaves out a side of a contested theme, or cites none of t
 fragments, the extractive statements for what it left out are added back with origin
 ``extractive-restored`` and a note — a minority must not disappear because a model skipped
 it; whatever even the extractive draft cannot cover goes to the ledger (`guard_coverage`).
+A theme the reply leaves out, and every theme of a call that fails or whose reply is
+invalid, falls back to its extractive draft, recorded per theme in ``meta["fallbacks"]``.
 Singular views are quoted extractively (one fragment each: paraphrase adds risk, no value).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -32,15 +35,27 @@ from symphonia.pipeline.draft_extractive import (
 from symphonia.pipeline.guard_policy import allowed_sections, home_section
 from symphonia.pipeline.llm.client import CallFailed, ChatCaller, FormatState, GenerationParams
 from symphonia.pipeline.llm.messages import (
+    OVERVIEW_JSON,
     OVERVIEW_SYSTEM,
     OVERVIEW_USER,
+    PACK_MAX_THEMES,
+    PACK_TEXT_TOKENS,
+    THEME_JSON,
     THEME_SYSTEM,
     THEME_USER,
     FragmentAliases,
     overview_messages,
-    theme_messages,
+    pack_themes,
+    theme_request,
 )
-from symphonia.pipeline.llm.schema import OverviewReply, ReplyInvalid, ThemeReply, parse_reply
+from symphonia.pipeline.llm.schema import (
+    DraftReply,
+    OverviewReply,
+    ReplyInvalid,
+    ThemeReply,
+    parse_reply,
+    statements_by_theme,
+)
 from symphonia.pipeline.prompting import PromptLibrary
 from symphonia.settings import LLMSettings
 
@@ -71,14 +86,20 @@ def fallback_statements(theme: Theme, fragments: Mapping[str, Fragment]) -> list
 
 
 def reply_statements(
-    theme: Theme, reply: ThemeReply, aliases: FragmentAliases | None = None
+    theme: Theme,
+    reply: ThemeReply,
+    aliases: FragmentAliases,
+    round_ids: Container[str],
 ) -> ThemeOutcome:
-    """Statements from a validated reply, with disallowed sections overridden and flagged.
+    """Statements from a theme's validated part of a reply, with disallowed sections
+    overridden and flagged.
 
-    Cited prompt aliases resolve to real fragment ids; anything else is kept as cited, so
-    the guard sees (and flags) a hallucinated or foreign id exactly as the model wrote it.
+    Cited numbers resolve to real fragment ids only if this call sent them (a number of
+    another theme of the same call resolves to that theme's fragment, which the guard flags
+    as outside the theme); anything else becomes a ``not-sent:`` citation that is no
+    fragment of the round (`round_ids`), so the guard flags it as invalid and the editor sees
+    what the model wrote.
     """
-    resolve = aliases.resolve if aliases is not None else (lambda cited: cited)
     allowed = allowed_sections(theme)
     out = ThemeOutcome(statements=[])
     for n, item in enumerate(reply.statements, start=1):
@@ -96,7 +117,7 @@ def reply_statements(
             out.overrides.append({"statement_id": sid, "from": section.value, "to": home.value})
             section = home
         cited = (i.strip() for i in item.fragment_ids)
-        citations = tuple(dict.fromkeys(resolve(i) for i in cited if i))
+        citations = tuple(dict.fromkeys(aliases.resolve(i, round_ids) for i in cited if i))
         out.statements.append(
             Statement(
                 id=sid,
@@ -147,7 +168,11 @@ class LLMDrafter:
         params: GenerationParams | None = None,
         overview: bool = True,
         backoff_base_s: float = 0.5,
+        pack_text_tokens: int = PACK_TEXT_TOKENS,
+        pack_max_themes: int = PACK_MAX_THEMES,
     ) -> None:
+        """`pack_text_tokens` / `pack_max_themes`: how small themes share a call (see
+        `messages.pack_themes`); ``pack_text_tokens=0`` makes one call per theme."""
         if not settings.configured or not settings.model:
             raise LLMNotConfigured(
                 "the LLM drafter needs an endpoint: set SYMPHONIA_LLM_MODEL and "
@@ -160,6 +185,8 @@ class LLMDrafter:
         self.params = params or GenerationParams()
         self.overview = overview
         self.backoff_base_s = backoff_base_s
+        self.pack_text_tokens = pack_text_tokens
+        self.pack_max_themes = pack_max_themes
         self.format_state = FormatState()
 
     @property
@@ -215,44 +242,59 @@ class LLMDrafter:
                 max_retries=self.settings.max_retries,
                 backoff_base_s=self.backoff_base_s,
             )
-            aliases = FragmentAliases.for_round(fragments)
-            jobs = [self._theme(caller, t, fragments, question, aliases) for t in themes]
+            packs = pack_themes(themes, fragments, self.pack_text_tokens, self.pack_max_themes)
+            jobs = [self._pack(caller, pack, fragments, question) for pack in packs]
             overview: dict[str, Any] | None = None
             if self.overview and themes:
-                outcomes, overview = await asyncio.gather(
+                per_pack, overview = await asyncio.gather(
                     asyncio.gather(*jobs),
                     self._overview(caller, themes, len(singular_views), question),
                 )
             else:
-                outcomes = await asyncio.gather(*jobs)
+                per_pack = await asyncio.gather(*jobs)
+        outcomes = [o for pack_outcomes in per_pack for o in pack_outcomes]  # theme order
         return self._assemble(
-            themes, outcomes, singular_views, fragments, question, caller, overview
+            themes, packs, outcomes, singular_views, fragments, question, caller, overview
         )
 
-    async def _theme(
+    async def _pack(
         self,
         caller: ChatCaller,
-        theme: Theme,
+        themes: Sequence[Theme],
         fragments: Mapping[str, Fragment],
         question: str | None,
-        aliases: FragmentAliases,
-    ) -> ThemeOutcome:
-        messages = theme_messages(self.prompts, theme, fragments, question, aliases)
+    ) -> list[ThemeOutcome]:
+        """One call for `themes`; an outcome per theme, in order."""
+        request = theme_request(self.prompts, themes, fragments, question)
+        hint = self.prompts.render(THEME_JSON).text
         try:
-            raw = await caller.complete(messages, ThemeReply, "theme_statements")
-            reply = parse_reply(raw, ThemeReply)
+            raw = await caller.complete(request.messages, DraftReply, "theme_statements", hint)
+            parts = statements_by_theme(parse_reply(raw, DraftReply), request.themes)
         except (CallFailed, ReplyInvalid) as exc:
-            return ThemeOutcome(fallback_statements(theme, fragments), fallback=str(exc))
-        outcome = reply_statements(theme, reply, aliases)
-        restore_omissions(theme, outcome, fragments)
-        return outcome
+            return [
+                ThemeOutcome(fallback_statements(t, fragments), fallback=str(exc)) for t in themes
+            ]
+        outcomes = []
+        for key, theme in request.themes.items():
+            part = parts.get(key)
+            if part is None:
+                reason = f"the reply has no statements for this theme (theme {key} of its call)"
+                outcomes.append(
+                    ThemeOutcome(fallback_statements(theme, fragments), fallback=reason)
+                )
+                continue
+            outcome = reply_statements(theme, part, request.aliases, fragments)
+            restore_omissions(theme, outcome, fragments)
+            outcomes.append(outcome)
+        return outcomes
 
     async def _overview(
         self, caller: ChatCaller, themes: Sequence[Theme], singular: int, question: str | None
     ) -> dict[str, Any]:
         messages = overview_messages(self.prompts, themes, singular, question)
+        hint = self.prompts.render(OVERVIEW_JSON).text
         try:
-            raw = await caller.complete(messages, OverviewReply, "overview")
+            raw = await caller.complete(messages, OverviewReply, "overview", hint)
             return {"text": parse_reply(raw, OverviewReply).overview.strip(), "origin": "llm"}
         except (CallFailed, ReplyInvalid) as exc:
             return {"text": None, "error": str(exc)}
@@ -260,6 +302,7 @@ class LLMDrafter:
     def _assemble(
         self,
         themes: Sequence[Theme],
+        packs: Sequence[Sequence[Theme]],
         outcomes: Sequence[ThemeOutcome],
         singular_views: Sequence[str],
         fragments: Mapping[str, Fragment],
@@ -269,9 +312,12 @@ class LLMDrafter:
     ) -> Synthesis:
         statements = [s for o in outcomes for s in o.statements]
         statements += draft_singular_view_statements(singular_views, fragments)
-        used = [THEME_SYSTEM, THEME_USER] if themes else []
+        # the shape hints went out only if the endpoint ended up without json_schema (the
+        # mode only ever downgrades, and a call is retried in the downgraded mode)
+        hinted = self.format_state.mode != "json_schema"
+        used = [THEME_SYSTEM, THEME_USER, *([THEME_JSON] if hinted else [])] if themes else []
         if overview is not None:
-            used += [OVERVIEW_SYSTEM, OVERVIEW_USER]
+            used += [OVERVIEW_SYSTEM, OVERVIEW_USER, *([OVERVIEW_JSON] if hinted else [])]
         meta: dict[str, Any] = {
             "drafter": self.name,
             "question": question,
@@ -294,7 +340,15 @@ class LLMDrafter:
             "restored": [r for o in outcomes for r in o.restored],
             "section_overrides": [r for o in outcomes for r in o.overrides],
             "singular_views": "quoted extractively (no LLM call)",
-            "fragment_ids_in_prompt": "aliases f1, f2, ... in round order, resolved on reply",
+            "fragment_ids_in_prompt": (
+                "numbers 1..n per call in prompt order, resolved on reply; a number not sent "
+                "in that call is kept as 'not-sent:<n>' and flagged"
+            ),
+            "packing": {
+                "max_text_tokens": self.pack_text_tokens,
+                "max_themes": self.pack_max_themes,
+                "calls": [[t.id for t in pack] for pack in packs],
+            },
             "overview": overview,
         }
         return Synthesis(statements=tuple(statements), drafter=self.name, meta=meta)

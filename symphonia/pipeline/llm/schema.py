@@ -4,18 +4,26 @@ Whatever the server promises (json_schema strict, json_object, or plain text), e
 is parsed and validated here with pydantic in strict mode before anything reaches a
 statement: unknown keys, wrong types, unknown sections or strengths, empty texts all fail,
 and a failed theme falls back to the extractive draft.
+
+A theme call may carry several small themes (`messages.pack_themes`), so its reply is
+``{"themes": [{"theme": "A", "statements": [...]}, ...]}``: each theme's part is the
+per-theme ``{"statements": [...]}`` object of DESIGN.md §5 plus the key the prompt gave
+it. `statements_by_theme` checks the keys against those sent.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Collection
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 MAX_STATEMENTS = 20
 MAX_TEXT_CHARS = 2000
+MAX_THEMES_PER_REPLY = 26
+"""One part per theme key of a call, "A" to "Z" (`messages.THEME_KEYS`)."""
 
 
 M = TypeVar("M", bound="BaseModel")
@@ -35,9 +43,20 @@ class StatementOut(BaseModel):
 
 
 class ThemeReply(BaseModel):
+    """One theme's part of a reply: the key the prompt gave the theme, and its statements."""
+
     model_config = ConfigDict(extra="forbid", strict=True)
 
+    theme: str = Field(min_length=1, max_length=8)
     statements: list[StatementOut] = Field(min_length=1, max_length=MAX_STATEMENTS)
+
+
+class DraftReply(BaseModel):
+    """The reply to one theme call: a part per theme it carried."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    themes: list[ThemeReply] = Field(min_length=1, max_length=MAX_THEMES_PER_REPLY)
 
 
 class OverviewReply(BaseModel):
@@ -110,3 +129,20 @@ def parse_reply(raw: str | None, model: type[M]) -> M:
             f"the reply does not match the schema: {where}: {first['msg']}"
             f" ({exc.error_count()} error(s))"
         ) from None
+
+
+def statements_by_theme(reply: DraftReply, keys: Collection[str]) -> dict[str, ThemeReply]:
+    """The reply's parts by theme key. A key that was not sent, or one answered twice, makes
+    the whole reply invalid (the model lost track of which theme is which, so none of its
+    attributions can be trusted); a key left out is simply absent (that theme falls back)."""
+    parts: dict[str, ThemeReply] = {}
+    for part in reply.themes:
+        if part.theme not in keys:
+            sent = ", ".join(keys)
+            raise ReplyInvalid(
+                f"the reply answers theme {part.theme!r}, which was not sent ({sent})"
+            )
+        if part.theme in parts:
+            raise ReplyInvalid(f"the reply answers theme {part.theme!r} twice")
+        parts[part.theme] = part
+    return parts

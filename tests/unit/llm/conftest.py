@@ -153,6 +153,15 @@ def round_themes() -> list[Theme]:
 
 
 SINGULAR = ["f11"]
+HOSTILE = [
+    "hallucinated_ids",
+    "foreign_ids",
+    "contested_as_consensus",
+    "invented_percent",
+    "omit_minority_side",
+    "echo_injection",
+]
+"""The fake server's behaviours that answer with statements a guard must catch."""
 
 
 class ConstantEmbedder:

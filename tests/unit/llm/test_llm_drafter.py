@@ -5,33 +5,84 @@ from __future__ import annotations
 import dataclasses
 import json
 import time
+from collections.abc import Callable
 
 import pytest
-from conftest import BY_ID, PSEUDONYMS, SINGULAR, ConstantEmbedder, llm_settings, round_themes
+from conftest import (
+    BY_ID,
+    HOSTILE,
+    PSEUDONYMS,
+    SINGULAR,
+    ConstantEmbedder,
+    llm_settings,
+    round_themes,
+)
 
+from symphonia.core.fragments import Fragment
 from symphonia.core.synthesis import Section, Synthesis
 from symphonia.core.themes import Theme
 from symphonia.pipeline.draft_extractive import ExtractiveDrafter
 from symphonia.pipeline.guard import guard_synthesis
+from symphonia.pipeline.guard_policy import allowed_sections
 from symphonia.pipeline.llm import LLMDrafter, LLMNotConfigured, make_drafter
 from symphonia.pipeline.prompting import PromptLibrary
 from symphonia.settings import LLMSettings, Settings
-from tests.fakes.openai_server import FakeOpenAIServer
+from tests.fakes.openai_server import (
+    FakeOpenAIServer,
+    Reply,
+    ThemePrompt,
+    draft_reply,
+    good_statements,
+    is_overview,
+    parse_theme_prompt,
+)
+
+QUESTION = "How should the ICB use data?"
 
 
-def draft(server: FakeOpenAIServer, **settings: object) -> Synthesis:
-    drafter = LLMDrafter(llm_settings(server, **settings), backoff_base_s=0.01)
-    return drafter.draft(round_themes(), SINGULAR, BY_ID, "How should the ICB use data?")
+def draft(server: FakeOpenAIServer, *, packed: bool = True, **settings: object) -> Synthesis:
+    """The test round drafted against `server`; its three small themes share one call unless
+    `packed` is false (one call per theme)."""
+    drafter = LLMDrafter(
+        llm_settings(server, **settings),
+        backoff_base_s=0.01,
+        **({} if packed else {"pack_text_tokens": 0}),
+    )
+    return drafter.draft(round_themes(), SINGULAR, BY_ID, QUESTION)
 
 
-def test_good_reply_one_call_per_theme_plus_overview(fake_server: FakeOpenAIServer) -> None:
+def scripted(answer: Callable[[list[ThemePrompt]], object]) -> Callable[..., Reply]:
+    """A behaviour that answers theme requests with `answer(themes)` as JSON."""
+
+    def behaviour(server: FakeOpenAIServer, body: dict[str, object]) -> Reply:
+        messages = body["messages"]
+        assert isinstance(messages, list)
+        if is_overview(body):
+            return Reply(content=json.dumps({"overview": "Three themes."}))
+        return Reply(content=json.dumps(answer(parse_theme_prompt(messages[1]["content"]))))
+
+    return behaviour
+
+
+def test_small_themes_share_one_call_plus_the_overview(fake_server: FakeOpenAIServer) -> None:
     syn = draft(fake_server)
+    themes = round_themes()
+    assert fake_server.calls == 2 <= len(themes) + 1
+    assert syn.meta["usage"]["calls"] == 2
+    assert syn.meta["packing"]["calls"] == [[t.id for t in themes]]
+    assert syn.meta["fallbacks"] == []
+    assert {s.theme_id for s in syn.statements if s.origin == "llm"} == {t.id for t in themes}
+    assert syn.meta["overview"]["text"]
+
+
+def test_unpacked_one_call_per_theme_plus_overview(fake_server: FakeOpenAIServer) -> None:
+    syn = draft(fake_server, packed=False)
     themes = round_themes()
     assert fake_server.calls == len(themes) + 1
     assert syn.meta["usage"]["calls"] == len(themes) + 1
+    assert syn.meta["packing"]["calls"] == [[t.id] for t in themes]
     assert syn.meta["fallbacks"] == []
     assert {s.origin for s in syn.statements if s.theme_id} == {"llm"}
-    assert syn.meta["overview"]["text"]
 
 
 def test_meta_records_model_parameters_prompt_hashes_and_usage(
@@ -44,7 +95,7 @@ def test_meta_records_model_parameters_prompt_hashes_and_usage(
     assert params["response_format"] == "json_schema"
     assert {"temperature", "max_tokens", "seed"} <= params.keys()
     assert syn.meta["prompts"] == {n: lib.sha256(n) for n in syn.meta["prompts"]}
-    assert set(syn.meta["prompts"]) == {
+    assert set(syn.meta["prompts"]) == {  # no shape hints: the server takes json_schema
         "theme_system.j2",
         "theme_user.j2",
         "overview_system.j2",
@@ -58,6 +109,7 @@ def test_meta_records_model_parameters_prompt_hashes_and_usage(
     assert body["temperature"] == params["temperature"]
     assert body["seed"] == params["seed"]
     assert body["response_format"]["type"] == "json_schema"
+    assert all("JSON only" not in json.dumps(r["messages"]) for r in fake_server.requests)
 
 
 def test_tokens_are_counted_when_the_server_reports_no_usage() -> None:
@@ -89,14 +141,22 @@ def test_rejected_json_schema_falls_back_to_json_object_and_is_remembered() -> N
         server.reject_json_schema = True
         drafter = LLMDrafter(llm_settings(server, concurrency=1), backoff_base_s=0.01)
         first = drafter.draft(round_themes(), SINGULAR, BY_ID)
-        rejected_first = server.calls - 4
+        rejected_first = server.calls - 2
         assert first.meta["fallbacks"] == []
         assert first.meta["parameters"]["response_format"] == "json_object"
         assert first.meta["parameters"]["response_formats_rejected"] == ["json_schema"]
+        assert {"theme_json.j2", "overview_json.j2"} <= set(first.meta["prompts"])
         before = server.calls
         drafter.draft(round_themes(), SINGULAR, BY_ID)
-        assert server.calls - before == 4  # no rediscovery on the same instance
+        assert server.calls - before == 2  # no rediscovery on the same instance
         assert rejected_first == 1
+    # the reply shape goes into the system prompt exactly when the server lacks json_schema
+    for body in server.requests:
+        system = body["messages"][0]["content"]
+        hinted = body["response_format"]["type"] != "json_schema"
+        assert ("JSON only:" in system) is hinted
+        if hinted and not is_overview(body):
+            assert '"themes":[{"theme":"A","statements"' in system
 
 
 def test_rate_limit_is_retried_then_succeeds(fake_server: FakeOpenAIServer) -> None:
@@ -104,23 +164,27 @@ def test_rate_limit_is_retried_then_succeeds(fake_server: FakeOpenAIServer) -> N
     syn = draft(fake_server, concurrency=1, max_retries=3)
     assert syn.meta["fallbacks"] == []
     assert syn.meta["usage"]["retries"] == 2
-    assert fake_server.calls == 4 + 2
+    assert fake_server.calls == 2 + 2
 
 
-def test_persistent_500_falls_back_per_theme_and_says_so(fake_server: FakeOpenAIServer) -> None:
+@pytest.mark.parametrize("packed", [True, False])
+def test_persistent_500_falls_back_per_theme_and_says_so(
+    fake_server: FakeOpenAIServer, packed: bool
+) -> None:
     fake_server.behaviour = "server_error"
-    syn = draft(fake_server, max_retries=1)
+    syn = draft(fake_server, packed=packed, max_retries=1)
     themes = round_themes()
     assert [f["theme_id"] for f in syn.meta["fallbacks"]] == [t.id for t in themes]
     assert all("HTTP 500" in f["reason"] for f in syn.meta["fallbacks"])
     assert {s.origin for s in syn.statements if s.theme_id} == {"extractive-fallback"}
-    assert fake_server.calls == (len(themes) + 1) * 2  # each call: 1 try + 1 retry
+    calls = 2 if packed else len(themes) + 1
+    assert fake_server.calls == calls * 2  # each call: 1 try + 1 retry
     assert syn.meta["overview"]["text"] is None
 
 
-def test_only_the_failing_theme_falls_back(fake_server: FakeOpenAIServer) -> None:
+def test_only_the_failing_call_falls_back(fake_server: FakeOpenAIServer) -> None:
     fake_server.script = ["malformed"]
-    syn = draft(fake_server, concurrency=1)
+    syn = draft(fake_server, packed=False, concurrency=1)
     assert len(syn.meta["fallbacks"]) == 1
     tid = syn.meta["fallbacks"][0]["theme_id"]
     assert "not valid JSON" in syn.meta["fallbacks"][0]["reason"]
@@ -142,7 +206,36 @@ def test_bad_replies_fall_back(behaviour: str, reason: str) -> None:
         syn = draft(server)
     assert len(syn.meta["fallbacks"]) == 3
     assert all(reason in f["reason"] for f in syn.meta["fallbacks"])
-    assert server.calls == 4  # invalid replies are not re-asked: one call per theme
+    assert server.calls == 2  # invalid replies are not re-asked
+
+
+def test_a_theme_the_reply_leaves_out_falls_back_alone() -> None:
+    def all_but_the_last(themes: list[ThemePrompt]) -> object:
+        return json.loads(draft_reply([(p, good_statements(p)) for p in themes[:-1]]))
+
+    with FakeOpenAIServer(scripted(all_but_the_last)) as server:
+        syn = draft(server)
+    assert [f["theme_id"] for f in syn.meta["fallbacks"]] == ["t3"]
+    assert "no statements for this theme (theme C" in syn.meta["fallbacks"][0]["reason"]
+    assert {s.origin for s in syn.statements if s.theme_id == "t3"} == {"extractive-fallback"}
+    assert {s.origin for s in syn.statements if s.theme_id in ("t1", "t2")} == {"llm"}
+
+
+@pytest.mark.parametrize(
+    ("keys", "reason"), [(["A", "B", "D"], "'D', which was not sent"), (["A", "B", "B"], "twice")]
+)
+def test_a_reply_that_mixes_up_theme_keys_falls_back_whole(keys: list[str], reason: str) -> None:
+    def mislabelled(themes: list[ThemePrompt]) -> object:
+        parts = [
+            {"theme": k, "statements": good_statements(p)}
+            for k, p in zip(keys, themes, strict=True)
+        ]
+        return {"themes": parts}
+
+    with FakeOpenAIServer(scripted(mislabelled)) as server:
+        syn = draft(server)
+    assert [f["theme_id"] for f in syn.meta["fallbacks"]] == ["t1", "t2", "t3"]
+    assert all(reason in f["reason"] for f in syn.meta["fallbacks"])
 
 
 def test_hanging_server_times_out_and_falls_back() -> None:
@@ -219,11 +312,8 @@ def test_make_drafter() -> None:
     assert llm.name == "llm"
 
 
-@pytest.mark.parametrize("behaviour", ["good", "foreign_ids", "hallucinated_ids"])
-def test_prompt_aliases_resolve_to_real_ids_and_foreign_ones_stay_foreign(behaviour: str) -> None:
-    """Long ids go out as round-unique aliases; the statements cite real ids, and an alias
-    of another theme's fragment resolves to that (foreign) fragment, so the guard flags it."""
-    real = {fid: f"arg_{n}_{fid}" for n, fid in enumerate(BY_ID)}
+def _renamed(real: dict[str, str]) -> tuple[list[Theme], list[str], dict[str, Fragment]]:
+    """The test round with every fragment id replaced by `real[old id]`."""
     frags = {real[f.id]: dataclasses.replace(f, id=real[f.id]) for f in BY_ID.values()}
 
     def rename(t: Theme) -> Theme:
@@ -234,10 +324,24 @@ def test_prompt_aliases_resolve_to_real_ids_and_foreign_ones_stay_foreign(behavi
             positions={k: tuple(real[i] for i in v) for k, v in t.positions.items()},
         )
 
-    themes = [rename(t) for t in round_themes()]
-    singular = [real[i] for i in SINGULAR]
-    with FakeOpenAIServer(behaviour) as server:
-        syn = LLMDrafter(llm_settings(server), backoff_base_s=0.01).draft(themes, singular, frags)
+    return [rename(t) for t in round_themes()], [real[i] for i in SINGULAR], frags
+
+
+@pytest.mark.parametrize("packed", [True, False])
+@pytest.mark.parametrize("behaviour", ["good", "foreign_ids", "hallucinated_ids"])
+def test_call_numbers_map_back_to_the_right_real_fragments(behaviour: str, packed: bool) -> None:
+    """Long ids go out as per-call numbers; the statements cite the real ids of exactly the
+    fragments the model was shown under those numbers. A number of another theme of the same
+    call resolves to that (foreign) fragment; anything not sent is kept, marked, and flagged."""
+    real = {fid: f"arg_{n}_{fid}" for n, fid in enumerate(BY_ID)}
+    themes, singular, frags = _renamed(real)
+    drafter = LLMDrafter(
+        llm_settings(server := FakeOpenAIServer(behaviour), concurrency=1),
+        backoff_base_s=0.01,
+        **({} if packed else {"pack_text_tokens": 0}),
+    )
+    with server:
+        syn = drafter.draft(themes, singular, frags)
         assert not any("arg_" in raw for raw in server.raw_bodies)
     guarded = guard_synthesis(syn, themes, singular, frags, ConstantEmbedder())
     llm = [s for s in guarded.statements if s.origin == "llm"]
@@ -246,13 +350,71 @@ def test_prompt_aliases_resolve_to_real_ids_and_foreign_ones_stay_foreign(behavi
     own = {t.id: set(t.fragment_ids) for t in themes}
     codes = {f["code"] for s in guarded.statements for f in s.guard["flags"]}
     if behaviour == "good":
-        assert all(set(s.citations) <= own[s.theme_id] for s in llm if s.theme_id)
+        for s in llm:
+            assert set(s.citations) <= own[s.theme_id]
+            # the fake quotes the first fragment it cites: the number mapped back to it
+            assert s.text.endswith(frags[s.citations[0]].text)
         assert guarded.meta["guard"]["flagged"] == 0
     elif behaviour == "foreign_ids":
-        outside = [c for s in llm if s.theme_id for c in s.citations if c not in own[s.theme_id]]
+        outside = [c for s in llm for c in s.citations if c not in own[s.theme_id]]
         assert outside
-        assert all(c in frags for c in outside)
-        assert "citation_outside_theme" in codes
+        assert all(not s.guard["ok"] for s in llm if set(s.citations) - own[s.theme_id])
+        if packed:  # another theme's number in the same call: a real fragment, wrong theme
+            assert "citation_outside_theme" in codes
+        else:  # an earlier call's number that this call did not send
+            assert all(c.startswith("not-sent:") for c in outside)
+            assert "invalid_citation" in codes
     else:
-        assert any("f-does-not-exist" in s.citations for s in llm)
+        assert any("not-sent:f-does-not-exist" in s.citations for s in llm)
         assert "invalid_citation" in codes
+
+
+def test_a_number_not_sent_never_resolves_to_a_real_fragment_that_has_that_id() -> None:
+    """Polis-style numeric ids: the model citing "7", a real fragment id but no number of this
+    call, must be flagged, not silently mapped to fragment "7"; and "1" means the call's
+    first fragment, whatever fragment "1" of the round is."""
+    real = {fid: str(n) for n, fid in enumerate(BY_ID, start=1)}
+    themes, singular, frags = _renamed(real)
+    t3 = themes[2]  # fragments "9" and "10", shown as 1 and 2 when alone in a call
+
+    def cite_real_ids(prompts: list[ThemePrompt]) -> object:
+        (p,) = prompts
+        first = {"section": p.allowed[0], "text": p.blocks[0].texts[0], "strength": "weak"}
+        return {"themes": [{"theme": p.key, "statements": [
+            {**first, "fragment_ids": ["1"]},
+            {**first, "fragment_ids": ["9", "10"]},  # real ids of this very theme, not sent
+        ]}]}  # fmt: skip
+
+    with FakeOpenAIServer(scripted(cite_real_ids)) as server:
+        drafter = LLMDrafter(llm_settings(server), backoff_base_s=0.01, overview=False)
+        syn = drafter.draft([t3], singular, frags)
+    by_call_number, by_real_id = syn.statements[:2]
+    assert by_call_number.citations == (t3.fragment_ids[0],)
+    assert frags[t3.fragment_ids[0]].text == by_call_number.text
+    assert by_real_id.citations == ("not-sent:9", "not-sent:10")
+    guarded = guard_synthesis(syn, [t3], singular, frags, ConstantEmbedder())
+    flags = [f["code"] for f in guarded.statements[1].guard["flags"]]
+    assert flags.count("invalid_citation") == 2
+    assert not {"invalid_citation", "citation_outside_theme"} & {
+        f["code"] for f in guarded.statements[0].guard["flags"]
+    }
+
+
+@pytest.mark.parametrize("packed", [True, False])
+@pytest.mark.parametrize("behaviour", HOSTILE)
+def test_hostile_replies_never_pass_unflagged(behaviour: str, packed: bool) -> None:
+    """Every statement with a citation outside its theme (or none) or a wrong section is
+    flagged, whether themes share a call or not (support is not under test here)."""
+    themes = round_themes()
+    by_id = {t.id: t for t in themes}
+    with FakeOpenAIServer(behaviour) as server:
+        syn = draft(server, packed=packed, concurrency=1)
+    guarded = guard_synthesis(syn, themes, SINGULAR, BY_ID, ConstantEmbedder())
+    for s in guarded.statements:
+        if s.theme_id is None:
+            continue
+        theme = by_id[s.theme_id]
+        assert s.section in allowed_sections(theme), s
+        if not s.citations or any(c not in theme.fragment_ids for c in s.citations):
+            assert not s.guard["ok"], s
+    assert guarded.ledger == ()

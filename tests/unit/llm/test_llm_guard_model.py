@@ -4,7 +4,7 @@ hostile replies: nothing invalid or mis-sectioned may pass the guard unflagged."
 from __future__ import annotations
 
 import pytest
-from conftest import BY_ID, INJECTION, SINGULAR, llm_settings, make_theme, round_themes
+from conftest import BY_ID, HOSTILE, INJECTION, SINGULAR, llm_settings, make_theme, round_themes
 
 from symphonia.core.classify import classify_by_content
 from symphonia.core.synthesis import Section, Statement, Synthesis
@@ -56,16 +56,6 @@ def test_good_llm_draft_passes_the_guard(real_embedder: Embedder) -> None:
     guarded = llm_draft("good", round_themes(), real_embedder)
     assert [(s.id, s.guard["flags"]) for s in guarded.statements if not s.guard["ok"]] == []
     assert guarded.ledger == ()
-
-
-HOSTILE = [
-    "hallucinated_ids",
-    "foreign_ids",
-    "contested_as_consensus",
-    "invented_percent",
-    "omit_minority_side",
-    "echo_injection",
-]
 
 
 @pytest.mark.parametrize("behaviour", HOSTILE)
