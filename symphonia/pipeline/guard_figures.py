@@ -121,6 +121,11 @@ def matches(claim: Claimed, figures: set[float]) -> bool:
     return False
 
 
+def _counted(n: int, noun: str) -> str:
+    """Say "1 group" but "3 groups": the model copies the phrase, so it must read right."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def format_figures(theme: Theme, compact: bool = False) -> list[str]:
     """The figures as short phrases for the prompt, e.g. "7 fragments", "median 7".
 
@@ -128,9 +133,9 @@ def format_figures(theme: Theme, compact: bool = False) -> list[str]:
     fragments carry them, and the minority sentence names a minority's group).
     """
     s = theme.stats
-    out = [f"{s.size} fragments", f"{s.contributors} contributors"]
+    out = [_counted(s.size, "fragment"), _counted(s.contributors, "contributor")]
     if s.groups:
-        out.append(f"{len(s.groups)} groups")
+        out.append(_counted(len(s.groups), "group"))
     if not compact:
         out.append(f"mean confidence {s.mean_confidence:.1f}")
     if s.stance_for or s.stance_against:

@@ -10,9 +10,10 @@ variables raise (`StrictUndefined`), so a template/context mismatch fails loudly
 sending the model a prompt with a silent hole in it.
 
 Where the templates live: there is one copy, the repository's top-level ``prompts/`` folder.
-`prompts_dir()` uses ``SYMPHONIA_PROMPTS_DIR`` when set (an installed wheel does not carry
-the folder, so deployments point this at their checkout or image path), else the
-``prompts/`` folder next to the ``symphonia`` package source (a checkout or editable install).
+`prompts_dir()` uses ``SYMPHONIA_PROMPTS_DIR`` when set (a deployment's own, reviewed
+prompts), else the ``prompts/`` folder next to the ``symphonia`` package source (a checkout
+or editable install), else ``<prefix>/share/symphonia/prompts``, where a wheel installs the
+same files (``[tool.setuptools.data-files]`` in pyproject.toml).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +43,9 @@ def prompts_dir(explicit: str | Path | None = None) -> Path:
         candidate = Path(os.environ[PROMPTS_ENV_VAR])
     else:
         candidate = Path(__file__).resolve().parents[2] / "prompts"
+        installed = Path(sys.prefix) / "share" / "symphonia" / "prompts"
+        if not candidate.is_dir() and installed.is_dir():
+            candidate = installed
     if not candidate.is_dir():
         raise PromptError(
             f"prompt templates not found at {candidate}; set {PROMPTS_ENV_VAR} to the folder "

@@ -67,6 +67,22 @@ def test_prompts_dir_from_env_and_missing_dir(
         prompts_dir()
 
 
+def test_an_installed_wheel_finds_the_prompts_it_carries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from symphonia.pipeline import prompting
+
+    installed = tmp_path / "share" / "symphonia" / "prompts"
+    installed.mkdir(parents=True)
+    monkeypatch.delenv("SYMPHONIA_PROMPTS_DIR", raising=False)
+    # As in site-packages: no repository prompts/ folder beside the package.
+    monkeypatch.setattr(prompting, "__file__", str(tmp_path / "lib" / "symphonia" / "p" / "x.py"))
+    monkeypatch.setattr(sys, "prefix", str(tmp_path))
+    assert prompts_dir() == installed
+
+
 def test_repo_prompts_exist_and_hash_is_source_sha256() -> None:
     lib = PromptLibrary()
     for name in PROMPT_FILES:
