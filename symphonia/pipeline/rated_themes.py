@@ -129,9 +129,11 @@ def apply_ratings(
 ) -> tuple[list[Theme], list[str]]:
     """Re-call every rated theme by the protocol; unrated themes keep their content call."""
     per_theme, unmapped = map_items_to_themes(themes, rating.items)
+    mapped = [i for ids in per_theme.values() for i in ids]
+    verdict_of = {v.item_id: v for v in item_verdicts(mapped, rating, protocol)}
     out: list[Theme] = []
     for theme in themes:
-        verdicts = item_verdicts(per_theme[theme.id], rating, protocol)
+        verdicts = [verdict_of[i] for i in per_theme[theme.id] if i in verdict_of]
         if not verdicts:
             out.append(theme)
             continue

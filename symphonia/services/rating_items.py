@@ -7,7 +7,7 @@ which is how ratings reach themes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -63,10 +63,12 @@ class KnownItems:
     """Fragments of the evidence round, rated directly (as Polis votes are)."""
     statements: dict[str, RatingItem]
     """Statements of the latest synthesis before the round."""
+    ambiguous: frozenset[str] = field(init=False)
+    """Ids in both namespaces (computed once: imports look up every rating)."""
 
-    @property
-    def ambiguous(self) -> set[str]:
-        return self.evidence.keys() & self.statements.keys()
+    def __post_init__(self) -> None:
+        both = frozenset(self.evidence.keys() & self.statements.keys())
+        object.__setattr__(self, "ambiguous", both)
 
     def get(self, item_id: str) -> RatingItem | None:
         if item_id in self.ambiguous:

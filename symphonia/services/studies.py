@@ -8,6 +8,7 @@ a consensus rule chosen after seeing the ratings is not a pre-registered rule.
 from __future__ import annotations
 
 import datetime
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -125,12 +126,14 @@ async def _sync_panel(
     """
     rows = await session.scalars(select(Participant).where(Participant.study_id == study.id))
     people = {p.pseudonym: p for p in rows}
+    group_id = {p.pseudonym: groups[p.group].id if p.group else None for p in definition.panel}
     if study.protocol_locked_at is not None:
+        key_of: dict[uuid.UUID | None, str] = {g.id: key for key, g in groups.items()}
         moved = [
-            f"{p.pseudonym} ({_group_key(people[p.pseudonym], groups)} → {p.group or 'no group'})"
+            f"{p.pseudonym} ({key_of.get(people[p.pseudonym].group_id, 'no group')} → "
+            f"{p.group or 'no group'})"
             for p in definition.panel
-            if p.pseudonym in people
-            and people[p.pseudonym].group_id != (groups[p.group].id if p.group else None)
+            if p.pseudonym in people and people[p.pseudonym].group_id != group_id[p.pseudonym]
         ]
         if moved:
             raise Conflict(
@@ -140,21 +143,15 @@ async def _sync_panel(
             )
     added = 0
     for p in definition.panel:
-        group_id = groups[p.group].id if p.group else None
         existing = people.get(p.pseudonym)
         if existing is None:
             existing = Participant(study_id=study.id, pseudonym=p.pseudonym)
             session.add(existing)
             added += 1
         existing.role = p.role
-        existing.group_id = group_id
+        existing.group_id = group_id[p.pseudonym]
         existing.display_name = p.name
     return added
-
-
-def _group_key(person: Participant, groups: dict[str, StakeholderGroup]) -> str:
-    by_id = {g.id: key for key, g in groups.items()}
-    return by_id.get(person.group_id, "no group") if person.group_id else "no group"
 
 
 async def _sync_rounds(session: AsyncSession, study: Study, definition: StudyDefinition) -> int:

@@ -6,13 +6,9 @@ Nothing here imports a web framework or a database (DESIGN.md §2).
 """
 
 from symphonia.pipeline.llm.client import GenerationParams
-from symphonia.pipeline.llm.drafter import (
-    FALLBACK_ORIGIN,
-    RESTORED_ORIGIN,
-    LLMDrafter,
-    LLMNotConfigured,
-)
+from symphonia.pipeline.llm.drafter import LLMDrafter, LLMNotConfigured
 from symphonia.pipeline.llm.factory import DEFAULT_DRAFTER, DRAFTERS, make_drafter
+from symphonia.pipeline.llm.replies import FALLBACK_ORIGIN, RESTORED_ORIGIN
 
 __all__ = [
     "DEFAULT_DRAFTER",
