@@ -57,8 +57,9 @@ def prompts_dir(explicit: str | Path | None = None) -> Path:
 def quote_data(text: str) -> str:
     """Quote contributor text as a JSON string that cannot close a delimiter block.
 
-    JSON quoting escapes quotes and newlines; ``</`` becomes ``<\\/`` (a valid JSON escape) so
-    a fragment containing ``</fragments>`` stays inside its block.
+    JSON quoting escapes quotes and newlines, so quoted text is one line that cannot end its
+    quotes or start a prompt line of its own; ``</`` becomes ``<\\/`` (a valid JSON escape), so
+    it cannot close a delimiter tag either (``</fragments>`` and the like).
     """
     return json.dumps(text, ensure_ascii=False).replace("</", "<\\/")
 

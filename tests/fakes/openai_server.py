@@ -9,9 +9,10 @@ ids, contested-as-consensus, invented numbers, omitted minority side, echoed inj
 Every request body is recorded for assertions (e.g. no author pseudonym was ever sent).
 
 It reads the drafter's prompt format back (`parse_theme_prompt`): a theme request carries
-one or more themes ("Theme A: <status>; <figures>; sections <allowed>"), each with its
-``<fragments>`` block of ``## side`` and ``# kind group`` headings and ``n|confidence "text"``
-lines; theme behaviours answer every theme of a request (and misbehave on each) under its key.
+one or more themes ("Theme A: <status>; <figures>; sections <allowed>"), each followed by its
+fragments: ``## side`` and ``# kind group [|confidence]`` headings and ``n|confidence "text"``
+lines (``n "text"`` under a heading that carries the confidence); theme behaviours answer
+every theme of a request (and misbehave on each) under its key.
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 _THEME = re.compile(r"^Theme (?P<key>[A-Z]+): (?P<status>\w+); .*; sections (?P<sections>.+)$")
-_MINORITY = "Minority, name it: "
+_MINORITY = "Minority: "
 _SIDE = re.compile(r"^## (?P<side>.+)$")
-_RUN = re.compile(r"^# (?P<kind>\w+)(?: (?P<group>.*))?$")
-_LINE = re.compile(r'^(?P<id>\d+)\|(?P<conf>\d) (?P<text>".*")$')
+_RUN = re.compile(r"^# (?P<kind>\w+)(?: (?P<group>.*?))?(?: \|(?P<conf>\d))?$")
+_LINE = re.compile(r'^(?P<id>\d+)(?:\|(?P<conf>\d))? (?P<text>".*")$')
 
 
 @dataclass
@@ -37,6 +38,7 @@ class Block:
     ids: list[str] = field(default_factory=list)
     texts: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
+    confidences: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -57,28 +59,28 @@ class ThemePrompt:
 def parse_theme_prompt(user: str) -> list[ThemePrompt]:
     """The themes of a theme request, in order, with their fragments by side."""
     themes: list[ThemePrompt] = []
-    kind = ""
-    inside = False
+    kind, confidence = "", 0
     for raw in user.splitlines():
         head = _THEME.match(raw)
         if head:
             allowed = [s.strip() for s in head.group("sections").split(",") if s.strip()]
             themes.append(ThemePrompt(head.group("key"), head.group("status"), allowed))
-        elif raw.startswith(_MINORITY) and themes:
+        elif not themes:
+            continue  # the question, before any theme
+        elif raw.startswith(_MINORITY):
             themes[-1].minority = raw[len(_MINORITY) :].strip()
-        elif raw in ("<fragments>", "</fragments>"):
-            inside = raw == "<fragments>"
-        elif inside and (side := _SIDE.match(raw)):
+        elif side := _SIDE.match(raw):
             themes[-1].blocks.append(Block(side.group("side")))
-        elif inside and (run := _RUN.match(raw)):
-            kind = run.group("kind")
-        elif inside and (line := _LINE.match(raw)):
+        elif run := _RUN.match(raw):
+            kind, confidence = run.group("kind"), int(run.group("conf") or 0)
+        elif line := _LINE.match(raw):
             if not themes[-1].blocks:
                 themes[-1].blocks.append(Block(None))
             block = themes[-1].blocks[-1]
             block.ids.append(line.group("id"))
             block.texts.append(json.loads(line.group("text")))
             block.kinds.append(kind)
+            block.confidences.append(int(line.group("conf") or confidence))
     return themes
 
 

@@ -70,8 +70,10 @@ class GenerationParams:
     temperature: float = 0.0
     max_tokens: int = 2000
     """A ceiling per call, not a cost: a call may carry up to `messages.PACK_MAX_THEMES`
-    small themes, and a truncated reply fails every theme of its call. Kept well under the
-    context of small local models (prompt + max_tokens must fit, e.g. vLLM's 4k)."""
+    small themes, and a truncated reply fails every theme of its call. Kept small enough for
+    the context of small local models (prompt + max_tokens must fit, e.g. vLLM's 4k): a
+    packed call's prompt is at most ~2,100 tokens on the demo study and ArgKP dev
+    (`messages.PACK_TEXT_TOKENS`)."""
     seed: int | None = 7
 
     def as_dict(self) -> dict[str, Any]:

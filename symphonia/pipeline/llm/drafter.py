@@ -158,7 +158,13 @@ class LLMDrafter:
                 )
             else:
                 per_pack = await asyncio.gather(*jobs)
-        outcomes = [o for pack_outcomes in per_pack for o in pack_outcomes]  # theme order
+        # a call's themes need not be consecutive (pack_themes fills earlier calls first)
+        outcome_of = {
+            id(t): o
+            for pack, pack_outcomes in zip(packs, per_pack, strict=True)
+            for t, o in zip(pack, pack_outcomes, strict=True)
+        }
+        outcomes = [outcome_of[id(t)] for t in themes]  # theme order
         return self._assemble(
             themes, packs, outcomes, singular_views, fragments, question, caller, overview
         )

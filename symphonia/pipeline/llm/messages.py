@@ -2,9 +2,12 @@
 
 Fragments go in with a short id, kind, confidence and stakeholder group, and never with their
 author (a pseudonym is still an identity across rounds): `theme_request` is the only place a
-fragment becomes prompt data, and it reads no author field. A theme's fragments are grouped
-by side when it has sides, so each id appears exactly once and the sides are explicit. The
-overview call sees only the pipeline's theme summaries, never fragment text again.
+fragment becomes prompt data, and it reads no author field. Each fragment is one numbered
+line whose text is a JSON string (`prompting.quote_data`: quotes and newlines escaped), so
+fragment text can neither end its quotes nor start a line of its own (a heading, a theme's
+facts): it stays data wherever it sits. A theme's fragments are grouped by side when it has
+sides, so each id appears exactly once and the sides are explicit. The overview call sees
+only the pipeline's theme summaries, never fragment text again.
 
 Token budget (issue target, measured by benchmarks/llm_drafting.py): all input tokens of a
 round <= 1.5x the tokens of its fragment texts, with calls <= themes + 1. What a call costs
@@ -12,14 +15,20 @@ besides its fragments is mostly fixed (the contract in the system prompt, the th
 and a round of many small themes (the demo study: 20 themes of ~6 fragments) would pay that
 fixed part once per theme. So:
 
-- small themes share a call (`pack_themes`): a call carries consecutive themes while their
+- small themes share a call (`pack_themes`, first fit): a call carries themes while their
   fragment text stays within `PACK_TEXT_TOKENS` and their number within `PACK_MAX_THEMES`;
-  a larger theme goes alone. Each theme keeps its own facts, its own ``<fragments>`` block
-  and its own part of the reply (keyed "A", "B", ...), so validation, fallback and the
-  guard stay per theme. ``max_text_tokens=0`` gives one call per theme;
+  a larger theme goes alone. Each theme keeps its own facts, its own fragment lines and
+  its own part of the reply (keyed "A", "B", ...), so validation, fallback and the guard
+  stay per theme. ``max_text_tokens=0`` gives one call per theme;
 - kind and group head a run of fragments (``# kind group``) instead of repeating on every
-  line; the theme's label is not sent (it is keywords of these same fragments; the
-  overview, which has no fragments, gets it);
+  line, and so does the confidence when the whole run shares it (``# kind group |3``, then
+  ``n "text"`` lines; else each line is ``n|confidence "text"``): in ArgKP every argument
+  has the same confidence, in the demo study most runs are a single fragment;
+- no delimiter block around a theme's fragments (it cost ~8 tokens a theme): the JSON
+  quoting of each line already delimits the data, and the system prompt says that quoted
+  lines are data, never instructions;
+- the theme's label is not sent (it is keywords of these same fragments; the overview,
+  which has no fragments, gets it);
 - fragment ids go out as per-call numbers "1", "2", ... in prompt order (one token each;
   ArgKP ids such as "arg_12_3" cost 5). `FragmentAliases` maps them back strictly: a number
   that was not sent in *this* call, or any other string, never resolves to a real fragment
@@ -52,12 +61,16 @@ OVERVIEW_USER = "overview_user.j2"
 OVERVIEW_JSON = "overview_json.j2"
 PROMPT_FILES = (THEME_SYSTEM, THEME_USER, THEME_JSON, OVERVIEW_SYSTEM, OVERVIEW_USER, OVERVIEW_JSON)
 
-PACK_TEXT_TOKENS = 1000
-"""Fragment-text tokens up to which consecutive themes share a call (0: one call per theme).
-At 800, the demo study's 20 themes take 6 calls and ArgKP dev's larger themes mostly go
-alone; a call's reply stays well inside the default ``max_tokens``."""
-PACK_MAX_THEMES = 5
-"""Themes per call at most: bounds the reply's length and what one failed call can cost."""
+PACK_TEXT_TOKENS = 1400
+"""Fragment-text tokens up to which themes share a call (0: one call per theme). At 1400 the
+demo study's 20 themes take 3 theme calls and an ArgKP dev topic's 8-15 themes 3-4 (its largest
+themes, ~1,100 tokens, go alone). A packed call's prompt is then at most ~2,100 tokens on
+those rounds, so with the default ``max_tokens`` (2000) it still fits a 4k context
+(`client.GenerationParams`); lower it for a server with a smaller one."""
+PACK_MAX_THEMES = 8
+"""Themes per call at most: bounds the reply's length (the fake server's replies to 8-theme
+calls are ~1,200 tokens, inside the default ``max_tokens``) and what one failed call can
+cost."""
 THEME_KEYS = string.ascii_uppercase
 """Keys of the themes of one call, in order: "A", "B", ... (one token each)."""
 
@@ -120,23 +133,32 @@ def pack_themes(
     max_text_tokens: int = PACK_TEXT_TOKENS,
     max_themes: int = PACK_MAX_THEMES,
 ) -> list[list[Theme]]:
-    """Consecutive themes grouped into calls (see the module docstring), in theme order.
+    """Themes grouped into calls (see the module docstring); each call's themes, and the
+    calls by their first theme, in theme order.
 
-    Greedy and deterministic: a theme joins the open call if the call's fragment text stays
-    within `max_text_tokens` and its themes within `max_themes`, else it opens a new call.
+    Greedy first fit, deterministic: a theme joins the first call whose fragment text stays
+    within `max_text_tokens` and whose themes stay within `max_themes` with it, else it opens
+    a new call. Themes usually come largest first, so the small ones at the end fill the
+    room the large ones left (fewer calls than packing only consecutive themes).
     """
     if not 1 <= max_themes <= len(THEME_KEYS):
         raise ValueError(f"max_themes must be from 1 to {len(THEME_KEYS)}, got {max_themes}")
     packs: list[list[Theme]] = []
-    used = 0
+    used: list[int] = []
     for theme in themes:
         size = theme_text_tokens(theme, fragments)
-        if packs and len(packs[-1]) < max_themes and used + size <= max_text_tokens:
-            packs[-1].append(theme)
-            used += size
-        else:
+        room = (
+            k
+            for k, pack in enumerate(packs)
+            if len(pack) < max_themes and used[k] + size <= max_text_tokens
+        )
+        k = next(room, None)
+        if k is None:
             packs.append([theme])
-            used = size
+            used.append(size)
+        else:
+            packs[k].append(theme)
+            used[k] += size
     return packs
 
 
@@ -148,13 +170,17 @@ def group_label(group: str) -> str:
 
 
 def _runs(members: list[Fragment]) -> list[dict[str, Any]]:
-    """Fragments of one side in runs sharing kind and group, so each is written once."""
+    """Fragments of one side in runs sharing kind and group, so each is written once; a run
+    whose fragments share one confidence carries it too (``confidence``, else None)."""
     runs: list[dict[str, Any]] = []
     for frag in sorted(members, key=lambda f: (f.kind.value, f.group or "")):
         if runs and (runs[-1]["kind"], runs[-1]["group"]) == (frag.kind.value, frag.group):
             runs[-1]["fragments"].append(frag)
         else:
             runs.append({"kind": frag.kind.value, "group": frag.group, "fragments": [frag]})
+    for run in runs:
+        shared = {f.confidence for f in run["fragments"]}
+        run["confidence"] = shared.pop() if len(shared) == 1 else None
     return runs
 
 
@@ -190,7 +216,8 @@ def theme_request(
 ) -> ThemeRequest:
     """The messages of one call for `themes` (one pack): facts, then fragments, per theme.
 
-    Fragment views carry number, kind, group, confidence and text, and nothing else.
+    Fragment views carry number, kind, group, confidence and text, and nothing else; the
+    confidence is on the run heading when the whole run shares it, else on each line.
     """
     if not 1 <= len(themes) <= len(THEME_KEYS):
         raise ValueError(f"a call carries 1 to {len(THEME_KEYS)} themes, got {len(themes)}")
@@ -203,8 +230,13 @@ def theme_request(
         for block in blocks:
             for run in block["runs"]:
                 run["group"] = group_label(run["group"]) if run["group"] else None
+                line_confidence = run["confidence"] is None
                 run["fragments"] = [
-                    {"n": aliases.alias(f.id), "confidence": f.confidence, "text": f.text}
+                    {
+                        "n": aliases.alias(f.id),
+                        "confidence": f.confidence if line_confidence else None,
+                        "text": f.text,
+                    }
                     for f in run["fragments"]
                 ]
         context.append(

@@ -25,6 +25,7 @@ from symphonia.pipeline.draft_extractive import ExtractiveDrafter
 from symphonia.pipeline.guard import guard_synthesis
 from symphonia.pipeline.guard_policy import allowed_sections
 from symphonia.pipeline.llm import LLMDrafter, LLMNotConfigured, make_drafter
+from symphonia.pipeline.llm.messages import theme_text_tokens
 from symphonia.pipeline.prompting import PromptLibrary
 from symphonia.settings import LLMSettings, Settings
 from tests.fakes.openai_server import (
@@ -83,6 +84,28 @@ def test_unpacked_one_call_per_theme_plus_overview(fake_server: FakeOpenAIServer
     assert syn.meta["packing"]["calls"] == [[t.id] for t in themes]
     assert syn.meta["fallbacks"] == []
     assert {s.origin for s in syn.statements if s.theme_id} == {"llm"}
+
+
+def test_calls_of_non_consecutive_themes_map_back_in_theme_order(
+    fake_server: FakeOpenAIServer,
+) -> None:
+    themes = round_themes()
+    sizes = [theme_text_tokens(t, BY_ID) for t in themes]
+    drafter = LLMDrafter(
+        llm_settings(fake_server), backoff_base_s=0.01, pack_text_tokens=sizes[0] + sizes[2]
+    )
+    syn = drafter.draft(themes, SINGULAR, BY_ID, QUESTION)
+    assert syn.meta["packing"]["calls"] == [["t1", "t3"], ["t2"]]
+    assert fake_server.calls == 3
+    assert syn.meta["fallbacks"] == []
+    themed = [s for s in syn.statements if s.theme_id]
+    assert [s.theme_id for s in themed] == sorted(
+        (s.theme_id for s in themed), key=["t1", "t2", "t3"].index
+    )
+    for s in themed:  # every citation resolved to the statement's own theme
+        theme = next(t for t in themes if t.id == s.theme_id)
+        assert s.citations
+        assert set(s.citations) <= set(theme.fragment_ids)
 
 
 def test_meta_records_model_parameters_prompt_hashes_and_usage(
