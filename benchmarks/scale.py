@@ -2,16 +2,19 @@
 
 Texts are synthesised from ArgKP arguments (read in place, never copied) with varied
 prefixes and suffixes so that no two are identical (the cache would otherwise dedup them).
-For each size, in one process, it prints:
+First it times the one-off ONNX export of the model (what the first run on a new machine
+pays once; later runs reuse it). Then, for each size, in one process, it prints:
 
-* bare embedding time of the same texts (model already loaded, no cache);
+* bare embedding time of the same texts (model already loaded, no cache), both with the
+  configured backend and with plain sentence-transformers on PyTorch, the usual way to embed;
 * cold end-to-end time (fresh embedder and empty cache: model load + embed + cache writes +
-  reduce + cluster + describe) and its ratio to bare embedding;
+  reduce + cluster + describe) and its ratio to each bare time;
 * warm re-analysis (same texts, cache populated; the model is asserted never to be loaded);
-* peak RSS of the process so far (ru_maxrss; it only grows, so run one size per process for
-  an exact per-size figure: --sizes 50000).
+* peak RSS of the process so far (ru_maxrss; it only grows, and the PyTorch baseline loads
+  torch, so run one size per process with `--baselines onnx` for the product's own figure).
 
-    .venv/bin/python benchmarks/scale.py --sizes 1000 10000 [--method auto|umap|pca]
+    .venv/bin/python benchmarks/scale.py --sizes 1000 10000 [--backend auto|onnx|torch]
+        [--baselines onnx torch] [--method auto|umap|pca]
 """
 
 from __future__ import annotations
@@ -31,9 +34,10 @@ from _common import DEFAULT_DATA, load_split
 
 from symphonia.core.fragments import Fragment, FragmentKind
 from symphonia.pipeline.cluster import ClusterParams, cluster_fragments
-from symphonia.pipeline.contracts import ProgressCallback, Vectors, no_progress
+from symphonia.pipeline.contracts import Embedder, ProgressCallback, Vectors, no_progress
 from symphonia.pipeline.describe import describe_clusters
 from symphonia.pipeline.embed import SentenceTransformerEmbedder
+from symphonia.pipeline.embed_onnx import BACKENDS, OnnxEmbedder, make_embedder
 from symphonia.pipeline.embedding_cache import CachedEmbedder, EmbeddingCache
 
 PREFIXES = [
@@ -87,7 +91,7 @@ def timed(fn: Callable[[list[str]], object], texts: list[str]) -> float:
 class TimedEmbedder:
     """Wraps the real embedder to split its time into model load and forward passes."""
 
-    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
+    def __init__(self, inner: Embedder) -> None:
         self.inner = inner
         self.load_s = 0.0
         self.forward_s = 0.0
@@ -143,49 +147,90 @@ def main() -> None:
         choices=[1, 2],
         help="time bare embedding before and after (2) or only before (1)",
     )
+    ap.add_argument("--backend", default="auto", choices=BACKENDS, help="the pipeline's backend")
+    ap.add_argument(
+        "--baselines",
+        nargs="+",
+        default=["onnx", "torch"],
+        choices=["onnx", "torch"],
+        help="bare embedding baselines to time (torch = plain sentence-transformers)",
+    )
     ap.add_argument("--method", default=None, help="override ClusterParams.reduce_method")
     args = ap.parse_args()
     params = ClusterParams()
     if args.method:
         params = replace(params, reduce_method=args.method)
-    print(f"params: {params}")
-    bare_model = SentenceTransformerEmbedder()
-    for n in args.sizes:
-        frags = synth(n, args.data)
-        texts = [f.text for f in frags]
-        bare_model.embed(texts[:8])  # load outside the timing
-        bare_runs = [timed(bare_model.embed, texts)]
-        with tempfile.TemporaryDirectory() as tmp:
-            cache_path = Path(tmp) / "cache.sqlite3"
-            cold_inner = TimedEmbedder(SentenceTransformerEmbedder())
-            t = time.perf_counter()
-            with EmbeddingCache(cache_path) as cache:
-                cold = analyse(frags, CachedEmbedder(cold_inner, cache), params)
-            cold_wall = time.perf_counter() - t
-            warm_model = SentenceTransformerEmbedder()
-            t = time.perf_counter()
-            with EmbeddingCache(cache_path) as cache:
-                warm = analyse(frags, CachedEmbedder(warm_model, cache), params)
-            warm_wall = time.perf_counter() - t
-            assert not warm_model.loaded, "a fully cached run must not load the model"
-        if args.bare_runs > 1:
-            bare_runs.append(timed(bare_model.embed, texts))
-        bare = min(bare_runs)
-        # The 2 cores are shared: the same embedding varies up to ~2.5x between runs, so the
-        # raw ratio is noisy. The overhead ratio adds to the best bare time everything the cold
-        # run did besides the forward passes (model load, hashing, SQLite, reduce, cluster,
-        # describe), which is what the pipeline itself controls.
-        overhead = cold_wall - cold_inner.forward_s
+    print(f"params: {params}; backend: {args.backend}")
+    with tempfile.TemporaryDirectory() as models:
+        model_cache = Path(models)
+        t = time.perf_counter()
+        exporter = OnnxEmbedder(model_cache=model_cache)
+        exporter.embed(["export the model once"])
         print(
-            f"n={n:>6}: bare embed {bare:7.1f}s (runs {', '.join(f'{b:.1f}' for b in bare_runs)}) "
-            f"| cold {cold_wall:7.1f}s = {cold_wall / bare:.2f}x bare raw, "
-            f"{(bare + overhead) / bare:.2f}x by overhead ({overhead:.1f}s: model load "
-            f"{cold_inner.load_s:.1f}s, cluster {cold['cluster']:.1f}s, describe "
-            f"{cold['describe']:.1f}s) | warm {warm_wall:6.1f}s (lookup {warm['embed']:.2f}s, "
-            f"cluster {warm['cluster']:.1f}s, describe {warm['describe']:.1f}s) | themes "
-            f"{cold['themes']} singular {cold['singular']} | peak RSS {peak_rss_mb():.0f} MB",
+            f"one-off ONNX export and check: {time.perf_counter() - t:.1f}s "
+            f"(backend {exporter.backend}; later runs reuse it)",
             flush=True,
         )
+        baselines: dict[str, Embedder] = {}
+        if "onnx" in args.baselines:
+            baselines["onnx"] = OnnxEmbedder(model_cache=model_cache)
+        if "torch" in args.baselines:
+            baselines["torch"] = SentenceTransformerEmbedder()
+        for n in args.sizes:
+            run_size(n, args, params, model_cache, baselines)
+
+
+def run_size(
+    n: int,
+    args: argparse.Namespace,
+    params: ClusterParams,
+    model_cache: Path,
+    baselines: dict[str, Embedder],
+) -> None:
+    frags = synth(n, args.data)
+    texts = [f.text for f in frags]
+    bare_runs: dict[str, list[float]] = {}
+    for name, model in baselines.items():
+        model.embed(texts[:8])  # load outside the timing
+        bare_runs[name] = [timed(model.embed, texts)]
+    with tempfile.TemporaryDirectory() as tmp:
+        cache_path = Path(tmp) / "cache.sqlite3"
+        cold_inner = TimedEmbedder(make_embedder(backend=args.backend, model_cache=model_cache))
+        t = time.perf_counter()
+        with EmbeddingCache(cache_path) as cache:
+            cold = analyse(frags, CachedEmbedder(cold_inner, cache), params)
+        cold_wall = time.perf_counter() - t
+        warm_model = make_embedder(backend=args.backend, model_cache=model_cache)
+        t = time.perf_counter()
+        with EmbeddingCache(cache_path) as cache:
+            warm = analyse(frags, CachedEmbedder(warm_model, cache), params)
+        warm_wall = time.perf_counter() - t
+        assert not getattr(warm_model, "loaded", False), "a cached run must not load the model"
+    if args.bare_runs > 1:
+        for name, model in baselines.items():
+            bare_runs[name].append(timed(model.embed, texts))
+    # The 2 cores are shared: the same embedding varies up to ~2.5x between runs, so the raw
+    # ratio is noisy. The overhead ratio adds to the best bare time everything the cold run
+    # did besides the forward passes (model load, hashing, SQLite, reduce, cluster, describe),
+    # which is what the pipeline itself controls.
+    overhead = cold_wall - cold_inner.forward_s
+    bare_text = []
+    for name, runs in bare_runs.items():
+        bare = min(runs)
+        bare_text.append(
+            f"bare {name} {bare:6.1f}s (runs {', '.join(f'{b:.1f}' for b in runs)}): "
+            f"cold = {cold_wall / bare:.2f}x raw, {(bare + overhead) / bare:.2f}x by overhead"
+        )
+    print(
+        f"n={n:>6}: cold {cold_wall:7.1f}s (embed forward {cold_inner.forward_s:.1f}s; "
+        f"overhead {overhead:.1f}s: model load {cold_inner.load_s:.1f}s, cluster "
+        f"{cold['cluster']:.1f}s, describe {cold['describe']:.1f}s)\n          "
+        + "\n          ".join(bare_text)
+        + f"\n          warm {warm_wall:6.1f}s (lookup {warm['embed']:.2f}s, cluster "
+        f"{warm['cluster']:.1f}s, describe {warm['describe']:.1f}s) | themes {cold['themes']} "
+        f"singular {cold['singular']} | peak RSS {peak_rss_mb():.0f} MB",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -20,6 +20,13 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+def _model_cache_dir() -> Path:
+    """Exported models are per user, not per data directory: every study and test run on a
+    machine reuses one export (XDG cache, like Hugging Face's own)."""
+    base = _env("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "symphonia" / "models"
+
+
 def _data_dir() -> Path:
     return Path(_env("SYMPHONIA_DATA_DIR", str(Path.cwd() / ".symphonia")) or ".symphonia")
 
@@ -44,6 +51,8 @@ class Settings:
     database_url: str = ""
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     embedding_cache: Path | None = None
+    embedding_backend: str = "auto"
+    model_cache: Path = field(default_factory=_model_cache_dir)
     llm: LLMSettings = LLMSettings()
 
     @property
@@ -65,6 +74,8 @@ def load_settings() -> Settings:
         embedding_model=_env("SYMPHONIA_EMBEDDING_MODEL", DEFAULT_EMBEDDING_MODEL)
         or DEFAULT_EMBEDDING_MODEL,
         embedding_cache=Path(cache) if cache else None,
+        embedding_backend=_env("SYMPHONIA_EMBEDDING_BACKEND", "auto") or "auto",
+        model_cache=Path(_env("SYMPHONIA_MODEL_CACHE") or _model_cache_dir()),
         llm=LLMSettings(
             base_url=_env("SYMPHONIA_LLM_BASE_URL"),
             model=_env("SYMPHONIA_LLM_MODEL"),

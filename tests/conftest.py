@@ -18,11 +18,21 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One ONNX export of the default model per test session, outside the user's cache."""
+    return tmp_path_factory.mktemp("model-cache")
+
+
 @pytest.fixture(autouse=True)
-def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Nothing a test does lands in the developer's own `.symphonia/` or database."""
+def isolated_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: Path
+) -> Iterator[Path]:
+    """Nothing a test does lands in the developer's own `.symphonia/`, database or caches."""
     data = tmp_path / "symphonia-data"
     monkeypatch.setenv("SYMPHONIA_DATA_DIR", str(data))
+    monkeypatch.setenv("SYMPHONIA_MODEL_CACHE", str(model_cache))
+    monkeypatch.delenv("SYMPHONIA_EMBEDDING_BACKEND", raising=False)
     monkeypatch.delenv("SYMPHONIA_DATABASE_URL", raising=False)
     for name in ("SYMPHONIA_LLM_BASE_URL", "SYMPHONIA_LLM_MODEL", "SYMPHONIA_LLM_API_KEY"):
         monkeypatch.delenv(name, raising=False)
@@ -33,11 +43,11 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterat
 
 
 @pytest.fixture(scope="session")
-def real_embedder():  # type: ignore[no-untyped-def]
-    """The default offline model, loaded once per test session."""
-    from symphonia.pipeline.embed import SentenceTransformerEmbedder
+def real_embedder(model_cache: Path):  # type: ignore[no-untyped-def]
+    """The default offline model on the default backend, loaded once per test session."""
+    from symphonia.pipeline.embed_onnx import make_embedder
 
-    return SentenceTransformerEmbedder()
+    return make_embedder(model_cache=model_cache)
 
 
 @pytest.fixture(scope="session")

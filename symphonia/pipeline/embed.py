@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,12 @@ DEFAULT_BATCH_SIZE = 64
 one progress tick arrives every second or so."""
 
 _OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+
+
+def ensure_offline() -> None:
+    """Tell the Hugging Face libraries never to reach the network (unless a user said so)."""
+    for key, value in _OFFLINE_ENV.items():
+        os.environ.setdefault(key, value)
 
 
 def resolve_model_path(model_name: str) -> str:
@@ -44,9 +50,8 @@ def resolve_model_path(model_name: str) -> str:
 class SentenceTransformerEmbedder:
     """`Embedder` backed by sentence-transformers; L2-normalised float32 vectors.
 
-    Texts are sorted by length before batching (and restored afterwards) so each batch pads
-    to similar lengths; this is what `SentenceTransformer.encode` does internally, kept here
-    because we encode batch by batch to report progress.
+    This is the PyTorch backend: the reference the ONNX export is checked against, and the
+    fallback for models that cannot be exported (see `embed_onnx`).
     """
 
     def __init__(
@@ -78,8 +83,7 @@ class SentenceTransformerEmbedder:
     def _load(self) -> Any:
         with self._lock:
             if self._model is None:
-                for key, value in _OFFLINE_ENV.items():
-                    os.environ.setdefault(key, value)
+                ensure_offline()
                 from sentence_transformers import SentenceTransformer
 
                 model = SentenceTransformer(
@@ -101,23 +105,41 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self._dim or 0), dtype=np.float32)
         model = self._load()
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
-        out: Vectors | None = None
-        total = len(texts)
-        progress("embed", 0, total)
-        for start in range(0, total, self._batch_size):
-            idx = order[start : start + self._batch_size]
-            batch = model.encode(
-                [texts[i] for i in idx],
+
+        def encode(batch: list[str]) -> Vectors:
+            vectors = model.encode(
+                batch,
                 batch_size=self._batch_size,
                 normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=False,
             )
-            arr = np.asarray(batch, dtype=np.float32)
-            if out is None:
-                out = np.empty((total, arr.shape[1]), dtype=np.float32)
-            out[idx] = arr
-            progress("embed", min(start + self._batch_size, total), total)
-        assert out is not None
-        return out
+            return np.asarray(vectors, dtype=np.float32)
+
+        return embed_by_length(texts, encode, self._batch_size, progress)
+
+
+def embed_by_length(
+    texts: Sequence[str],
+    encode: Callable[[list[str]], Vectors],
+    batch_size: int,
+    progress: ProgressCallback = no_progress,
+) -> Vectors:
+    """Encode `texts` batch by batch, longest first, and return the vectors in input order.
+
+    Sorting by length makes each batch pad to similar lengths (what `SentenceTransformer.encode`
+    does internally); batching here rather than there lets every batch report progress.
+    """
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+    out: Vectors | None = None
+    total = len(texts)
+    progress("embed", 0, total)
+    for start in range(0, total, batch_size):
+        idx = order[start : start + batch_size]
+        arr = encode([texts[i] for i in idx])
+        if out is None:
+            out = np.empty((total, arr.shape[1]), dtype=np.float32)
+        out[idx] = arr
+        progress("embed", min(start + batch_size, total), total)
+    assert out is not None
+    return out

@@ -8,13 +8,23 @@ from symphonia.settings import Settings
 
 
 def build_embedder(settings: Settings) -> Embedder:
-    """The configured sentence-transformers model behind the persistent embedding cache."""
-    from symphonia.pipeline.embed import SentenceTransformerEmbedder
+    """The configured model and backend behind the persistent embedding cache; an unknown
+    backend is refused with the list of known ones."""
+    from symphonia.pipeline.embed_onnx import BACKENDS, make_embedder
     from symphonia.pipeline.embedding_cache import CachedEmbedder, EmbeddingCache
 
+    if settings.embedding_backend not in BACKENDS:
+        raise ServiceError(
+            f"unknown embedding backend {settings.embedding_backend!r} "
+            f"(SYMPHONIA_EMBEDDING_BACKEND); expected one of {', '.join(BACKENDS)}"
+        )
+    model = make_embedder(
+        settings.embedding_model,
+        backend=settings.embedding_backend,
+        model_cache=settings.model_cache,
+    )
     settings.resolved_embedding_cache.parent.mkdir(parents=True, exist_ok=True)
-    cache = EmbeddingCache(settings.resolved_embedding_cache)
-    return CachedEmbedder(SentenceTransformerEmbedder(settings.embedding_model), cache)
+    return CachedEmbedder(model, EmbeddingCache(settings.resolved_embedding_cache))
 
 
 def build_drafter(name: str, settings: Settings) -> Drafter:

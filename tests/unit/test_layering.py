@@ -12,7 +12,8 @@ import symphonia.core, symphonia.pipeline
 for pkg in (symphonia.core, symphonia.pipeline):
     for mod in pkgutil.walk_packages(pkg.__path__, pkg.__name__ + "."):
         importlib.import_module(mod.name)
-heavy = ("litestar", "sqlalchemy", "advanced_alchemy", "torch", "sentence_transformers", "hdbscan")
+heavy = ("litestar", "sqlalchemy", "advanced_alchemy", "torch", "sentence_transformers", "hdbscan",
+         "onnxruntime", "tokenizers")
 print(json.dumps(sorted(m for m in heavy if m in sys.modules)))
 """
 

@@ -138,3 +138,15 @@ def test_missing_input_file(cli: Invoke, tmp_path: Path) -> None:
     outcome = cli("analyze", tmp_path / "nope.jsonl", "--out", tmp_path / "r.json")
     assert outcome.code == 2
     assert "nope.jsonl" in outcome.err
+
+
+def test_unknown_embedding_backend_is_refused_clearly(
+    cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SYMPHONIA_EMBEDDING_BACKEND", "gpu")
+    path = jsonl(tmp_path / "f.jsonl", GOOD)
+    outcome = cli("analyze", path, "--out", tmp_path / "r.json", "-q")
+    assert outcome.code == 2
+    assert "unknown embedding backend 'gpu'" in outcome.err
+    assert "onnx" in outcome.err
+    assert not (tmp_path / "r.json").exists()

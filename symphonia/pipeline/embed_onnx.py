@@ -1,0 +1,140 @@
+"""Stage 1 on ONNX Runtime: the default embedding backend (DESIGN.md §4.1).
+
+The same model as `SentenceTransformerEmbedder`, run from a verified ONNX export
+(`onnx_export`): the vectors agree with PyTorch's to a cosine of 0.9999995 or better, which is
+below the noise that batch padding already causes, so both backends share one embedding cache
+key (the model name). On 2 CPU cores this halves the embedding time that dominates a cold
+analysis. A model that cannot be exported falls back to PyTorch, with the reason logged and
+kept in `fallback_reason`, unless the ONNX backend was asked for explicitly.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from symphonia.pipeline.contracts import Embedder, ProgressCallback, Vectors, no_progress
+from symphonia.pipeline.embed import (
+    DEFAULT_BATCH_SIZE,
+    SentenceTransformerEmbedder,
+    embed_by_length,
+    ensure_offline,
+    resolve_model_path,
+)
+from symphonia.pipeline.onnx_encoder import OnnxEncoder
+from symphonia.pipeline.onnx_export import OnnxUnsupported, prepare_onnx_model
+from symphonia.settings import DEFAULT_EMBEDDING_MODEL
+
+BACKENDS = ("auto", "onnx", "torch")
+"""`auto` uses ONNX Runtime where the model exports and PyTorch otherwise."""
+
+logger = logging.getLogger(__name__)
+
+
+def resolve_model_dir(model_name: str) -> Path:
+    """The local directory holding the model's files, without touching the network."""
+    resolved = Path(resolve_model_path(model_name))
+    if resolved.is_dir():
+        return resolved
+    ensure_offline()
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(model_name, local_files_only=True))
+    except Exception as exc:  # not in the local cache, or not a valid repository name
+        raise OnnxUnsupported(f"model {model_name!r} is not a local directory: {exc}") from exc
+
+
+class OnnxEmbedder:
+    """`Embedder` on ONNX Runtime, exporting the model into `model_cache` on first use."""
+
+    def __init__(
+        self,
+        model_name: str = DEFAULT_EMBEDDING_MODEL,
+        *,
+        model_cache: Path,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        fallback: bool = True,
+    ) -> None:
+        if batch_size < 1:
+            raise ValueError("batch_size must be at least 1")
+        self._model_name = model_name
+        self._model_cache = model_cache
+        self._batch_size = batch_size
+        self._fallback = fallback
+        self._encoder: OnnxEncoder | None = None
+        self._torch: SentenceTransformerEmbedder | None = None
+        self._dim: int | None = None
+        self._lock = threading.Lock()
+        self.fallback_reason: str | None = None
+
+    @property
+    def model_id(self) -> str:
+        """The configured model name: the key of this model's vectors in the cache."""
+        return self._model_name
+
+    @property
+    def loaded(self) -> bool:
+        """Whether a model has been loaded (tests check a cached run never loads one)."""
+        return self._encoder is not None or self._torch is not None
+
+    @property
+    def backend(self) -> str | None:
+        """`onnx` or `torch` once loaded; None before the first embedding."""
+        if self._encoder is not None:
+            return "onnx"
+        return "torch" if self._torch is not None else None
+
+    def _load(self, progress: ProgressCallback) -> None:
+        with self._lock:
+            if self.loaded:
+                return
+            try:
+                model_dir = resolve_model_dir(self._model_name)
+                progress("prepare model", 0, 1)
+                exported = prepare_onnx_model(self._model_name, model_dir, self._model_cache)
+                self._encoder = OnnxEncoder(
+                    exported.graph, exported.tokenizer, exported.max_seq_length
+                )
+                self._dim = exported.dimension
+                progress("prepare model", 1, 1)
+            except OnnxUnsupported as exc:
+                if not self._fallback:
+                    raise
+                self.fallback_reason = str(exc)
+                logger.warning("embedding with PyTorch: %s", exc)
+                self._torch = SentenceTransformerEmbedder(
+                    self._model_name, batch_size=self._batch_size
+                )
+
+    def embed(self, texts: Sequence[str], progress: ProgressCallback = no_progress) -> Vectors:
+        """Embed `texts` in order; an empty input returns a (0, dim) array without loading
+        the model (dim is 0 when the model has never been loaded)."""
+        if not texts:
+            return np.zeros((0, self._dim or 0), dtype=np.float32)
+        self._load(progress)
+        if self._torch is not None:
+            return self._torch.embed(texts, progress)
+        assert self._encoder is not None
+        return embed_by_length(texts, self._encoder.encode, self._batch_size, progress)
+
+
+def make_embedder(
+    model_name: str = DEFAULT_EMBEDDING_MODEL,
+    *,
+    backend: str = "auto",
+    model_cache: Path,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> Embedder:
+    """The embedder for a configured backend; an unknown backend is refused by name."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown embedding backend {backend!r}; expected one of {BACKENDS}")
+    if backend == "torch":
+        return SentenceTransformerEmbedder(model_name, batch_size=batch_size)
+    return OnnxEmbedder(
+        model_name, model_cache=model_cache, batch_size=batch_size, fallback=backend == "auto"
+    )
