@@ -25,7 +25,7 @@ from symphonia.pipeline.embed import (
     resolve_model_path,
 )
 from symphonia.pipeline.onnx_encoder import OnnxEncoder
-from symphonia.pipeline.onnx_export import OnnxUnsupported, prepare_onnx_model
+from symphonia.pipeline.onnx_export import OnnxModel, OnnxUnsupported, prepare_onnx_model
 from symphonia.settings import DEFAULT_EMBEDDING_MODEL
 
 ONNX_BATCH_SIZE = 32
@@ -50,6 +50,13 @@ def resolve_model_dir(model_name: str) -> Path:
         return Path(snapshot_download(model_name, local_files_only=True))
     except Exception as exc:  # not in the local cache, or not a valid repository name
         raise OnnxUnsupported(f"model {model_name!r} is not a local directory: {exc}") from exc
+
+
+def _open_encoder(exported: OnnxModel) -> OnnxEncoder:
+    try:
+        return OnnxEncoder(exported.graph, exported.tokenizer, exported.max_seq_length)
+    except Exception as exc:  # onnxruntime raises its own types for unreadable graphs
+        raise OnnxUnsupported(f"cannot open {exported.graph}: {exc}") from exc
 
 
 class OnnxEmbedder:
@@ -100,9 +107,7 @@ class OnnxEmbedder:
                 model_dir = resolve_model_dir(self._model_name)
                 progress("prepare model", 0, 1)
                 exported = prepare_onnx_model(self._model_name, model_dir, self._model_cache)
-                self._encoder = OnnxEncoder(
-                    exported.graph, exported.tokenizer, exported.max_seq_length
-                )
+                self._encoder = _open_encoder(exported)
                 self._dim = exported.dimension
                 progress("prepare model", 1, 1)
             except OnnxUnsupported as exc:

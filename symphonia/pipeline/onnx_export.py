@@ -129,14 +129,17 @@ def _load_exported(directory: Path) -> OnnxModel | None:
     meta_path = directory / "meta.json"
     if not meta_path.is_file():
         return None
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    return OnnxModel(
-        graph=directory / "model.onnx",
-        tokenizer=directory / "tokenizer.json",
-        max_seq_length=int(meta["max_seq_length"]),
-        dimension=int(meta["dimension"]),
-        pooling=str(meta["pooling"]),
-    )
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        return OnnxModel(
+            graph=directory / "model.onnx",
+            tokenizer=directory / "tokenizer.json",
+            max_seq_length=int(meta["max_seq_length"]),
+            dimension=int(meta["dimension"]),
+            pooling=str(meta["pooling"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # damaged: treated as absent and exported again
 
 
 def prepare_onnx_model(model_name: str, model_dir: Path, cache_dir: Path) -> OnnxModel:
@@ -150,6 +153,16 @@ def prepare_onnx_model(model_name: str, model_dir: Path, cache_dir: Path) -> Onn
     existing = _load_exported(target)
     if existing is not None:
         return existing
+    try:
+        return _export_into(model_name, model_dir, architecture, target)
+    except OSError as exc:
+        raise OnnxUnsupported(f"cannot write the ONNX export under {cache_dir}: {exc}") from exc
+
+
+def _export_into(
+    model_name: str, model_dir: Path, architecture: _Architecture, target: Path
+) -> OnnxModel:
+    cache_dir = target.parent
     cache_dir.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_exports(cache_dir)
     staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=cache_dir))

@@ -105,12 +105,18 @@ def test_an_export_that_disagrees_with_pytorch_is_refused_and_leaves_nothing(
     assert list(cache.iterdir()) == []
 
 
-def test_a_damaged_export_is_made_again(model_cache: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("meta", [None, "{not json", '{"dimension": 384}'])
+def test_a_damaged_export_is_made_again(
+    model_cache: Path, tmp_path: Path, meta: str | None
+) -> None:
     good = prepare_onnx_model(DEFAULT_EMBEDDING_MODEL, MODEL_DIR, model_cache)
     cache = tmp_path / "cache"
     damaged = cache / good.graph.parent.name
     shutil.copytree(good.graph.parent, damaged)
-    (damaged / "meta.json").unlink()
+    if meta is None:
+        (damaged / "meta.json").unlink()
+    else:
+        (damaged / "meta.json").write_text(meta)
     (damaged / "model.onnx").write_bytes(b"truncated")
     again = prepare_onnx_model(DEFAULT_EMBEDDING_MODEL, MODEL_DIR, cache)
     assert again.graph == damaged / "model.onnx"
@@ -167,3 +173,14 @@ def test_an_export_abandoned_by_a_killed_process_is_cleaned_up(
     prepare_onnx_model(DEFAULT_EMBEDDING_MODEL, MODEL_DIR, cache)
     names = {p.name for p in cache.iterdir()}
     assert names == {recent.name, good.graph.parent.name}
+
+
+def test_an_unwritable_model_cache_falls_back_to_pytorch(tmp_path: Path) -> None:
+    not_a_directory = tmp_path / "cache"
+    not_a_directory.write_text("a file where the cache should be")
+    embedder = OnnxEmbedder(model_cache=not_a_directory)
+    vectors = embedder.embed(["still embedded"])
+    assert embedder.backend == "torch"
+    assert embedder.fallback_reason is not None
+    assert "cannot write the ONNX export" in embedder.fallback_reason
+    assert vectors.shape == (1, 384)
