@@ -103,6 +103,7 @@ def analyse(
         "singular": len(result.singular_views), "calls": usage["calls"],
         "calls_target": themes + 1, "input_tokens": usage["input_tokens"],
         "output_tokens": usage["output_tokens"], "fragment_text_tokens": text_tokens,
+        "sent_text_tokens": themed_tokens,
         "input_ratio": usage["input_tokens"] / text_tokens,
         "input_ratio_themed": usage["input_tokens"] / max(themed_tokens, 1),
         "sent_more_than_once": sum(1 for c in sent_counts if c > 1) / n,
@@ -201,6 +202,12 @@ def targets(row: dict[str, Any], unflagged: int | None) -> list[str]:
             f" = {ratio:.3f}x",
         ),
         verdict(
+            f"input <= {INPUT_RATIO_TARGET}x text of the fragments sent (singular views never are)",
+            row["input_tokens"] <= INPUT_RATIO_TARGET * row["sent_text_tokens"],
+            f"{int(row['input_tokens'])} input / {int(row['sent_text_tokens'])} sent-text tokens"
+            f" = {row['input_tokens'] / max(row['sent_text_tokens'], 1):.3f}x",
+        ),
+        verdict(
             "calls <= themes + 1",
             row["calls"] <= row["calls_target"],
             f"{int(row['calls'])} calls, target {int(row['calls_target'])} (themes + 1 a round)",
@@ -248,7 +255,7 @@ def main() -> None:
         print(f"== {name}")
         print(json.dumps(row, default=lambda x: round(x, 3) if isinstance(x, float) else x))
         for k in ("fragments", "themes", "calls", "calls_target", "input_tokens",
-                  "output_tokens", "fragment_text_tokens"):  # fmt: skip
+                  "output_tokens", "fragment_text_tokens", "sent_text_tokens"):  # fmt: skip
             totals[k] += row[k]
         totals["sent_more_than_once"] += row["sent_more_than_once"] * row["fragments"]
         bad = hostile(fragments, res["themes"], res["singular"], embedder, opts.pack_text_tokens)

@@ -5,7 +5,8 @@ dimensions all pairwise distances look alike, so density peaks blur. Two reducer
 
 * UMAP (cosine, seeded) preserves local neighbourhoods and gives HDBSCAN clear dense
   blobs; it is the better reducer for the quality of round-sized inputs (hundreds of
-  fragments), but costs a numba JIT compile on first use and grows ~linearly with n.
+  fragments), but costs a numba JIT compile on first use (kept on disk for later
+  processes, `jit_cache`) and grows ~linearly with n.
 * PCA (randomised SVD with a fixed seed) is near-instant at any n; used for large groups,
   where UMAP would dominate the analysis time.
 
@@ -21,6 +22,7 @@ from typing import Literal
 import numpy as np
 
 from symphonia.pipeline.contracts import Vectors
+from symphonia.pipeline.jit_cache import cache_umap_compilations
 
 ReduceMethod = Literal["auto", "umap", "pca", "none"]
 
@@ -54,6 +56,7 @@ def umap_reduce(
         warnings.simplefilter("ignore")
         import umap
 
+        cache_umap_compilations()
         model = umap.UMAP(
             n_components=k,
             n_neighbors=neighbours,
