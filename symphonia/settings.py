@@ -7,6 +7,7 @@ environment directly and tests can build a Settings by hand.
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -20,11 +21,28 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+def _optional_int(name: str) -> int | None:
+    value = _env(name)
+    return None if value is None else int(value)
+
+
+def user_cache_dir() -> Path:
+    """Symphonia's per-user cache (XDG, like Hugging Face's own): what is derived once per
+    machine, such as the ONNX export of the model, rather than per study or data directory.
+    A process with no home directory (some service accounts) uses the system temp dir."""
+    base = _env("XDG_CACHE_HOME")
+    if base is None:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:
+            base = tempfile.gettempdir()
+    return Path(base).expanduser() / "symphonia"
+
+
 def _model_cache_dir() -> Path:
-    """Exported models are per user, not per data directory: every study and test run on a
-    machine reuses one export (XDG cache, like Hugging Face's own)."""
-    base = _env("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "symphonia" / "models"
+    """Exported models are per user: every study and test run on a machine reuses one."""
+    configured = _env("SYMPHONIA_MODEL_CACHE")
+    return Path(configured).expanduser() if configured else user_cache_dir() / "models"
 
 
 def _data_dir() -> Path:
@@ -39,6 +57,12 @@ class LLMSettings:
     timeout_s: float = 60.0
     max_retries: int = 3
     concurrency: int = 4
+    max_tokens: int | None = None
+    """Reply ceiling per call; None keeps the drafter's default (`GenerationParams`)."""
+    pack_text_tokens: int | None = None
+    """Fragment-text tokens small themes may share a call up to (0: one call per theme);
+    None keeps the drafter's default (`messages.PACK_TEXT_TOKENS`). Lower both for a server
+    with a context of 4k tokens or less."""
 
     @property
     def configured(self) -> bool:
@@ -75,7 +99,7 @@ def load_settings() -> Settings:
         or DEFAULT_EMBEDDING_MODEL,
         embedding_cache=Path(cache) if cache else None,
         embedding_backend=_env("SYMPHONIA_EMBEDDING_BACKEND", "auto") or "auto",
-        model_cache=Path(_env("SYMPHONIA_MODEL_CACHE") or _model_cache_dir()),
+        model_cache=_model_cache_dir(),
         llm=LLMSettings(
             base_url=_env("SYMPHONIA_LLM_BASE_URL"),
             model=_env("SYMPHONIA_LLM_MODEL"),
@@ -83,6 +107,8 @@ def load_settings() -> Settings:
             timeout_s=float(_env("SYMPHONIA_LLM_TIMEOUT", "60") or 60),
             max_retries=int(_env("SYMPHONIA_LLM_MAX_RETRIES", "3") or 3),
             concurrency=int(_env("SYMPHONIA_LLM_CONCURRENCY", "4") or 4),
+            max_tokens=_optional_int("SYMPHONIA_LLM_MAX_TOKENS"),
+            pack_text_tokens=_optional_int("SYMPHONIA_LLM_PACK_TOKENS"),
         ),
     )
 

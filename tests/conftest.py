@@ -28,7 +28,8 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def isolated_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: Path
 ) -> Iterator[Path]:
-    """Nothing a test does lands in the developer's own `.symphonia/`, database or caches."""
+    """Nothing a test does lands in the developer's own `.symphonia/`, database or model
+    cache (numba's compile cache, keyed by library versions, is shared by design)."""
     data = tmp_path / "symphonia-data"
     monkeypatch.setenv("SYMPHONIA_DATA_DIR", str(data))
     monkeypatch.setenv("SYMPHONIA_MODEL_CACHE", str(model_cache))

@@ -22,6 +22,7 @@ from symphonia.core.fragments import InvalidInput
 from symphonia.db.errors import StorageError
 from symphonia.interchange import InterchangeError
 from symphonia.pipeline.llm import LLMNotConfigured
+from symphonia.pipeline.onnx_export import OnnxUnsupported
 from symphonia.services.errors import ServiceError
 from symphonia.settings import Settings, get_settings
 from symphonia.studyfiles import StudyFileError
@@ -38,6 +39,7 @@ EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
     ServiceError,
     StorageError,
     LLMNotConfigured,
+    OnnxUnsupported,
     OSError,
     SQLAlchemyError,
 )

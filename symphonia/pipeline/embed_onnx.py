@@ -11,6 +11,7 @@ kept in `fallback_reason`, unless the ONNX backend was asked for explicitly.
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -103,19 +104,32 @@ class OnnxEmbedder:
         with self._lock:
             if self.loaded:
                 return
+            progress("prepare model", 0, 1)
             try:
-                model_dir = resolve_model_dir(self._model_name)
-                progress("prepare model", 0, 1)
-                exported = prepare_onnx_model(self._model_name, model_dir, self._model_cache)
-                self._encoder = _open_encoder(exported)
-                self._dim = exported.dimension
-                progress("prepare model", 1, 1)
+                self._encoder, self._dim = self._open_onnx()
             except OnnxUnsupported as exc:
                 if not self._fallback:
-                    raise
+                    raise OnnxUnsupported(
+                        f"{exc}; set SYMPHONIA_EMBEDDING_BACKEND=auto or torch to use PyTorch"
+                    ) from exc
                 self.fallback_reason = str(exc)
                 logger.warning("embedding with PyTorch: %s", exc)
                 self._torch = SentenceTransformerEmbedder(self._model_name)
+            finally:
+                progress("prepare model", 1, 1)
+
+    def _open_onnx(self) -> tuple[OnnxEncoder, int]:
+        """The verified export, opened; an export that will not open is made once more
+        (its metadata said it was whole, so its graph was damaged after the fact)."""
+        model_dir = resolve_model_dir(self._model_name)
+        exported = prepare_onnx_model(self._model_name, model_dir, self._model_cache)
+        try:
+            return _open_encoder(exported), exported.dimension
+        except OnnxUnsupported as exc:
+            logger.warning("exporting %s again: %s", self._model_name, exc)
+            shutil.rmtree(exported.graph.parent, ignore_errors=True)
+            exported = prepare_onnx_model(self._model_name, model_dir, self._model_cache)
+            return _open_encoder(exported), exported.dimension
 
     def embed(self, texts: Sequence[str], progress: ProgressCallback = no_progress) -> Vectors:
         """Embed `texts` in order; an empty input returns a (0, dim) array without loading

@@ -22,6 +22,7 @@ import hashlib
 import importlib.metadata
 import json
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -34,7 +35,7 @@ from typing import Any
 
 from symphonia.pipeline.onnx_encoder import INPUT_NAMES, OnnxEncoder
 
-EXPORT_FORMAT = 1
+EXPORT_FORMAT = 2
 """Bump when the exported graph changes shape, so stale exports are not reused."""
 
 MIN_PROBE_COSINE = 0.9999
@@ -47,11 +48,13 @@ PROBE_SENTENCES = (
     "Parents do not trust how their children's records are used, and nobody has measured "
     "that trust; without evidence the programme cannot show it is safe or that it works.",
     "ok",
+    # Beyond a 512-token window: the runtime must truncate where sentence-transformers does.
+    " ".join(f"point {i} on consent, records and trust" for i in range(120)),
 )
 
 _STAGING_PREFIX = ".export-"
 _ABANDONED_AFTER_S = 3600.0
-_SUPPORTED_POOLING = ("pooling_mode_mean_tokens", "pooling_mode_cls_token")
+_LEGACY_POOLING = {"pooling_mode_mean_tokens": "mean", "pooling_mode_cls_token": "cls"}
 _OUTPUT_NAME = "sentence_embedding"
 
 logger = logging.getLogger(__name__)
@@ -75,7 +78,6 @@ class OnnxModel:
 @dataclass(frozen=True, slots=True)
 class _Architecture:
     tokenizer: Path
-    max_seq_length: int
     pooling: str
 
 
@@ -87,26 +89,36 @@ def _read_json(path: Path) -> Any:
 
 
 def inspect_architecture(model_dir: Path) -> _Architecture:
-    """Check the model is Transformer → Pooling (mean or CLS) → optional Normalize."""
+    """Check the model is Transformer → Pooling (mean or CLS) → optional Normalize, from its
+    files alone (no torch): a model that fails here is never exported."""
     modules = _read_json(model_dir / "modules.json")
+    if not isinstance(modules, list) or not all(isinstance(m, dict) for m in modules):
+        raise OnnxUnsupported("modules.json is not a list of modules")
     kinds = [str(module.get("type", "")).rsplit(".", 1)[-1] for module in modules]
     if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
         raise OnnxUnsupported(f"modules {kinds} are not Transformer, Pooling[, Normalize]")
     if str(modules[0].get("path", "")) not in ("", "."):
         raise OnnxUnsupported("the Transformer module is not at the model's root")
-    pooling_config = _read_json(model_dir / str(modules[1]["path"]) / "config.json")
-    modes = [key for key, value in pooling_config.items() if key.startswith("pooling_mode")]
-    active = [key for key in modes if pooling_config[key] is True]
-    if len(active) != 1 or active[0] not in _SUPPORTED_POOLING:
-        raise OnnxUnsupported(f"pooling {active} is not exactly one of mean or CLS")
+    pooling_config = _read_json(model_dir / str(modules[1].get("path", "")) / "config.json")
+    pooling = _pooling_mode(pooling_config)
     tokenizer = model_dir / "tokenizer.json"
     if not tokenizer.is_file():
         raise OnnxUnsupported("the model has no fast tokenizer (tokenizer.json)")
-    config_path = model_dir / "sentence_bert_config.json"
-    config = _read_json(config_path) if config_path.is_file() else {}
-    max_seq_length = int(config.get("max_seq_length") or 512)
-    pooling = "mean" if active[0] == "pooling_mode_mean_tokens" else "cls"
-    return _Architecture(tokenizer=tokenizer, max_seq_length=max_seq_length, pooling=pooling)
+    return _Architecture(tokenizer=tokenizer, pooling=pooling)
+
+
+def _pooling_mode(config: Any) -> str:
+    """ "mean" or "cls" from a Pooling config in either format: sentence-transformers 6
+    writes ``{"pooling_mode": "mean"}``, earlier versions one boolean per mode."""
+    if not isinstance(config, dict):
+        raise OnnxUnsupported("the Pooling config is not an object")
+    mode = config.get("pooling_mode")
+    if mode is None:
+        active = [k for k, v in config.items() if k.startswith("pooling_mode_") and v is True]
+        mode = _LEGACY_POOLING.get(active[0]) if len(active) == 1 else f"{active}"
+    if mode not in ("mean", "cls"):
+        raise OnnxUnsupported(f"pooling {mode!r} is not mean or CLS")
+    return str(mode)
 
 
 def fingerprint(model_dir: Path) -> str:
@@ -127,8 +139,6 @@ def _slug(model_name: str) -> str:
 
 def _load_exported(directory: Path) -> OnnxModel | None:
     meta_path = directory / "meta.json"
-    if not meta_path.is_file():
-        return None
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
         return OnnxModel(
@@ -139,7 +149,7 @@ def _load_exported(directory: Path) -> OnnxModel | None:
             pooling=str(meta["pooling"]),
         )
     except (OSError, ValueError, KeyError, TypeError):
-        return None  # damaged: treated as absent and exported again
+        return None  # absent, unreadable or damaged: exported again
 
 
 def prepare_onnx_model(model_name: str, model_dir: Path, cache_dir: Path) -> OnnxModel:
@@ -148,15 +158,20 @@ def prepare_onnx_model(model_name: str, model_dir: Path, cache_dir: Path) -> Onn
     Raises `OnnxUnsupported` when the architecture is not the plain one, when onnxruntime or
     the exporter is missing, or when the export does not reproduce the PyTorch vectors.
     """
-    architecture = inspect_architecture(model_dir)
-    target = cache_dir / f"{_slug(model_name)}-{fingerprint(model_dir)}"
-    existing = _load_exported(target)
-    if existing is not None:
-        return existing
     try:
+        architecture = inspect_architecture(model_dir)
+        target = cache_dir / f"{_slug(model_name)}-{fingerprint(model_dir)}"
+        existing = _load_exported(target)
+        if existing is not None:
+            return existing
         return _export_into(model_name, model_dir, architecture, target)
+    except OnnxUnsupported:
+        raise
     except OSError as exc:
         raise OnnxUnsupported(f"cannot write the ONNX export under {cache_dir}: {exc}") from exc
+    except Exception as exc:  # any other failure (a bad config, ONNX Runtime refusing the
+        # graph, a missing package) means the same thing to the caller: use PyTorch
+        raise OnnxUnsupported(f"cannot export to ONNX: {type(exc).__name__}: {exc}") from exc
 
 
 def _export_into(
@@ -167,17 +182,18 @@ def _export_into(
     _remove_abandoned_exports(cache_dir)
     staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=cache_dir))
     try:
-        dimension, worst = _export(model_dir, architecture, staging)
+        dimension, max_seq_length, worst = _export(model_dir, architecture, staging)
         shutil.copyfile(architecture.tokenizer, staging / "tokenizer.json")
         meta = {
             "model": model_name,
-            "max_seq_length": architecture.max_seq_length,
+            "max_seq_length": max_seq_length,
             "dimension": dimension,
             "pooling": architecture.pooling,
             "export_format": EXPORT_FORMAT,
             "min_probe_cosine": worst,
         }
         (staging / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
+        _readable_by_all(staging)  # mkdtemp makes it private; a shared cache must be readable
         if target.exists() and _load_exported(target) is None:
             # Exports land whole (renamed with meta.json inside), so a directory without it
             # was damaged by hand; it is never a rival's export in progress.
@@ -193,6 +209,14 @@ def _export_into(
     exported = _load_exported(target)
     assert exported is not None
     return exported
+
+
+def _readable_by_all(directory: Path) -> None:
+    umask = os.umask(0)
+    os.umask(umask)
+    directory.chmod(0o777 & ~umask)
+    for path in directory.iterdir():
+        path.chmod(0o666 & ~umask)
 
 
 def _remove_abandoned_exports(cache_dir: Path) -> None:
@@ -221,27 +245,35 @@ def _quiet_exporter() -> Iterator[None]:
             log.setLevel(level)
 
 
-def _export(model_dir: Path, architecture: _Architecture, staging: Path) -> tuple[int, float]:
-    """Export the pooled, normalised encoder into `staging/model.onnx`; return its dimension
-    and the worst probe cosine against sentence-transformers."""
-    try:
-        import numpy as np
-        import torch
-        from sentence_transformers import SentenceTransformer
-    except ImportError as exc:  # pragma: no cover - all are dependencies of the package
-        raise OnnxUnsupported(f"cannot export to ONNX: {exc}") from exc
+def _export(model_dir: Path, architecture: _Architecture, staging: Path) -> tuple[int, int, float]:
+    """Export the pooled, normalised encoder into `staging/model.onnx`; return its dimension,
+    its token window and the worst probe cosine against sentence-transformers."""
+    import numpy as np
+    import torch
+    from sentence_transformers import SentenceTransformer
 
+    from symphonia.pipeline.embed import ensure_offline
+
+    ensure_offline()
     reference = SentenceTransformer(str(model_dir), device="cpu")
     reference.eval()
+    tokenizer = reference.tokenizer
+    if getattr(tokenizer, "truncation_side", "right") != "right" or (
+        getattr(tokenizer, "padding_side", "right") != "right"
+    ):
+        raise OnnxUnsupported("the tokenizer truncates or pads on the left")
+    # What sentence-transformers truncates at: its own window, else the tokenizer's.
+    window = reference.max_seq_length or getattr(tokenizer, "model_max_length", None)
+    if not isinstance(window, int) or not 0 < window <= 100_000:
+        raise OnnxUnsupported(f"the model has no usable token window ({window!r})")
+    max_seq_length = window
     encoder = _pooled_encoder(reference[0].auto_model, architecture.pooling).eval()
-    example = reference.tokenizer(
-        list(PROBE_SENTENCES[:2]), padding=True, truncation=True, return_tensors="pt"
-    )
+    example = tokenizer(list(PROBE_SENTENCES[:2]), padding=True, return_tensors="pt")
     if any(name not in example for name in INPUT_NAMES):
         raise OnnxUnsupported(f"the tokenizer does not produce all of {', '.join(INPUT_NAMES)}")
     feeds = tuple(example[name] for name in INPUT_NAMES)
     batch = torch.export.Dim("batch", min=1)
-    tokens = torch.export.Dim("tokens", min=1, max=architecture.max_seq_length)
+    tokens = torch.export.Dim("tokens", min=1, max=max_seq_length)
     graph_path = staging / "model.onnx"
     try:
         with _quiet_exporter(), torch.no_grad():
@@ -261,12 +293,12 @@ def _export(model_dir: Path, architecture: _Architecture, staging: Path) -> tupl
         raise OnnxUnsupported(f"torch.onnx.export failed: {type(exc).__name__}: {exc}") from exc
 
     expected = reference.encode(list(PROBE_SENTENCES), normalize_embeddings=True)
-    runtime = OnnxEncoder(graph_path, architecture.tokenizer, architecture.max_seq_length)
+    runtime = OnnxEncoder(graph_path, architecture.tokenizer, max_seq_length)
     got = runtime.encode(list(PROBE_SENTENCES))
     worst = float(np.min(np.sum(np.asarray(expected) * got, axis=1)))
     if not worst >= MIN_PROBE_COSINE:
         raise OnnxUnsupported(f"ONNX vectors disagree with PyTorch (cosine {worst:.6f})")
-    return int(got.shape[1]), worst
+    return int(got.shape[1]), max_seq_length, worst
 
 
 def _pooled_encoder(transformer: Any, pooling: str) -> Any:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +62,20 @@ def quote_data(text: str) -> str:
     quotes or start a prompt line of its own; ``</`` becomes ``<\\/`` (a valid JSON escape), so
     it cannot close a delimiter tag either (``</fragments>`` and the like).
     """
-    return json.dumps(text, ensure_ascii=False).replace("</", "<\\/")
+    quoted = json.dumps(text, ensure_ascii=False).replace("</", "<\\/")
+    # JSON leaves Unicode line breaks as they are; some tokenizers read them as newlines
+    return quoted.translate(_UNICODE_LINE_BREAKS)
+
+
+_UNICODE_LINE_BREAKS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+_PLAIN_LINE = re.compile(r"[^\x00-\x1f\x7f\x85\u2028\u2029]*")
+
+
+def one_line(text: str) -> str:
+    """Text we composed around contributor-supplied names (a minority sentence naming a
+    stakeholder group): as it is when it is one plain line, else quoted like fragment text,
+    so a hostile group name can never start a prompt line of its own."""
+    return text if _PLAIN_LINE.fullmatch(text) else quote_data(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +100,7 @@ class PromptLibrary:
             lstrip_blocks=True,
         )
         self._env.filters["quote_data"] = quote_data
+        self._env.filters["one_line"] = one_line
         self._hashes: dict[str, str] = {}
 
     def sha256(self, name: str) -> str:

@@ -70,10 +70,10 @@ class GenerationParams:
     temperature: float = 0.0
     max_tokens: int = 2000
     """A ceiling per call, not a cost: a call may carry up to `messages.PACK_MAX_THEMES`
-    small themes, and a truncated reply fails every theme of its call. Kept small enough for
-    the context of small local models (prompt + max_tokens must fit, e.g. vLLM's 4k): a
-    packed call's prompt is at most ~2,100 tokens on the demo study and ArgKP dev
-    (`messages.PACK_TEXT_TOKENS`)."""
+    small themes, and a truncated reply fails every theme of its call. Prompt + max_tokens
+    must fit the server's context (vLLM refuses the call otherwise): the largest packed
+    prompt is ~2,100 tokens on the demo study and ArgKP dev, so the defaults need about 4.5k;
+    see `messages.PACK_TEXT_TOKENS` for a 4k server."""
     seed: int | None = 7
 
     def as_dict(self) -> dict[str, Any]:

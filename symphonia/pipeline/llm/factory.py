@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from symphonia.pipeline.contracts import Drafter
 from symphonia.pipeline.draft_extractive import ExtractiveDrafter
+from symphonia.pipeline.llm.client import GenerationParams
 from symphonia.pipeline.llm.drafter import LLMDrafter, LLMNotConfigured
 from symphonia.settings import LLMSettings, Settings
 
@@ -25,7 +28,12 @@ def make_drafter(
 
             settings = get_settings()
         llm = settings.llm if isinstance(settings, Settings) else settings
-        return LLMDrafter(llm)
+        options: dict[str, Any] = {}
+        if llm.max_tokens is not None:
+            options["params"] = GenerationParams(max_tokens=llm.max_tokens)
+        if llm.pack_text_tokens is not None:
+            options["pack_text_tokens"] = llm.pack_text_tokens
+        return LLMDrafter(llm, **options)
     raise ValueError(f"unknown drafter {name!r}; expected one of {', '.join(DRAFTERS)}")
 
 

@@ -65,8 +65,10 @@ PACK_TEXT_TOKENS = 1400
 """Fragment-text tokens up to which themes share a call (0: one call per theme). At 1400 the
 demo study's 20 themes take 3 theme calls and an ArgKP dev topic's 8-15 themes 3-4 (its largest
 themes, ~1,100 tokens, go alone). A packed call's prompt is then at most ~2,100 tokens on
-those rounds, so with the default ``max_tokens`` (2000) it still fits a 4k context
-(`client.GenerationParams`); lower it for a server with a smaller one."""
+those rounds (cl100k; Llama- or Qwen-style tokenizers count some 10-20% more), which with the
+default ``max_tokens`` (2000) needs a context of about 4.5k tokens: any current hosted model,
+or a local server started with 8k. For a 4k server, lower this (800 keeps prompts near
+1,300) or ``max_tokens`` (`client.GenerationParams`)."""
 PACK_MAX_THEMES = 8
 """Themes per call at most: bounds the reply's length (the fake server's replies to 8-theme
 calls are ~1,200 tokens, inside the default ``max_tokens``) and what one failed call can

@@ -150,3 +150,23 @@ def test_unknown_embedding_backend_is_refused_clearly(
     assert "unknown embedding backend 'gpu'" in outcome.err
     assert "onnx" in outcome.err
     assert not (tmp_path / "r.json").exists()
+
+
+def test_a_model_onnx_cannot_run_is_refused_clearly_when_onnx_is_required(
+    cli: Invoke, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = tmp_path / "dense-model"
+    model.mkdir()
+    (model / "modules.json").write_text(
+        json.dumps(
+            [{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Dense"}]
+        )
+    )
+    monkeypatch.setenv("SYMPHONIA_EMBEDDING_MODEL", str(model))
+    monkeypatch.setenv("SYMPHONIA_EMBEDDING_BACKEND", "onnx")
+    path = jsonl(tmp_path / "f.jsonl", GOOD, {**GOOD, "id": "x2"}, {**GOOD, "id": "x3"})
+    outcome = cli("analyze", path, "--out", tmp_path / "r.json", "-q")
+    assert outcome.code == 2
+    assert "Dense" in outcome.err
+    assert "SYMPHONIA_EMBEDDING_BACKEND=auto or torch" in outcome.err
+    assert not (tmp_path / "r.json").exists()

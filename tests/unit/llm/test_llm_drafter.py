@@ -335,6 +335,21 @@ def test_make_drafter() -> None:
     assert llm.name == "llm"
 
 
+def test_a_small_context_server_can_be_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    from symphonia.settings import load_settings
+
+    monkeypatch.setenv("SYMPHONIA_LLM_BASE_URL", "http://127.0.0.1:1/v1")
+    monkeypatch.setenv("SYMPHONIA_LLM_MODEL", "m")
+    default = make_drafter("llm", load_settings())
+    monkeypatch.setenv("SYMPHONIA_LLM_MAX_TOKENS", "900")
+    monkeypatch.setenv("SYMPHONIA_LLM_PACK_TOKENS", "0")
+    small = make_drafter("llm", load_settings())
+    assert isinstance(default, LLMDrafter)
+    assert isinstance(small, LLMDrafter)
+    assert (default.params.max_tokens, default.pack_text_tokens) == (2000, 1400)
+    assert (small.params.max_tokens, small.pack_text_tokens) == (900, 0)
+
+
 def _renamed(real: dict[str, str]) -> tuple[list[Theme], list[str], dict[str, Fragment]]:
     """The test round with every fragment id replaced by `real[old id]`."""
     frags = {real[f.id]: dataclasses.replace(f, id=real[f.id]) for f in BY_ID.values()}

@@ -16,7 +16,11 @@ import pytest
 from symphonia.pipeline import onnx_export
 from symphonia.pipeline.embed import SentenceTransformerEmbedder, resolve_model_path
 from symphonia.pipeline.embed_onnx import OnnxEmbedder, make_embedder
-from symphonia.pipeline.onnx_export import OnnxUnsupported, prepare_onnx_model
+from symphonia.pipeline.onnx_export import (
+    OnnxUnsupported,
+    inspect_architecture,
+    prepare_onnx_model,
+)
 from symphonia.settings import DEFAULT_EMBEDDING_MODEL
 
 pytestmark = pytest.mark.model
@@ -184,3 +188,60 @@ def test_an_unwritable_model_cache_falls_back_to_pytorch(tmp_path: Path) -> None
     assert embedder.fallback_reason is not None
     assert "cannot write the ONNX export" in embedder.fallback_reason
     assert vectors.shape == (1, 384)
+
+
+def test_a_graph_damaged_after_its_export_is_made_again(model_cache: Path, tmp_path: Path) -> None:
+    good = prepare_onnx_model(DEFAULT_EMBEDDING_MODEL, MODEL_DIR, model_cache)
+    cache = tmp_path / "cache"
+    shutil.copytree(good.graph.parent, cache / good.graph.parent.name)
+    (cache / good.graph.parent.name / "model.onnx").write_bytes(b"bit rot")  # meta.json intact
+    embedder = OnnxEmbedder(model_cache=cache)
+    embedder.embed(["repaired"])
+    assert embedder.backend == "onnx"
+    assert (
+        cache / good.graph.parent.name / "model.onnx"
+    ).stat().st_size == good.graph.stat().st_size
+
+
+def test_the_export_is_readable_by_other_users_of_a_shared_cache(model_cache: Path) -> None:
+    good = prepare_onnx_model(DEFAULT_EMBEDDING_MODEL, MODEL_DIR, model_cache)
+    umask = os.umask(0)
+    os.umask(umask)
+    for path in (good.graph.parent, good.graph, good.tokenizer):
+        assert path.stat().st_mode & 0o777 & ~umask == path.stat().st_mode & 0o777
+        assert path.stat().st_mode & 0o004 or umask & 0o004
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ({"pooling_mode": "mean"}, "mean"),  # sentence-transformers 6
+        ({"pooling_mode": "cls"}, "cls"),
+        ({"pooling_mode_mean_tokens": True, "pooling_mode_cls_token": False}, "mean"),
+        ({"pooling_mode_cls_token": True, "pooling_mode_mean_tokens": False}, "cls"),
+        ({"pooling_mode": "max"}, None),
+        ({"pooling_mode_mean_tokens": True, "pooling_mode_max_tokens": True}, None),
+        ([], None),
+    ],
+)
+def test_pooling_configs_of_both_formats_are_read(
+    tmp_path: Path, config: object, expected: str | None
+) -> None:
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps(config))
+    (tmp_path / "tokenizer.json").write_text("{}")
+    modules = [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {
+            "idx": 1,
+            "name": "1",
+            "path": "1_Pooling",
+            "type": "sentence_transformers.models.Pooling",
+        },
+    ]
+    (tmp_path / "modules.json").write_text(json.dumps(modules))
+    if expected is None:
+        with pytest.raises(OnnxUnsupported, match=r"(?i)pooling"):
+            inspect_architecture(tmp_path)
+    else:
+        assert inspect_architecture(tmp_path).pooling == expected
