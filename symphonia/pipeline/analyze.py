@@ -18,7 +18,13 @@ from symphonia.core.protocol import Protocol
 from symphonia.core.synthesis import Synthesis
 from symphonia.core.themes import Theme
 from symphonia.pipeline.cluster import ClusterParams, cluster_fragments
-from symphonia.pipeline.contracts import Drafter, Embedder, ProgressCallback, no_progress
+from symphonia.pipeline.contracts import (
+    Drafter,
+    Embedder,
+    ProgressCallback,
+    embedding_backend,
+    no_progress,
+)
 from symphonia.pipeline.describe import describe_clusters
 from symphonia.pipeline.draft_extractive import ExtractiveDrafter
 from symphonia.pipeline.guard import guard_synthesis
@@ -141,6 +147,7 @@ def analyze_round(
         raise AssertionError(f"{len(fragments)} fragments in, {accounted} accounted for")
     run = {
         "model": embedder.model_id,
+        "embedding_backend": embedding_backend(embedder),
         "params": clusters.params_used,
         "input_hash": input_hash(fragments, rating.ratings if rating else ()),
         "timings": timings,

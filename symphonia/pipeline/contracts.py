@@ -31,6 +31,14 @@ class Embedder(Protocol):
     def embed(self, texts: Sequence[str], progress: ProgressCallback = no_progress) -> Vectors: ...
 
 
+def embedding_backend(embedder: Embedder) -> str:
+    """What computed this run's vectors, for the run record: "onnx" or "torch" when the
+    model ran (the two differ by ~1e-7, enough to move a UMAP layout), "cache only" when
+    every vector came from the embedding cache, or "other" for embedders that do not say."""
+    backend = getattr(embedder, "backend", "other")
+    return "cache only" if backend is None else str(backend)
+
+
 class Drafter(Protocol):
     """Writes a synthesis of classified themes; every statement cites fragments."""
 

@@ -76,6 +76,11 @@ class SentenceTransformerEmbedder:
         return self._model_name
 
     @property
+    def backend(self) -> str | None:
+        """ "torch" once the model has been loaded; None before."""
+        return "torch" if self._model is not None else None
+
+    @property
     def loaded(self) -> bool:
         """Whether the model has been loaded (tests check a cached run never loads it)."""
         return self._model is not None

@@ -129,6 +129,13 @@ class CachedEmbedder:
     def model_id(self) -> str:
         return self.inner.model_id
 
+    @property
+    def backend(self) -> str | None:
+        """The inner model's backend once it has run; None while every vector came from
+        the cache."""
+        backend = getattr(self.inner, "backend", "other")
+        return None if backend is None else str(backend)
+
     def embed(self, texts: Sequence[str], progress: ProgressCallback = no_progress) -> Vectors:
         keys = [text_key(t) for t in texts]
         unique: dict[bytes, str] = {}

@@ -179,7 +179,10 @@ def _method(doc: dict[str, Any]) -> list[str]:
             f"{_escape(str(fallback['reason']))}"
         )
     if run:
-        lines.append(f"- Embedding model: {run.get('model')}; input hash {run.get('input_hash')}")
+        backend = f" ({run['embedding_backend']})" if run.get("embedding_backend") else ""
+        lines.append(
+            f"- Embedding model: {run.get('model')}{backend}; input hash {run.get('input_hash')}"
+        )
         lines.append(
             f"- {run.get('fragments')} fragments → {run.get('themes')} themes and "
             f"{run.get('singular_views')} singular views"

@@ -13,9 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from symphonia.core.fragments import Fragment, FragmentKind
 from symphonia.pipeline import onnx_export
+from symphonia.pipeline.analyze import analyze_round
 from symphonia.pipeline.embed import SentenceTransformerEmbedder, resolve_model_path
 from symphonia.pipeline.embed_onnx import OnnxEmbedder, make_embedder
+from symphonia.pipeline.embedding_cache import CachedEmbedder, EmbeddingCache
 from symphonia.pipeline.onnx_export import (
     OnnxUnsupported,
     inspect_architecture,
@@ -245,3 +248,21 @@ def test_pooling_configs_of_both_formats_are_read(
             inspect_architecture(tmp_path)
     else:
         assert inspect_architecture(tmp_path).pooling == expected
+
+
+def test_the_run_record_says_what_computed_the_vectors(model_cache: Path, tmp_path: Path) -> None:
+    fragments = [
+        Fragment(id=f"f{i}", author=f"E{i}", kind=FragmentKind.CLAIM, text=text)
+        for i, text in enumerate(t for t in TEXTS if 0 < len(t) < 4000)
+    ]
+    with EmbeddingCache(tmp_path / "cache.sqlite3") as cache:
+        fresh = analyze_round(
+            fragments, CachedEmbedder(OnnxEmbedder(model_cache=model_cache), cache)
+        )
+        again = analyze_round(
+            fragments, CachedEmbedder(OnnxEmbedder(model_cache=model_cache), cache)
+        )
+        torch_run = analyze_round(fragments, SentenceTransformerEmbedder())
+    assert fresh.run["embedding_backend"] == "onnx"
+    assert again.run["embedding_backend"] == "cache only"
+    assert torch_run.run["embedding_backend"] == "torch"
