@@ -52,6 +52,7 @@ PROBE_SENTENCES = (
     " ".join(f"point {i} on consent, records and trust" for i in range(120)),
 )
 
+_TOOLS = ("torch", "onnx", "onnxscript", "onnxruntime")
 _STAGING_PREFIX = ".export-"
 _ABANDONED_AFTER_S = 3600.0
 _LEGACY_POOLING = {"pooling_mode_mean_tokens": "mean", "pooling_mode_cls_token": "cls"}
@@ -122,10 +123,11 @@ def _pooling_mode(config: Any) -> str:
 
 
 def fingerprint(model_dir: Path) -> str:
-    """Identify a model's files and the exporter cheaply: names, sizes and modification
-    times (hashing 90 MB of weights on every start would cost more than it protects)."""
-    torch_version = importlib.metadata.version("torch")
-    digest = hashlib.sha256(f"format={EXPORT_FORMAT};torch={torch_version}".encode())
+    """Identify a model's files, and the exporter and runtime versions, cheaply: names, sizes
+    and modification times (hashing 90 MB of weights on every start would cost more than it
+    protects). An upgrade of any tool exports again, and retries a model that failed."""
+    tools = ";".join(f"{name}={importlib.metadata.version(name)}" for name in _TOOLS)
+    digest = hashlib.sha256(f"format={EXPORT_FORMAT};{tools};{model_dir.resolve()}".encode())
     for path in sorted(p for p in model_dir.rglob("*") if p.is_file()):
         stat = path.stat()
         relative = path.relative_to(model_dir).as_posix()
@@ -164,6 +166,12 @@ def prepare_onnx_model(model_name: str, model_dir: Path, cache_dir: Path) -> Onn
         existing = _load_exported(target)
         if existing is not None:
             return existing
+        marker = _unsupported_marker(target)
+        if marker.is_file():
+            raise OnnxUnsupported(
+                f"{marker.read_text(encoding='utf-8').strip()} (found on an earlier attempt; "
+                f"delete {marker} to try again)"
+            )
         return _export_into(model_name, model_dir, architecture, target)
     except OnnxUnsupported:
         raise
@@ -182,7 +190,12 @@ def _export_into(
     _remove_abandoned_exports(cache_dir)
     staging = Path(tempfile.mkdtemp(prefix=_STAGING_PREFIX, dir=cache_dir))
     try:
-        dimension, max_seq_length, worst = _export(model_dir, architecture, staging)
+        try:
+            dimension, max_seq_length, worst = _export(model_dir, architecture, staging)
+        except OnnxUnsupported as exc:  # the model itself: remembered, so later runs skip
+            with contextlib.suppress(OSError):  # the seconds of loading torch and exporting
+                _unsupported_marker(target).write_text(f"{exc}\n", encoding="utf-8")
+            raise
         shutil.copyfile(architecture.tokenizer, staging / "tokenizer.json")
         meta = {
             "model": model_name,
@@ -207,8 +220,13 @@ def _export_into(
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     exported = _load_exported(target)
-    assert exported is not None
+    if exported is None:  # a rival removed it between our rename and this read
+        raise OnnxUnsupported(f"the export at {target} disappeared while it was being read")
     return exported
+
+
+def _unsupported_marker(target: Path) -> Path:
+    return target.parent / f"{target.name}.unsupported"
 
 
 def _readable_by_all(directory: Path) -> None:

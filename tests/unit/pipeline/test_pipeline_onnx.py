@@ -102,14 +102,25 @@ def test_a_warm_start_reuses_the_export_and_never_imports_torch(model_cache: Pat
     }
 
 
-def test_an_export_that_disagrees_with_pytorch_is_refused_and_leaves_nothing(
+def test_an_export_that_disagrees_with_pytorch_is_refused_remembered_and_leaves_no_model(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(onnx_export, "MIN_PROBE_COSINE", 1.5)  # no export can pass
     cache = tmp_path / "cache"
     with pytest.raises(OnnxUnsupported, match="disagree with PyTorch"):
         prepare_onnx_model(DEFAULT_EMBEDDING_MODEL, MODEL_DIR, cache)
-    assert list(cache.iterdir()) == []
+    (marker,) = cache.iterdir()  # no model, no staging: only the remembered reason
+    assert marker.name.endswith(".unsupported")
+
+    def export_again(*args: object) -> None:
+        raise AssertionError("a model known to fail must not be exported again")
+
+    monkeypatch.setattr(onnx_export, "_export", export_again)
+    with pytest.raises(OnnxUnsupported, match=r"disagree with PyTorch.*earlier attempt"):
+        prepare_onnx_model(DEFAULT_EMBEDDING_MODEL, MODEL_DIR, cache)
+    marker.unlink()  # what the message says to do: the next attempt exports again
+    with pytest.raises(OnnxUnsupported, match="must not be exported again"):
+        prepare_onnx_model(DEFAULT_EMBEDDING_MODEL, MODEL_DIR, cache)
 
 
 @pytest.mark.parametrize("meta", [None, "{not json", '{"dimension": 384}'])
