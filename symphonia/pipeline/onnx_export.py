@@ -22,7 +22,6 @@ import hashlib
 import importlib.metadata
 import json
 import logging
-import os
 import re
 import shutil
 import tempfile
@@ -206,7 +205,7 @@ def _export_into(
             "min_probe_cosine": worst,
         }
         (staging / "meta.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
-        _readable_by_all(staging)  # mkdtemp makes it private; a shared cache must be readable
+        _readable_by_all(staging)  # mkdtemp made it private
         if target.exists() and _load_exported(target) is None:
             # Exports land whole (renamed with meta.json inside), so a directory without it
             # was damaged by hand; it is never a rival's export in progress.
@@ -230,11 +229,11 @@ def _unsupported_marker(target: Path) -> Path:
 
 
 def _readable_by_all(directory: Path) -> None:
-    umask = os.umask(0)
-    os.umask(umask)
-    directory.chmod(0o777 & ~umask)
+    """rwxr-xr-x / rw-r--r--: an export is public model weights, and other users of a shared
+    cache must read it (fixed modes: reading the umask would mean setting it, process-wide)."""
+    directory.chmod(0o755)
     for path in directory.iterdir():
-        path.chmod(0o666 & ~umask)
+        path.chmod(0o644)
 
 
 def _remove_abandoned_exports(cache_dir: Path) -> None:
