@@ -131,8 +131,10 @@ class CachedEmbedder:
 
     @property
     def backend(self) -> str | None:
-        """The inner model's backend once it has run; None while every vector came from
-        the cache."""
+        """The inner model's backend if the last `embed` call ran it; None when every vector
+        came from the cache (even if a long-lived embedder ran the model for an earlier call)."""
+        if self.last_misses == 0:
+            return None
         backend = getattr(self.inner, "backend", "other")
         return None if backend is None else str(backend)
 
