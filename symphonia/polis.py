@@ -12,8 +12,10 @@ Symphonia's analysis on real deliberation data. The mapping, chosen to lose noth
   scale, disagree=1, pass=2, agree=3; a voter who changed their mind counts once, with the
   latest vote by timestamp (ties: the later row).
 
-Columns may come in any order and extra columns are ignored; missing files or columns, and
-malformed cells, are reported with file, line and column.
+Columns may come in any order and extra columns are ignored; missing files or columns,
+malformed cells, bytes that are not UTF-8 and control characters are reported with file, line
+and column. An export with no comments or no votes is refused rather than made into an
+empty study.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import ClassVar
 from symphonia.core.fragments import MAX_TEXT_CHARS, Fragment, FragmentKind, Rating
 from symphonia.core.protocol import RatingScale
 from symphonia.interchange import InterchangeError, Issue
+from symphonia.interchange.text import NotUtf8, decode_utf8, unusable_character
 
 COMMENT_COLUMNS = ("comment-id", "author-id", "moderated", "comment-body")
 VOTE_COLUMNS = ("timestamp", "comment-id", "voter-id", "vote")
@@ -68,15 +71,25 @@ class _Table:
     rows: list[tuple[int, dict[str, str]]]
 
 
-def _read_table(path: Path, required: Sequence[str]) -> _Table:
+def _read_text(path: Path) -> str:
+    """The file's text, or :class:`PolisExportError` saying why not (and where, for bytes
+    that are not UTF-8: Python's own message gives only a byte offset)."""
     shown = str(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        return decode_utf8(path.read_bytes())
     except FileNotFoundError:
         reason = "no such file; a Polis export holds comments.csv, votes.csv and summary.csv"
         raise PolisExportError(shown, [Issue(None, "(file)", reason)]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolisExportError(shown, [Issue(None, "(file)", f"cannot be read: {exc}")]) from None
+    except NotUtf8 as exc:
+        raise PolisExportError(shown, [Issue(exc.line, "(file)", str(exc))]) from None
+    except OSError as exc:
+        reason = f"cannot be read: {exc.strerror or exc}"
+        raise PolisExportError(shown, [Issue(None, "(file)", reason)]) from None
+
+
+def _read_table(path: Path, required: Sequence[str]) -> _Table:
+    shown = str(path)
+    text = _read_text(path)
     rows = list(_rows(shown, text))
     if not rows:
         raise PolisExportError(shown, [Issue(1, "(header)", "the file is empty")])
@@ -115,17 +128,18 @@ def _int(value: str | None) -> int | None:
 def read_polis_summary(path: Path) -> dict[str, str]:
     """summary.csv: ``key,value`` rows with no header (values may span lines)."""
     shown = str(path)
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        reason = "no such file; a Polis export holds comments.csv, votes.csv and summary.csv"
-        raise PolisExportError(shown, [Issue(None, "(file)", reason)]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PolisExportError(shown, [Issue(None, "(file)", f"cannot be read: {exc}")]) from None
+    text = _read_text(path)
     summary: dict[str, str] = {}
-    for _, row in _rows(shown, text):
+    errors: list[Issue] = []
+    for line, row in _rows(shown, text):
         if row and row[0].strip():
-            summary[row[0].strip()] = ",".join(row[1:]).strip()
+            key, value = row[0].strip(), ",".join(row[1:]).strip()
+            for where, cell in (("(key)", key), (key, value)):
+                if (reason := unusable_character(cell)) is not None:
+                    errors.append(Issue(line, where, reason))
+            summary[key] = value
+    if errors:
+        raise PolisExportError(shown, errors)
     return summary
 
 
@@ -135,12 +149,20 @@ def read_polis_export(directory: str | Path) -> PolisConversation:
     summary = read_polis_summary(root / "summary.csv")
     topic = summary.get("topic") or None
     fragments, excluded, comment_errors, file = _comments(root / "comments.csv", topic)
+    if not fragments and not comment_errors:
+        reason = "holds no comments" + (
+            f" that were not moderated out ({len(excluded)} were)" if excluded else ""
+        )
+        comment_errors.append(Issue(None, "(file)", reason))
     if comment_errors:
         raise PolisExportError(file, comment_errors[:50], truncated=len(comment_errors) > 50)
     known = {f.id for f in fragments}
     ratings, on_excluded, superseded, vote_errors, file = _votes(
         root / "votes.csv", known, excluded
     )
+    if not ratings and not vote_errors:
+        reason = "holds no votes" + (" on comments that were kept" if on_excluded else "")
+        vote_errors.append(Issue(None, "(file)", reason))
     if vote_errors:
         raise PolisExportError(file, vote_errors[:50], truncated=len(vote_errors) > 50)
     return PolisConversation(
@@ -183,6 +205,8 @@ def _comments(path: Path, topic: str | None) -> tuple[list[Fragment], set[str], 
         elif len(body) > MAX_TEXT_CHARS:
             reason = f"is {len(body)} characters long; the limit is {MAX_TEXT_CHARS}"
             errors.append(Issue(line, "comment-body", reason))
+        elif (bad_char := unusable_character(body)) is not None:
+            errors.append(Issue(line, "comment-body", bad_char))
         else:
             fragments[cid] = Fragment(
                 id=f"c{cid}",

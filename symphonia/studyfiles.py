@@ -71,6 +71,7 @@ from symphonia.core.study import (
     StudyDefinition,
     study_problems,
 )
+from symphonia.interchange.text import NotUtf8, decode_utf8, unusable_character
 
 STUDY_FILE = "study.toml"
 
@@ -224,24 +225,43 @@ def load_study(path: str | Path) -> StudyDefinition:
     file = resolve_study_file(path)
     shown = str(file)
     try:
-        raw = tomllib.loads(file.read_text(encoding="utf-8"))
+        raw = tomllib.loads(decode_utf8(file.read_bytes()))
     except FileNotFoundError:
         raise StudyFileError(shown, [("(file)", "no such file")]) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise StudyFileError(shown, [("(file)", f"cannot be read: {exc}")]) from None
+    except NotUtf8 as exc:
+        raise StudyFileError(shown, [(f"line {exc.line}", str(exc))]) from None
+    except OSError as exc:
+        raise StudyFileError(
+            shown, [("(file)", f"cannot be read: {exc.strerror or exc}")]
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise StudyFileError(shown, [("(toml)", f"not valid TOML: {exc}")]) from None
+    text_problems = _character_problems(raw)
     try:
         model = _StudyFile.model_validate(raw)
     except ValidationError as exc:
         problems = [(_loc(tuple(e["loc"])), _reason(e)) for e in exc.errors()]
-        raise StudyFileError(shown, problems) from None
+        raise StudyFileError(shown, text_problems + problems) from None
     protocol, problems = _protocol(model.protocol)
     study = _assemble(model, protocol, base_dir=file.parent)
-    problems += study_problems(study) + _file_problems(model, file.parent)
+    problems = text_problems + problems + study_problems(study) + _file_problems(model, file.parent)
     if problems:
         raise StudyFileError(shown, problems)
     return study
+
+
+def _character_problems(value: object, path: tuple[int | str, ...] = ()) -> list[tuple[str, str]]:
+    """Strings holding characters the database or a report cannot take. TOML forbids raw
+    control characters but lets escapes such as "\\u0000" through, and PostgreSQL then
+    refuses the text with no hint of which field it was."""
+    if isinstance(value, str):
+        reason = unusable_character(value)
+        return [] if reason is None else [(_loc(path), reason)]
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _character_problems(v, (*path, k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _character_problems(v, (*path, i))]
+    return []
 
 
 def _protocol(p: _Protocol) -> tuple[Protocol, list[tuple[str, str]]]:

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from symphonia.cli import analyze_cmd, data_cmds, db_cmds, demo_cmd, report_cmds, study_cmds
+from symphonia.cli.usage import Command
 
 app = typer.Typer(
     name="symphonia",
@@ -18,18 +19,19 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: see symphonia.cli.usage
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.command("analyze")(analyze_cmd.analyze)
+app.command("analyze", cls=Command)(analyze_cmd.analyze)
 app.add_typer(db_cmds.app, name="db")
 app.add_typer(study_cmds.study_app, name="study")
 app.add_typer(study_cmds.round_app, name="round")
 app.add_typer(data_cmds.fragments_app, name="fragments")
 app.add_typer(data_cmds.ratings_app, name="ratings")
-app.command("import-polis")(data_cmds.import_polis)
-app.command("synthesize")(report_cmds.synthesize)
-app.command("export")(report_cmds.export)
-app.command("demo")(demo_cmd.demo)
+app.command("import-polis", cls=Command)(data_cmds.import_polis)
+app.command("synthesize", cls=Command)(report_cmds.synthesize)
+app.command("export", cls=Command)(report_cmds.export)
+app.command("demo", cls=Command)(demo_cmd.demo)
 
 
 def main() -> None:

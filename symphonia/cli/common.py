@@ -8,6 +8,8 @@ list of problems) on stderr and exit code 2 (1 is kept for unexpected failures).
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, NoReturn, TypeVar
@@ -18,13 +20,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from symphonia.cli.refusals import refusal_lines
 from symphonia.core.fragments import InvalidInput
 from symphonia.db.errors import StorageError
 from symphonia.interchange import InterchangeError
 from symphonia.pipeline.llm import LLMNotConfigured
 from symphonia.pipeline.onnx_export import OnnxUnsupported
 from symphonia.services.errors import ServiceError
-from symphonia.settings import Settings, get_settings
+from symphonia.settings import Settings, SettingsError, get_settings
 from symphonia.studyfiles import StudyFileError
 
 T = TypeVar("T")
@@ -37,6 +40,7 @@ EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
     InterchangeError,
     StudyFileError,
     ServiceError,
+    SettingsError,
     StorageError,
     LLMNotConfigured,
     OnnxUnsupported,
@@ -53,7 +57,8 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    err_console.print("[bold red]error:[/] ", end="")
+    err_console.print(message, highlight=False, markup=False)  # paths may hold "[...]"
     raise typer.Exit(code)
 
 
@@ -69,7 +74,7 @@ def handle_errors() -> Iterator[None]:
         if isinstance(exc, SQLAlchemyError):
             fail(f"database error: {getattr(exc, 'orig', None) or exc}")
         err_console.print("[bold red]error:[/] ", end="")
-        err_console.print(str(exc), markup=False, highlight=False)
+        err_console.print("\n".join(refusal_lines(exc)), markup=False, highlight=False)
         raise typer.Exit(2) from None
 
 
@@ -102,6 +107,23 @@ async def db_session(ensure_current: bool = True) -> AsyncIterator[AsyncSession]
             yield session
     finally:
         await engine.dispose()
+
+
+def silence_library_progress() -> None:
+    """Turn off the progress bars Hugging Face libraries draw on their own ("Loading
+    weights", downloads), for `--quiet`. Their documented switch is the
+    HF_HUB_DISABLE_PROGRESS_BARS variable, read when they are first imported (the model is
+    loaded lazily, usually after this); libraries already imported are told directly. The
+    command is one process, so the setting simply lasts until it exits."""
+    os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+    if "huggingface_hub" in sys.modules:
+        from huggingface_hub.utils.tqdm import disable_progress_bars
+
+        disable_progress_bars()
+    if "transformers" in sys.modules:
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 @contextmanager

@@ -1,4 +1,8 @@
-"""`symphonia fragments import`, `ratings import`, `import-polis`: all-or-nothing imports."""
+"""`symphonia fragments import`, `ratings import`, `import-polis`: all-or-nothing imports.
+
+Files are read (and refused, with every problem) before the database is touched; the line of
+each record travels with it, so a problem only the database reveals still names file:line.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +11,42 @@ from typing import Annotated
 
 import typer
 
-from symphonia.cli.common import ACTOR, console, db_session, handle_errors, run
+from symphonia.cli.common import ACTOR, console, count, db_session, handle_errors, run
 from symphonia.cli.study_cmds import RoundArg, StudyArg
-from symphonia.interchange import read_fragments, read_rating_items, read_ratings
+from symphonia.cli.usage import Command
+from symphonia.interchange import try_read_fragments, try_read_rating_items, try_read_ratings
 from symphonia.polis import read_polis_export
 from symphonia.services.polis_import import import_polis as import_polis_service
-from symphonia.services.submissions import import_fragments, import_ratings
+from symphonia.services.submissions import SourceLines, import_fragments, import_ratings
 
 fragments_app = typer.Typer(help="Import evidence fragments.", no_args_is_help=True)
 ratings_app = typer.Typer(help="Import ratings.", no_args_is_help=True)
 
-FileArg = Annotated[Path, typer.Argument(help="JSONL (one object per line) or CSV file.")]
+FileArg = Annotated[
+    Path, typer.Argument(help="JSONL (one object per line) or CSV file.", metavar="FILE")
+]
 
 
-@fragments_app.command("import")
+@fragments_app.command("import", cls=Command)
 def fragments_import(study: StudyArg, number: RoundArg, file: FileArg) -> None:
     """Import fragments into an open contribute round; nothing is written if any line is bad."""
     with handle_errors():
-        fragments = read_fragments(file)
+        read = try_read_fragments(file)
+        fragments = read.unwrap()
 
     async def go() -> None:
         async with db_session() as session:
-            outcome = await import_fragments(session, study, number, fragments, ACTOR, str(file))
-        console.print(f"imported {outcome.imported} fragments into round {number} of {study!r}")
+            outcome = await import_fragments(
+                session, study, number, fragments, ACTOR, str(file), lines=read.lines
+            )
+        console.print(
+            f"imported {count(outcome.imported, 'fragment')} into round {number} of {study!r}"
+        )
 
     run(go())
 
 
-@ratings_app.command("import")
+@ratings_app.command("import", cls=Command)
 def ratings_import(
     study: StudyArg,
     number: RoundArg,
@@ -46,22 +58,41 @@ def ratings_import(
 ) -> None:
     """Import ratings into an open rate round; scores are checked against the study's scale."""
     with handle_errors():
-        ratings = read_ratings(file)
-        declared = read_rating_items(items) if items is not None else []
+        read = try_read_ratings(file)
+        ratings = read.unwrap()
+        read_items = try_read_rating_items(items) if items is not None else None
+        declared = read_items.unwrap() if read_items is not None else []
+    items_from = (
+        SourceLines(read_items.file, read_items.lines) if read_items is not None else SourceLines()
+    )
 
     async def go() -> None:
         async with db_session() as session:
             outcome = await import_ratings(
-                session, study, number, ratings, ACTOR, declared, str(file)
+                session,
+                study,
+                number,
+                ratings,
+                ACTOR,
+                declared,
+                str(file),
+                lines=read.lines,
+                items_from=items_from,
             )
-        console.print(f"imported {outcome.imported} ratings into round {number} of {study!r}")
+        console.print(
+            f"imported {count(outcome.imported, 'rating')} into round {number} of {study!r}"
+        )
 
     run(go())
 
 
 def import_polis(
     directory: Annotated[
-        Path, typer.Argument(help="A Polis open-data export: comments.csv, votes.csv, summary.csv.")
+        Path,
+        typer.Argument(
+            help="A Polis open-data export: comments.csv, votes.csv, summary.csv.",
+            metavar="DIRECTORY",
+        ),
     ],
 ) -> None:
     """Turn a Polis export into a study: comments become fragments, votes 3-point ratings."""

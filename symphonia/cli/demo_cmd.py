@@ -25,7 +25,7 @@ from symphonia.cli.common import (
 from symphonia.core.study import RoundKind, StudyDefinition
 from symphonia.core.themes import Theme
 from symphonia.db.enums import RoundStatus
-from symphonia.interchange import read_fragments, read_rating_items, read_ratings
+from symphonia.interchange import try_read_fragments, try_read_rating_items, try_read_ratings
 from symphonia.reports.json_report import render_json
 from symphonia.reports.markdown import render_markdown
 from symphonia.services.analysis import analyse_round
@@ -34,7 +34,7 @@ from symphonia.services.lookup import get_round, get_study
 from symphonia.services.providers import build_drafter, build_embedder
 from symphonia.services.rounds import close_round, open_round
 from symphonia.services.studies import load_study
-from symphonia.services.submissions import import_fragments, import_ratings
+from symphonia.services.submissions import SourceLines, import_fragments, import_ratings
 from symphonia.studyfiles import load_study as read_study_file
 from symphonia.studyfiles import round_file
 
@@ -50,14 +50,36 @@ async def _run_schedule(definition: StudyDefinition) -> None:
             async with session.begin():
                 await open_round(session, definition.id, rdef.number, ACTOR)
                 if rdef.kind is RoundKind.CONTRIBUTE and rdef.fragments:
-                    frags = read_fragments(round_file(definition, rdef.fragments))
-                    await import_fragments(session, definition.id, rdef.number, frags, ACTOR)
+                    path = round_file(definition, rdef.fragments)
+                    frags = try_read_fragments(path)
+                    await import_fragments(
+                        session,
+                        definition.id,
+                        rdef.number,
+                        frags.unwrap(),
+                        ACTOR,
+                        str(path),
+                        lines=frags.lines,
+                    )
                 if rdef.kind is RoundKind.RATE and rdef.ratings:
                     items = (
-                        read_rating_items(round_file(definition, rdef.items)) if rdef.items else []
+                        try_read_rating_items(round_file(definition, rdef.items))
+                        if rdef.items
+                        else None
                     )
-                    scores = read_ratings(round_file(definition, rdef.ratings))
-                    await import_ratings(session, definition.id, rdef.number, scores, ACTOR, items)
+                    path = round_file(definition, rdef.ratings)
+                    scores = try_read_ratings(path)
+                    await import_ratings(
+                        session,
+                        definition.id,
+                        rdef.number,
+                        scores.unwrap(),
+                        ACTOR,
+                        items.unwrap() if items else [],
+                        str(path),
+                        lines=scores.lines,
+                        items_from=SourceLines(items.file, items.lines) if items else SourceLines(),
+                    )
                 await close_round(session, definition.id, rdef.number, ACTOR)
             console.print(f"round {rdef.number} ({rdef.kind.value}): loaded and closed")
 

@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
-from symphonia.cli.common import ACTOR, console, db_session, fail, progress_bars, run, settings
+from symphonia.cli.analyze_cmd import DrafterName
+from symphonia.cli.common import (
+    ACTOR,
+    console,
+    db_session,
+    progress_bars,
+    run,
+    settings,
+    silence_library_progress,
+)
 from symphonia.cli.study_cmds import RoundArg, StudyArg
 from symphonia.reports.json_report import render_json
 from symphonia.reports.markdown import render_markdown
@@ -15,18 +24,20 @@ from symphonia.services.analysis import analyse_round
 from symphonia.services.exports import build_report
 from symphonia.services.providers import build_drafter, build_embedder
 
-FORMATS = ("json", "md")
+ReportFormat = Literal["json", "md"]
 
 
 def synthesize(
     study: StudyArg,
     number: RoundArg,
     drafter: Annotated[
-        str, typer.Option(help="extractive (default, offline) or llm (needs an endpoint).")
+        DrafterName, typer.Option(help="extractive (offline) or llm (needs an endpoint).")
     ] = "extractive",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
 ) -> None:
     """Analyse a round (themes, classification, guarded draft) and store a new version."""
+    if quiet:
+        silence_library_progress()
 
     async def go() -> None:
         chosen = build_drafter(drafter, settings())
@@ -51,7 +62,9 @@ def synthesize(
 def export(
     study: StudyArg,
     number: RoundArg,
-    format: Annotated[str, typer.Option("--format", "-f", help="json or md.")] = "md",
+    format: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="JSON or Markdown.")
+    ] = "md",
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Output file (default: print it).")
     ] = None,
@@ -60,8 +73,6 @@ def export(
     ] = None,
 ) -> None:
     """Export a round's synthesis with full provenance, as JSON or Markdown."""
-    if format not in FORMATS:
-        fail(f"unknown format {format!r}; expected one of {', '.join(FORMATS)}")
 
     async def go() -> None:
         async with db_session() as session:

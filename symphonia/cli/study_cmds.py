@@ -10,6 +10,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from symphonia.cli.common import ACTOR, console, db_session, handle_errors, run
+from symphonia.cli.usage import Command
 from symphonia.services.rounds import close_round, open_round
 from symphonia.services.studies import load_study
 from symphonia.studyfiles import load_study as read_study_file
@@ -17,13 +18,15 @@ from symphonia.studyfiles import load_study as read_study_file
 study_app = typer.Typer(help="Load and list studies.", no_args_is_help=True)
 round_app = typer.Typer(help="Open and close rounds.", no_args_is_help=True)
 
-StudyArg = Annotated[str, typer.Argument(help="Study id, as in its study.toml.")]
-RoundArg = Annotated[int, typer.Argument(help="Round number.", min=1)]
+StudyArg = Annotated[str, typer.Argument(help="Study id, as in its study.toml.", metavar="STUDY")]
+RoundArg = Annotated[int, typer.Argument(help="Round number.", min=1, metavar="NUMBER")]
 
 
-@study_app.command("load")
+@study_app.command("load", cls=Command)
 def load(
-    path: Annotated[Path, typer.Argument(help="A study directory or its study.toml.")],
+    path: Annotated[
+        Path, typer.Argument(help="A study directory or its study.toml.", metavar="PATH")
+    ],
 ) -> None:
     """Create a study from its TOML definition, or update it (the protocol locks at round 1)."""
     with handle_errors():
@@ -32,6 +35,9 @@ def load(
     async def go() -> None:
         async with db_session() as session:
             outcome = await load_study(session, definition, ACTOR)
+        if not outcome.changed:
+            console.print(f"study {definition.id!r} unchanged: the database already matches")
+            return
         verb = "created" if outcome.created else "updated"
         console.print(
             f"study {definition.id!r} {verb}: {outcome.added_groups} groups, "
@@ -41,7 +47,7 @@ def load(
     run(go())
 
 
-@study_app.command("list")
+@study_app.command("list", cls=Command)
 def list_studies() -> None:
     """List the studies in the database with their rounds' status."""
     from symphonia.db.models import Round, Study
@@ -61,7 +67,7 @@ def list_studies() -> None:
     run(go())
 
 
-@round_app.command("open")
+@round_app.command("open", cls=Command)
 def open_cmd(study: StudyArg, number: RoundArg) -> None:
     """Open a draft round for contributions or ratings (opening round 1 locks the protocol)."""
 
@@ -73,7 +79,7 @@ def open_cmd(study: StudyArg, number: RoundArg) -> None:
     run(go())
 
 
-@round_app.command("close")
+@round_app.command("close", cls=Command)
 def close_cmd(study: StudyArg, number: RoundArg) -> None:
     """Close an open round: nothing more is accepted into it."""
 

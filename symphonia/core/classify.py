@@ -99,6 +99,20 @@ def describe_minority(
     return None
 
 
+def evidence_confidence(members: Sequence[Fragment]) -> float:
+    """Mean confidence of the theme's evidence: proposed actions left out when there is
+    anything else. How sure someone is that an action would help says nothing about how
+    well the theme's claims are supported, so two confident proposals must not lift a theme
+    of unsure evidence over the gap threshold."""
+    evidence = [f for f in members if f.kind is not FragmentKind.ACTION] or list(members)
+    return sum(f.confidence for f in evidence) / len(evidence)
+
+
+def _aside(members: Sequence[Fragment]) -> str:
+    actions = sum(1 for f in members if f.kind is FragmentKind.ACTION)
+    return ", proposed actions aside" if 0 < actions < len(members) else ""
+
+
 def classify_by_content(
     members: Sequence[Fragment],
     round_groups: Sequence[str] = (),
@@ -113,7 +127,7 @@ def classify_by_content(
     con = sum(1 for f in members if f.kind.stance < 0)
     n = len(members)
     uncertain = sum(1 for f in members if f.kind is FragmentKind.UNCERTAINTY)
-    mean_conf = sum(f.confidence for f in members) / n
+    mean_conf = evidence_confidence(members)
     smaller = min(pro, con)
     if (
         pro
@@ -137,7 +151,7 @@ def classify_by_content(
     if mean_conf < rules.gap_mean_confidence:
         return ContentCall(
             ThemeStatus.GAP,
-            (f"low confidence in the evidence (mean {mean_conf:.1f} of 5)",),
+            (f"low confidence in the evidence (mean {mean_conf:.1f} of 5{_aside(members)})",),
             {},
             minority,
         )

@@ -146,7 +146,7 @@ class StudyDefinition:
 
 
 def _id_problem(value: str) -> str | None:
-    if not IDENTIFIER.match(value):
+    if not IDENTIFIER.fullmatch(value):
         return (
             f"{value!r} is not a valid id; use letters, digits, '_', '-' or '.' "
             "(at most 64, no spaces)"

@@ -6,10 +6,20 @@ import json
 import re
 from typing import TYPE_CHECKING
 
+from symphonia.core.fragments import MAX_ID_CHARS
+from symphonia.core.study import IDENTIFIER
+from symphonia.interchange.text import unusable_character
+
 if TYPE_CHECKING:
     from symphonia.interchange._records import Collector, RawRecord
 
 _INTEGER = re.compile(r"^[+-]?\d+$")
+ID_RULE = (
+    "use letters, digits, '_', '-' or '.', starting with a letter or digit "
+    f"(pattern {IDENTIFIER.pattern})"
+)
+"""Fragment and item ids are database keys, URL parts and Markdown anchors (`#evidence-f12`):
+the same rule as study ids and pseudonyms, so no id can break a link or a report."""
 
 
 def json_type(value: object) -> str:
@@ -39,6 +49,29 @@ def get_str(rec: RawRecord, name: str, out: Collector, *, required: bool = False
         if required:
             out.add(rec.line, name, "must not be empty")
         return None
+    if (reason := unusable_character(value)) is not None:
+        out.add(rec.line, name, reason)
+        return None
+    return value
+
+
+def id_problem(value: str) -> str | None:
+    """Why `value` cannot be a fragment or item id, or None when it can."""
+    if len(value) > MAX_ID_CHARS:
+        return f"is {len(value)} characters long; the limit is {MAX_ID_CHARS}"
+    if IDENTIFIER.fullmatch(value) is None:  # fullmatch: `$` alone lets a final newline by
+        return f"{_clip(json.dumps(value, ensure_ascii=False))} is not a valid id; {ID_RULE}"
+    return None
+
+
+def get_id(rec: RawRecord, name: str, out: Collector) -> str | None:
+    """A required id field that follows :data:`ID_RULE`."""
+    value = get_str(rec, name, out, required=True)
+    if value is None:
+        return None
+    if (reason := id_problem(value)) is not None:
+        out.add(rec.line, name, reason)
+        return None
     return value
 
 
@@ -54,7 +87,10 @@ def get_int(rec: RawRecord, name: str, out: Collector, expected: str) -> int | N
     if rec.tabular:
         got = _clip(repr(value))
     else:
-        got = f"{json_type(value)} {_clip(json.dumps(value, ensure_ascii=False))}"
+        try:
+            got = f"{json_type(value)} {_clip(json.dumps(value, ensure_ascii=False))}"
+        except RecursionError:
+            got = f"a deeply nested {json_type(value)}"
     out.add(rec.line, name, f"must be {expected}, got {got}")
     return None
 
@@ -70,7 +106,12 @@ def get_str_list(rec: RawRecord, name: str, out: Collector) -> tuple[str, ...] |
     if value is None:
         return ()
     if rec.tabular and isinstance(value, str):
-        return tuple(part.strip() for part in value.split(";") if part.strip())
+        parts = tuple(part.strip() for part in value.split(";") if part.strip())
+        for part in parts:
+            if (reason := unusable_character(part)) is not None:
+                out.add(rec.line, name, reason)
+                return None
+        return parts
     if not isinstance(value, list):
         out.add(rec.line, name, f"must be a list of strings, got {json_type(value)}")
         return None
@@ -81,5 +122,8 @@ def get_str_list(rec: RawRecord, name: str, out: Collector) -> tuple[str, ...] |
             ok = False
         elif not item.strip():
             out.add(rec.line, f"{name}[{i}]", "must not be empty")
+            ok = False
+        elif (reason := unusable_character(item)) is not None:
+            out.add(rec.line, f"{name}[{i}]", reason)
             ok = False
     return tuple(value) if ok else None

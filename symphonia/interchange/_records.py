@@ -44,17 +44,35 @@ class Issue(NamedTuple):
 
 
 class InterchangeError(ValueError):
-    """A file that was refused, with every problem found in it."""
+    """A file that was refused, with every problem found in it.
 
-    def __init__(self, file: str, errors: Sequence[Issue], truncated: bool = False) -> None:
+    `consequence` ends the summary line; importers say "nothing was imported", while
+    `analyze`, which imports nothing, says "nothing was written" (see :meth:`restated`).
+    """
+
+    def __init__(
+        self,
+        file: str,
+        errors: Sequence[Issue],
+        truncated: bool = False,
+        consequence: str = "nothing was imported",
+    ) -> None:
         self.file = file
         self.errors = list(errors)
         self.truncated = truncated
-        lines = [e.format(file) for e in self.errors]
-        if truncated:
-            lines.append(f"{file}: stopped after {len(self.errors)} problems; there may be more")
+        self.consequence = consequence
         count = f"{len(self.errors)}{'+' if truncated else ''}"
-        super().__init__(f"{file}: {count} problem(s); nothing was imported\n" + "\n".join(lines))
+        self.summary = f"{file}: {count} problem(s); {consequence}"
+        self.details = [e.format(file) for e in self.errors]
+        if truncated:
+            self.details.append(
+                f"{file}: stopped after {len(self.errors)} problems; there may be more"
+            )
+        super().__init__("\n".join([self.summary, *self.details]))
+
+    def restated(self, consequence: str) -> InterchangeError:
+        """The same refusal, ending in another consequence."""
+        return InterchangeError(self.file, self.errors, self.truncated, consequence)
 
 
 @dataclass(slots=True)
@@ -65,6 +83,9 @@ class ReadResult(Generic[T]):
     records: list[T] = field(default_factory=list)
     errors: list[Issue] = field(default_factory=list)
     truncated: bool = False
+    lines: list[int] = field(default_factory=list)
+    """The line each record was read from (same order), for messages about a record that
+    only a later check (the panel, the round) finds wrong."""
 
     @property
     def ok(self) -> bool:
@@ -95,10 +116,20 @@ class Collector:
     def full(self) -> bool:
         return len(self.errors) >= self.cap
 
-    def result(self, file: str, records: list[T]) -> ReadResult[T]:
+    def result(self, file: str, records: list[T], lines: list[int] | None = None) -> ReadResult[T]:
         if self.errors:
             return ReadResult(file, [], self.errors, self.truncated)
-        return ReadResult(file, records)
+        return ReadResult(file, records, lines=list(lines or []))
+
+    def require_some(self, records: Sequence[object], what: str, fmt: Format) -> None:
+        """An empty file is refused: importing nothing is never what the user meant, and a
+        silent "imported 0" would also leave an audit event for an import of nothing."""
+        if records or self.errors:
+            return
+        layout = (
+            "a header row and one row per record" if fmt == "csv" else "one JSON object per line"
+        )
+        self.add(None, "(file)", f"holds no {what}; expected {layout}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +207,9 @@ def iter_records(
             value = json.loads(line, object_pairs_hook=_no_duplicate_keys)
         except json.JSONDecodeError as exc:
             out.add(number, "(json)", f"malformed JSON: {exc.msg} at column {exc.colno}")
+            continue
+        except RecursionError:
+            out.add(number, "(json)", "malformed JSON: values nested too deeply")
             continue
         except ValueError as exc:
             out.add(number, "(json)", str(exc))

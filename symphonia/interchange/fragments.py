@@ -8,6 +8,9 @@ JSON Lines (``.jsonl``, ``.json``, ``.ndjson``), one object per line::
 or CSV with a header row of the same column names, ``sources`` as one ``;``-separated cell.
 Required: id, author, kind, text. Confidence defaults to 3. Text is kept exactly as written
 (no trimming): the synthesis quotes contributors, so it must not alter their words.
+Ids follow the study-id rule (letters, digits, ``_ - .``; they become report anchors), and no
+field may hold control characters other than tab, newline and carriage return. An empty file
+is refused: it holds no fragments to import.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from symphonia.core.fragments import (
     InvalidInput,
     parse_kind,
 )
-from symphonia.interchange._fields import get_int, get_str, get_str_list
+from symphonia.interchange._fields import get_id, get_int, get_str, get_str_list
 from symphonia.interchange._records import (
     Collector,
     Format,
@@ -34,6 +37,7 @@ from symphonia.interchange._records import (
     iter_records,
     read_with,
 )
+from symphonia.interchange.text import unusable_character
 from symphonia.interchange.writing import write_jsonl
 
 FRAGMENT_FIELDS = ("id", "author", "kind", "text", "confidence", "group", "question", "sources")
@@ -47,6 +51,7 @@ def parse_fragments(
     """Parse fragments from text (an upload, say); never raises for bad content."""
     out = Collector()
     fragments: list[Fragment] = []
+    lines: list[int] = []
     first_line: dict[str, int] = {}
     for rec in iter_records(text, fmt, FRAGMENT_FIELDS, FRAGMENT_REQUIRED, out):
         fragment = _fragment(rec, out)
@@ -61,7 +66,9 @@ def parse_fragments(
             continue
         first_line[fragment.id] = rec.line
         fragments.append(fragment)
-    return out.result(file, fragments)
+        lines.append(rec.line)
+    out.require_some(fragments, "fragments", fmt)
+    return out.result(file, fragments, lines)
 
 
 def try_read_fragments(path: str | Path) -> ReadResult[Fragment]:
@@ -76,7 +83,7 @@ def read_fragments(path: str | Path) -> list[Fragment]:
 
 def _fragment(rec: RawRecord, out: Collector) -> Fragment | None:
     before = len(out.errors)
-    fid = get_str(rec, "id", out, required=True)
+    fid = get_id(rec, "id", out)
     author = get_str(rec, "author", out, required=True)
     kind: FragmentKind | None = None
     try:
@@ -114,6 +121,9 @@ def _text(rec: RawRecord, out: Collector) -> str | None:
         return None
     if len(value) > MAX_TEXT_CHARS:
         out.add(rec.line, "text", f"is {len(value)} characters long; the limit is {MAX_TEXT_CHARS}")
+        return None
+    if (reason := unusable_character(value)) is not None:
+        out.add(rec.line, "text", reason)
         return None
     return value
 

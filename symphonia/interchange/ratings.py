@@ -4,7 +4,8 @@ Ratings, one per line: ``{"item": "s1", "rater": "E02", "score": 7}``; rating it
 ``{"id": "s1", "text": "...", "fragment_ids": ["f1", "f7"], "theme_hint": "optional"}``.
 CSV files use the same column names (``fragment_ids`` as one ``;``-separated cell).
 
-The readers check what a file can tell on its own (shape, types, duplicates). Whether a score
+The readers check what a file can tell on its own (shape, types, duplicates, ids that follow
+the id rule, no control characters, not empty). Whether a score
 fits the scale, or an item or rater exists, depends on the study, so those checks are
 separate functions the caller runs once it knows the scale, the items and the panel.
 """
@@ -18,7 +19,7 @@ from typing import Any
 from symphonia.core.fragments import InvalidInput, Rating
 from symphonia.core.protocol import RatingScale
 from symphonia.core.study import RatingItem
-from symphonia.interchange._fields import get_int, get_str, get_str_list
+from symphonia.interchange._fields import get_id, get_int, get_str, get_str_list, id_problem
 from symphonia.interchange._records import (
     Collector,
     Format,
@@ -39,9 +40,10 @@ def parse_ratings(text: str, *, file: str = "<input>", fmt: Format = "jsonl") ->
     """Parse ratings; a rater scoring the same item twice is an error (which one counts?)."""
     out = Collector()
     ratings: list[Rating] = []
+    lines: list[int] = []
     first_line: dict[tuple[str, str], int] = {}
     for rec in iter_records(text, fmt, RATING_FIELDS, RATING_FIELDS, out):
-        item = get_str(rec, "item", out, required=True)
+        item = get_id(rec, "item", out)
         rater = get_str(rec, "rater", out, required=True)
         score = get_int(rec, "score", out, "a whole number")
         if item is None or rater is None or score is None:
@@ -56,7 +58,9 @@ def parse_ratings(text: str, *, file: str = "<input>", fmt: Format = "jsonl") ->
             continue
         first_line[key] = rec.line
         ratings.append(Rating(item=item, rater=rater, score=score))
-    return out.result(file, ratings)
+        lines.append(rec.line)
+    out.require_some(ratings, "ratings", fmt)
+    return out.result(file, ratings, lines)
 
 
 def parse_rating_items(
@@ -65,6 +69,7 @@ def parse_rating_items(
     """Parse the statements a rating round puts to the panel."""
     out = Collector()
     items: list[RatingItem] = []
+    lines: list[int] = []
     first_line: dict[str, int] = {}
     for rec in iter_records(text, fmt, ITEM_FIELDS, ITEM_REQUIRED, out):
         item = _item(rec, out)
@@ -79,18 +84,22 @@ def parse_rating_items(
             continue
         first_line[item.id] = rec.line
         items.append(item)
-    return out.result(file, items)
+        lines.append(rec.line)
+    out.require_some(items, "rating items", fmt)
+    return out.result(file, items, lines)
 
 
 def _item(rec: RawRecord, out: Collector) -> RatingItem | None:
     before = len(out.errors)
-    iid = get_str(rec, "id", out, required=True)
+    iid = get_id(rec, "id", out)
     text = get_str(rec, "text", out, required=True)
     fragment_ids = get_str_list(rec, "fragment_ids", out)
     hint = get_str(rec, "theme_hint", out)
     if fragment_ids is not None:
         for i, fid in enumerate(fragment_ids):
-            if fid in fragment_ids[:i]:
+            if (reason := id_problem(fid)) is not None:
+                out.add(rec.line, f"fragment_ids[{i}]", reason)
+            elif fid in fragment_ids[:i]:
                 out.add(rec.line, f"fragment_ids[{i}]", f"{fid!r} is listed twice")
     if len(out.errors) > before or iid is None or text is None or fragment_ids is None:
         return None

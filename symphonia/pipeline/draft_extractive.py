@@ -39,11 +39,29 @@ def pick_representative(
     return max((fragments[i] for i in ids), key=lambda f: (f.confidence, -ids.index(f.id)))
 
 
-def _attribution(theme: Theme) -> str:
-    groups = len(theme.stats.groups)
-    who = f"{theme.stats.contributors} contributor{'s' if theme.stats.contributors != 1 else ''}"
+def lead_candidates(ids: Sequence[str], fragments: Mapping[str, Fragment]) -> list[str]:
+    """Fragments fit to open a consensus or contested statement: not a statement of
+    uncertainty and held with at least middling confidence, when the theme has any. A lead
+    quote stands for the theme; "I am not sure…" at confidence 1 would misrepresent it."""
+    sure = [
+        i
+        for i in ids
+        if fragments[i].kind is not FragmentKind.UNCERTAINTY and fragments[i].confidence >= 3
+    ]
+    return sure or list(ids)
+
+
+def _attribution(ids: Sequence[str], fragments: Mapping[str, Fragment]) -> str:
+    """Who stands behind the cited fragments, counted from those fragments only: the theme
+    may hold more contributors (with reservations or actions, cited in their own statements),
+    and crediting them with this quote would overstate its support."""
+    authors = len({fragments[i].author for i in ids})
+    groups = len({fragments[i].group for i in ids if fragments[i].group})
+    who = f"{authors} contributor{'s' if authors != 1 else ''}"
     if groups:
         who += f" from {groups} stakeholder group{'s' if groups != 1 else ''}"
+    if len(ids) > 1:
+        who += ", for example"
     return who
 
 
@@ -119,18 +137,22 @@ def _draft_lead(
 ) -> None:
     concerns = [i for i in ids if fragments[i].kind in CONCERN_KINDS]
     main = [i for i in ids if i not in concerns] or list(ids)
-    rep = pick_representative(main, theme, fragments)
+    who = _attribution(main, fragments)
     if theme.minority:
+        rep = pick_representative(main, theme, fragments)
         text = f"{theme.minority[0].upper()}{theme.minority[1:]}: {quote(rep.text)}"
         out.add(Section.MINORITY, text, main, Strength.WEAK)
     elif theme.status is ThemeStatus.GAP:
-        text = f"Evidence gap ({_attribution(theme)}): {quote(rep.text)}{_rating_note(theme)}"
+        rep = pick_representative(main, theme, fragments)
+        text = f"Evidence gap ({who}): {quote(rep.text)}{_rating_note(theme)}"
         out.add(Section.GAP, text, main, Strength.WEAK)
     elif theme.status is ThemeStatus.CONTESTED:
-        text = f"Disputed ({_attribution(theme)}): {quote(rep.text)}{_rating_note(theme)}"
+        rep = pick_representative(lead_candidates(main, fragments), theme, fragments)
+        text = f"Disputed ({who}): {quote(rep.text)}{_rating_note(theme)}"
         out.add(Section.CONTESTED, text, main, Strength.WEAK)
     else:
-        text = f"Raised by {_attribution(theme)}: {quote(rep.text)}{_rating_note(theme)}"
+        rep = pick_representative(lead_candidates(main, fragments), theme, fragments)
+        text = f"Raised by {who}: {quote(rep.text)}{_rating_note(theme)}"
         out.add(Section.CONSENSUS, text, main, _lead_strength(theme))
     if concerns and main != concerns:
         worry = pick_representative(concerns, theme, fragments)

@@ -39,7 +39,13 @@ from symphonia.pipeline.guard_agreement import (
     unanimity_claim,
 )
 from symphonia.pipeline.guard_coverage import coverage_gaps, merge_ledger
-from symphonia.pipeline.guard_figures import claimed_numbers, matches, text_figures, theme_figures
+from symphonia.pipeline.guard_figures import (
+    citation_figures,
+    claimed_numbers,
+    matches,
+    text_figures,
+    theme_figures,
+)
 from symphonia.pipeline.guard_support import DEFAULT_SUPPORT_THRESHOLD, SupportScorer
 
 __all__ = [
@@ -100,7 +106,8 @@ class Guard:
         claims = claimed_numbers(st.text)
         if not claims:
             return []
-        allowed = text_figures(self.fragments[i].text for i in valid)
+        cited = [self.fragments[i] for i in valid]
+        allowed = text_figures(f.text for f in cited) | citation_figures(cited)
         if st.theme_id is not None and st.theme_id in self._figures:
             allowed |= self._figures[st.theme_id]
         else:

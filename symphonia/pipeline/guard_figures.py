@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from symphonia.core.fragments import MAX_CONFIDENCE, MIN_CONFIDENCE
+from symphonia.core.fragments import MAX_CONFIDENCE, MIN_CONFIDENCE, Fragment
 from symphonia.core.themes import Theme
 
 _NUMBER = re.compile(
@@ -90,6 +90,17 @@ def theme_figures(theme: Theme) -> set[float]:
     for sentence in (theme.minority or "", *theme.reasons):
         figures.update(c.value for c in claimed_numbers(sentence))
     return figures
+
+
+def citation_figures(cited: Sequence[Fragment]) -> set[float]:
+    """Counts of the cited fragments themselves: how many, by how many contributors, from how
+    many groups. A statement may say who stands behind *its* evidence ("raised by 2
+    contributors") rather than behind the whole theme."""
+    return {
+        float(len(cited)),
+        float(len({f.author for f in cited})),
+        float(len({f.group for f in cited if f.group})),
+    }
 
 
 def text_figures(texts: Iterable[str]) -> set[float]:

@@ -91,13 +91,23 @@ def render_markdown(doc: dict[str, Any]) -> str:
     by_section: dict[str, list[dict[str, Any]]] = {}
     for s in doc["statements"]:
         by_section.setdefault(s["section"], []).append(s)
+    provisional = _unrated_consensus(doc.get("themes") or [])
     for key, title in SECTIONS:
         items = by_section.get(key, [])
         if not items:
             continue
         out += [f"## {title}", ""]
+        if key == "consensus" and provisional & {s.get("theme_id") for s in items}:
+            out += [
+                "Themes marked *provisional* have not been rated by the panel yet: the call "
+                "rests on what contributors wrote (several of them, and no opposing camp), and "
+                "the next round's ratings confirm or overturn it.",
+                "",
+            ]
         for s in items:
             theme = f" *(theme {s['theme_id']})*" if s.get("theme_id") else ""
+            if key == "consensus" and s.get("theme_id") in provisional:
+                theme = f" *(theme {s['theme_id']}, provisional)*"
             if s.get("origin") not in (None, "extractive", "llm"):
                 theme += f" *[{s['origin']}]*"
             out.append(
@@ -134,6 +144,15 @@ def render_markdown(doc: dict[str, Any]) -> str:
         )
     out.append("")
     return "\n".join(out)
+
+
+def _unrated_consensus(themes: list[dict[str, Any]]) -> set[str]:
+    """Consensus themes called from content alone: no panel rating stands behind them yet."""
+    return {
+        t["id"]
+        for t in themes
+        if t.get("status") == "consensus" and not (t.get("stats") or {}).get("ratings")
+    }
 
 
 def _rated_outside_themes(verdicts: list[dict[str, Any]]) -> list[str]:

@@ -68,9 +68,21 @@ async def load_round_input(session: AsyncSession, slug: str, number: int) -> Rou
     rnd = await get_round(session, study, number)
     if rnd.status is RoundStatus.DRAFT:
         raise Conflict(f"round {number} of {slug!r} has not opened yet; nothing to analyse")
+    if rnd.status is RoundStatus.OPEN:
+        raise Conflict(
+            f"round {number} of {slug!r} is still open and accepting submissions, so its "
+            f"synthesis would go stale; close round {number} first "
+            f"(`symphonia round close {slug} {number}`), then synthesize it"
+        )
     evidence = await contribute_round_before(session, study, number)
     if evidence is None:
         raise Conflict(f"study {slug!r} has no contribute round up to round {number}")
+    if evidence.status is RoundStatus.OPEN:
+        raise Conflict(
+            f"round {evidence.number} of {slug!r}, whose fragments round {number} is analysed "
+            f"on, is still open; close round {evidence.number} first: "
+            f"`symphonia round close {slug} {evidence.number}`"
+        )
     people = await participants_by_pseudonym(session, study)
     by_id = {p.id: p for p in people.values()}
     rows = {
@@ -135,7 +147,11 @@ async def analyse_round(
     actor: str,
     progress: ProgressCallback = no_progress,
 ) -> AnalysisOutcome:
-    """Analyse round `number` and store a new synthesis version for it."""
+    """Analyse round `number` and store a new synthesis version for it.
+
+    Only a round that has closed is analysed: an open one still accepts submissions, so a
+    version stored from it would silently go stale (DESIGN.md §3: versions are never rewritten).
+    """
     async with transaction(session):
         data = await load_round_input(session, slug, number)
     result = await asyncio.to_thread(

@@ -1,6 +1,9 @@
 """Opening and closing rounds: the Delphi schedule as a small state machine.
 
-draft → open → closed → analysed → published. Opening the first round locks the protocol.
+draft → open → closed → analysed → published. Rounds run in the Delphi sequence: a round opens
+only once every earlier round of its study has closed (closed, analysed or published count),
+so no round is skipped and at most one is open at a time. Opening the first round locks the
+protocol.
 """
 
 from __future__ import annotations
@@ -17,9 +20,24 @@ from symphonia.services.errors import Conflict
 from symphonia.services.lookup import get_round, get_study
 from symphonia.services.tx import transaction
 
+_NOT_YET_CLOSED = (RoundStatus.DRAFT, RoundStatus.OPEN)
+
+
+def _out_of_order(slug: str, number: int, earlier: Round) -> str:
+    head = f"round {number} of {slug!r} cannot open before round {earlier.number} is closed"
+    if earlier.status is RoundStatus.OPEN:
+        return (
+            f"{head} (round {earlier.number} is still open); close it first: "
+            f"`symphonia round close {slug} {earlier.number}`"
+        )
+    return (
+        f"{head} (round {earlier.number} is still {earlier.status.value}); rounds run in order: "
+        f"open and close round {earlier.number} first"
+    )
+
 
 async def open_round(session: AsyncSession, slug: str, number: int, actor: str) -> Round:
-    """Open a draft round; only one round of a study may be open at a time."""
+    """Open a draft round once every earlier round of the study has closed."""
     async with transaction(session):
         study = await get_study(session, slug)
         rnd = await get_round(session, study, number)
@@ -27,6 +45,18 @@ async def open_round(session: AsyncSession, slug: str, number: int, actor: str) 
             raise Conflict(
                 f"round {number} of {slug!r} is {rnd.status.value}; only a draft round can open"
             )
+        earlier = await session.scalar(
+            select(Round)
+            .where(
+                Round.study_id == study.id,
+                Round.number < number,
+                Round.status.in_(_NOT_YET_CLOSED),
+            )
+            .order_by(Round.number)
+            .limit(1)
+        )
+        if earlier is not None:
+            raise Conflict(_out_of_order(slug, number, earlier))
         other = await session.scalar(
             select(Round).where(Round.study_id == study.id, Round.status == RoundStatus.OPEN)
         )

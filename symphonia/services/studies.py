@@ -1,6 +1,7 @@
 """Loading a study definition into the database, and keeping its protocol honest.
 
-Loading is idempotent, so a facilitator can fix a typo in the study file and load it again.
+Loading is idempotent, so a facilitator can fix a typo in the study file and load it again;
+loading an unchanged file writes nothing at all (no `study.updated` event for a non-event).
 The protocol is the exception: once round 1 has opened, a changed protocol is refused, because
 a consensus rule chosen after seeing the ratings is not a pre-registered rule.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +32,19 @@ class LoadOutcome:
     added_groups: int
     added_participants: int
     added_rounds: int
+    changed: bool = True
+    """False when the definition matched the database exactly, and nothing was written."""
+
+
+def _update(row: Any, **values: Any) -> bool:
+    """Set the attributes that differ; True if any did. Assigning an equal value is not
+    written either, but counting it as a change would audit an update that never was."""
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
 
 
 def _protocol_change(study: Study, definition: StudyDefinition) -> str | None:
@@ -47,6 +62,7 @@ async def load_study(session: AsyncSession, definition: StudyDefinition, actor: 
     async with transaction(session):
         study = await session.scalar(select(Study).where(Study.slug == definition.id))
         created = study is None
+        changed: str | None = None
         if study is None:
             study = Study(slug=definition.id, protocol=protocol_to_dict(definition.protocol))
             session.add(study)
@@ -66,16 +82,24 @@ async def load_study(session: AsyncSession, definition: StudyDefinition, actor: 
                     f"contributors took part; refusing to change it to "
                     f"{definition.anonymity.value}"
                 )
-        study.title = definition.title
-        study.question = definition.question
-        study.description = definition.description
-        study.synthetic = definition.synthetic
-        study.anonymity = definition.anonymity
+        touched = created or changed is not None
+        touched |= _update(
+            study,
+            title=definition.title,
+            question=definition.question,
+            description=definition.description,
+            synthetic=definition.synthetic,
+            anonymity=definition.anonymity,
+        )
         await session.flush()
-        groups, added_groups = await _sync_groups(session, study, definition)
-        added_people = await _sync_panel(session, study, definition, groups)
-        added_rounds = await _sync_rounds(session, study, definition)
+        groups, added_groups, relabelled = await _sync_groups(session, study, definition)
+        added_people, updated_people = await _sync_panel(session, study, definition, groups)
+        added_rounds, rescheduled = await _sync_rounds(session, study, definition)
         await session.flush()
+        touched |= relabelled or updated_people or rescheduled
+        touched |= bool(added_groups or added_people or added_rounds)
+        if not touched:
+            return LoadOutcome(study, False, 0, 0, 0, changed=False)
         record_event(
             session,
             actor,
@@ -94,22 +118,24 @@ async def load_study(session: AsyncSession, definition: StudyDefinition, actor: 
 
 async def _sync_groups(
     session: AsyncSession, study: Study, definition: StudyDefinition
-) -> tuple[dict[str, StakeholderGroup], int]:
-    """Add new stakeholder groups and relabel existing ones; groups are never removed."""
+) -> tuple[dict[str, StakeholderGroup], int, bool]:
+    """Add new stakeholder groups and relabel existing ones; groups are never removed.
+    Returns the groups by key, how many were added, and whether any was relabelled."""
     rows = await session.scalars(
         select(StakeholderGroup).where(StakeholderGroup.study_id == study.id)
     )
     groups = {g.key: g for g in rows}
     added = 0
+    relabelled = False
     for g in definition.groups:
         if g.id in groups:
-            groups[g.id].label = g.name
+            relabelled |= _update(groups[g.id], label=g.name)
             continue
         groups[g.id] = StakeholderGroup(study_id=study.id, key=g.id, label=g.name)
         session.add(groups[g.id])
         added += 1
     await session.flush()
-    return groups, added
+    return groups, added, relabelled
 
 
 async def _sync_panel(
@@ -117,8 +143,9 @@ async def _sync_panel(
     study: Study,
     definition: StudyDefinition,
     groups: dict[str, StakeholderGroup],
-) -> int:
-    """Add new panellists and update the role, group and name of existing ones.
+) -> tuple[int, bool]:
+    """Add new panellists and update the role, group and name of existing ones; returns how
+    many were added and whether any existing one changed.
 
     Once round 1 has opened, a panellist's stakeholder group is fixed: their contributions
     and ratings are attributed, and group agreement computed, through it, so moving them
@@ -142,35 +169,38 @@ async def _sync_panel(
                 "pseudonym to record a change of role."
             )
     added = 0
+    updated = False
     for p in definition.panel:
         existing = people.get(p.pseudonym)
+        values = {"role": p.role, "group_id": group_id[p.pseudonym], "display_name": p.name}
         if existing is None:
-            existing = Participant(study_id=study.id, pseudonym=p.pseudonym)
-            session.add(existing)
+            session.add(Participant(study_id=study.id, pseudonym=p.pseudonym, **values))
             added += 1
-        existing.role = p.role
-        existing.group_id = group_id[p.pseudonym]
-        existing.display_name = p.name
-    return added
+        else:
+            updated |= _update(existing, **values)
+    return added, updated
 
 
-async def _sync_rounds(session: AsyncSession, study: Study, definition: StudyDefinition) -> int:
-    """Add new rounds; a round that has opened keeps its schedule as it ran."""
+async def _sync_rounds(
+    session: AsyncSession, study: Study, definition: StudyDefinition
+) -> tuple[int, bool]:
+    """Add new rounds; a round that has opened keeps its schedule as it ran. Returns how
+    many rounds were added and whether a draft round's kind or dates changed."""
     rows = await session.scalars(select(Round).where(Round.study_id == study.id))
     rounds = {r.number: r for r in rows}
     added = 0
+    rescheduled = False
     for r in definition.rounds:
         existing = rounds.get(r.number)
+        values = {"kind": r.kind, "opens_at": _midnight(r.opens), "closes_at": _midnight(r.closes)}
         if existing is None:
-            existing = Round(study_id=study.id, number=r.number, status=RoundStatus.DRAFT)
-            session.add(existing)
+            session.add(
+                Round(study_id=study.id, number=r.number, status=RoundStatus.DRAFT, **values)
+            )
             added += 1
-        elif existing.status is not RoundStatus.DRAFT:
-            continue
-        existing.kind = r.kind
-        existing.opens_at = _midnight(r.opens)
-        existing.closes_at = _midnight(r.closes)
-    return added
+        elif existing.status is RoundStatus.DRAFT:
+            rescheduled |= _update(existing, **values)
+    return added, rescheduled
 
 
 def _midnight(day: datetime.date | None) -> datetime.datetime | None:

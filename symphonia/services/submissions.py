@@ -1,13 +1,17 @@
 """Importing fragments, rating items and ratings: all or nothing, one transaction per import.
 
 Every problem in a file is reported together (unknown authors, duplicate ids, unknown items,
-scores off the scale), and nothing is written unless the whole file is acceptable.
+scores off the scale), and nothing is written unless the whole file is acceptable. When the
+records came from a file, callers pass its name and each record's line, so a problem only
+the database can reveal (an author not on the panel) still points at the line to fix.
+An import of nothing is refused: it is never what was meant, and it would leave an audit
+event for an import that did not happen.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +37,25 @@ class ImportOutcome:
     round_number: int
 
 
+@dataclass(frozen=True, slots=True)
+class SourceLines:
+    """Where a sequence of records was read from: a file and each record's line (in order)."""
+
+    file: str = ""
+    lines: Sequence[int] = field(default_factory=tuple)
+
+    def at(self, index: int, fallback: str) -> str:
+        """'file.jsonl:7: ' for the record at `index`, or `fallback` when the line is unknown."""
+        if self.file and index < len(self.lines):
+            return f"{self.file}:{self.lines[index]}: "
+        return fallback
+
+
+def _refuse(source: str, problems: list[str]) -> RejectedInput:
+    where = f"{source}: " if source else ""
+    return RejectedInput(f"{where}nothing imported: {len(problems)} problem(s)", problems)
+
+
 def _require_open(study: Study, rnd: Round, kind: RoundKind, what: str) -> None:
     if rnd.kind is not kind:
         raise Conflict(
@@ -53,8 +76,13 @@ async def import_fragments(
     fragments: Sequence[Fragment],
     actor: str,
     source: str = "",
+    *,
+    lines: Sequence[int] = (),
 ) -> ImportOutcome:
-    """Add a file's fragments to an open contribute round."""
+    """Add a file's fragments to an open contribute round (`lines`: each one's source line)."""
+    if not fragments:
+        raise RejectedInput(f"{source or 'the import'} holds no fragments; nothing imported", [])
+    origin = SourceLines(source, lines)
     async with transaction(session):
         study = await get_study(session, slug)
         rnd = await get_round(session, study, number)
@@ -68,26 +96,25 @@ async def import_fragments(
         )
         problems: list[str] = []
         seen: set[str] = set()
-        for f in fragments:
+        for n, f in enumerate(fragments):
+            where = f"{origin.at(n, '')}fragment {f.id!r}"
             author = people.get(f.author)
             if author is None:
-                problems.append(f"fragment {f.id!r}: author {f.author!r} is not on the panel")
+                problems.append(f"{where}: author {f.author!r} is not on the panel")
             elif author.role is not ParticipantRole.EXPERT:
-                problems.append(
-                    f"fragment {f.id!r}: {f.author!r} is a {author.role.value}, not an expert"
-                )
+                problems.append(f"{where}: {f.author!r} is a {author.role.value}, not an expert")
             elif f.group and groups.get(author.id) != f.group:
                 problems.append(
-                    f"fragment {f.id!r}: group {f.group!r} does not match {f.author}'s group "
+                    f"{where}: group {f.group!r} does not match {f.author}'s group "
                     f"{groups.get(author.id)!r}"
                 )
             if f.id in existing:
-                problems.append(f"fragment {f.id!r}: already imported into round {number}")
+                problems.append(f"{where}: already imported into round {number}")
             if f.id in seen:
-                problems.append(f"fragment {f.id!r}: duplicate id in this import")
+                problems.append(f"{where}: duplicate id in this import")
             seen.add(f.id)
         if problems:
-            raise RejectedInput(f"nothing imported: {len(problems)} problem(s)", problems)
+            raise _refuse(source, problems)
         for f in fragments:
             session.add(
                 FragmentRow(
@@ -121,13 +148,20 @@ async def import_ratings(
     actor: str,
     items: Sequence[RatingItem] = (),
     source: str = "",
+    *,
+    lines: Sequence[int] = (),
+    items_from: SourceLines = SourceLines(),
 ) -> ImportOutcome:
     """Add ratings (and the items they rate, if given) to an open rate round.
 
     An item is known when the round declares it, when `items` declares it now, or when it is
     a fragment of the study or a statement of the previous round's latest synthesis (then it
-    is added to the round as an item, so the panel's view of it is on record).
+    is added to the round as an item, so the panel's view of it is on record). `lines` are
+    the ratings' source lines; `items_from` says where the items were read.
     """
+    if not ratings:
+        raise RejectedInput(f"{source or 'the import'} holds no ratings; nothing imported", [])
+    origin = SourceLines(source, lines)
     async with transaction(session):
         study = await get_study(session, slug)
         rnd = await get_round(session, study, number)
@@ -144,13 +178,14 @@ async def import_ratings(
         new_items: dict[str, RatingItem] = {}
         known = await known_items(session, study, rnd)
         evidence_ids = set(known.evidence)
-        for item in items:
+        for i, item in enumerate(items):
+            where = f"{items_from.at(i, '')}item {item.id!r}"
             if item.id in declared or item.id in new_items:
-                problems.append(f"item {item.id!r}: already declared in round {number}")
+                problems.append(f"{where}: already declared in round {number}")
             unknown = [f for f in item.fragment_ids if f not in evidence_ids]
             if unknown:
                 problems.append(
-                    f"item {item.id!r}: cites fragment(s) not in the evidence round: "
+                    f"{where}: cites fragment(s) not in the evidence round: "
                     f"{', '.join(unknown[:5])}"
                 )
             new_items[item.id] = item
@@ -165,8 +200,10 @@ async def import_ratings(
             for row in await session.scalars(select(RatingRow).where(RatingRow.round_id == rnd.id))
         }
         seen: set[tuple[str, str]] = set()
-        for n, r in enumerate(ratings, start=1):
-            where = f"rating {n} ({r.rater} on {r.item!r})"
+        for n, r in enumerate(ratings):
+            at = origin.at(n, "")
+            where = f"{at}rating" if at else f"rating {n + 1}"
+            where += f" ({r.rater} on {r.item!r})"
             rater = people.get(r.rater)
             if r.item in known.ambiguous and r.item not in declared and r.item not in new_items:
                 problems.append(
@@ -189,7 +226,7 @@ async def import_ratings(
                 problems.append(f"{where}: duplicate rating in this import")
             seen.add((r.item, r.rater))
         if problems:
-            raise RejectedInput(f"nothing imported: {len(problems)} problem(s)", problems)
+            raise _refuse(source, problems)
         position = len(declared)
         for item in new_items.values():
             session.add(

@@ -387,3 +387,9 @@ def test_demo_rating_rounds_reference_existing_things() -> None:
     assert per_round[2] == raters
     assert len(per_round[3]) == 14
     assert per_round[3] < raters
+
+
+def test_an_id_with_a_trailing_newline_is_refused(tmp_path: Path) -> None:
+    """`$` in a regular expression also matches before a final newline: ids are checked whole."""
+    err = load_error(tmp_path, BASE.replace('id = "mini"', 'id = "mini\\n"', 1))
+    assert any(field == "study.id" for field, _ in err.problems), err.problems

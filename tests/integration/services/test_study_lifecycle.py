@@ -47,7 +47,7 @@ async def test_loading_twice_is_idempotent_and_audited(sessionmaker: Maker, defi
     assert (again.added_groups, again.added_participants, again.added_rounds) == (0, 0, 0)
     async with sessionmaker() as s:
         actions = list(await s.scalars(select(AuditEvent.action).order_by(AuditEvent.at)))
-    assert actions == ["study.created", "study.updated"]
+    assert actions == ["study.created"], "loading an unchanged study records no change"
 
 
 async def test_protocol_locks_when_round_one_opens(sessionmaker: Maker, definition) -> None:  # type: ignore[no-untyped-def]

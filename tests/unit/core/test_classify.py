@@ -84,3 +84,18 @@ def test_theme_stats_count_people_groups_kinds_and_stances() -> None:
     assert (stats.stance_for, stats.stance_against) == (1, 1)
     assert stats.kind_mix == {"argument_against": 1, "argument_for": 1, "claim": 1}
     assert stats.mean_confidence == 3.0
+
+
+def test_confident_proposals_do_not_lift_unsure_evidence_out_of_the_gap() -> None:
+    """Mean confidence over all four fragments is 2.5 (not a gap by the 2.5 rule); over the
+    evidence alone it is 1.0: a gap in the evidence, whatever the proposals' authors hope."""
+    members = [frag(1, K.CLAIM, "E1", "a", confidence=1), frag(2, K.CLAIM, "E2", "b", confidence=1)]
+    members += [frag(3, K.ACTION, "E3", "a", confidence=4), frag(4, K.ACTION, "E4", "b", 4)]
+    call = classify_by_content(members, ["a", "b"])
+    assert call.status is ThemeStatus.GAP
+    assert "mean 1.0 of 5, proposed actions aside" in call.reasons[0]
+
+
+def test_a_theme_of_actions_alone_is_judged_on_their_confidence() -> None:
+    members = [frag(i, K.ACTION, f"E{i}", "ab"[i % 2], confidence=4) for i in range(3)]
+    assert classify_by_content(members, ["a", "b"]).status is ThemeStatus.CONSENSUS

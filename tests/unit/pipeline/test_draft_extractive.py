@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -140,3 +142,37 @@ def test_singular_views_are_kept_with_their_group_only() -> None:
     assert only.citations == ("s1",)
     assert "parent_rep" in only.text
     assert "E07" not in only.text
+
+
+def test_the_lead_credits_only_the_contributors_of_the_fragments_it_cites() -> None:
+    """A theme of four contributors whose lead evidence comes from one of them must not
+    present that one person's words as "raised by 4 contributors"."""
+    members = [
+        Fragment("m1", "E1", FragmentKind.CLAIM, "Trust needs a public register.", 4, "clinician"),
+        Fragment("m2", "E2", FragmentKind.CAVEAT, "Registers go stale.", 4, "researcher"),
+        Fragment("m3", "E3", FragmentKind.BARRIER, "No one funds upkeep.", 4, "parent_rep"),
+        Fragment("m4", "E4", FragmentKind.ACTION, "Publish a register.", 4, "researcher"),
+    ]
+    theme = theme_of("t01", members)
+    assert theme.stats.contributors == 4
+    synthesis = ExtractiveDrafter().draft([theme], [], {f.id: f for f in members})
+    lead = synthesis.statements[0]
+    assert lead.citations == ("m1",)
+    assert "1 contributor from 1 stakeholder group" in lead.text
+    assert "4 contributors" not in lead.text
+
+
+def test_the_lead_quote_is_not_an_unsure_aside_when_the_theme_has_firmer_evidence() -> None:
+    members = [
+        Fragment("u1", "E1", FragmentKind.UNCERTAINTY, "I am not sure this works.", 1, "clinician"),
+        Fragment("c1", "E2", FragmentKind.CLAIM, "Shared care plans cut delays.", 4, "researcher"),
+        Fragment("c2", "E3", FragmentKind.CLAIM, "Care plans help families.", 2, "parent_rep"),
+        Fragment("c3", "E4", FragmentKind.CLAIM, "Plans shared early help.", 4, "clinician"),
+    ]
+    theme = replace(theme_of("t01", members), representative_ids=("u1", "c2"))
+    synthesis = ExtractiveDrafter().draft([theme], [], {f.id: f for f in members})
+    lead = synthesis.statements[0]
+    assert lead.section is Section.CONSENSUS
+    assert "\u201cShared care plans cut delays.\u201d" in lead.text
+    assert set(lead.citations) == {"u1", "c1", "c2", "c3"}
+    assert "4 contributors from 3 stakeholder groups, for example" in lead.text

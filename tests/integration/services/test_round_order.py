@@ -1,0 +1,146 @@
+"""Rounds run in the Delphi sequence: a round opens only once every earlier round has closed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from symphonia.core.fragments import Fragment, FragmentKind
+from symphonia.core.study import StudyDefinition
+from symphonia.db.enums import RoundStatus
+from symphonia.db.models import AuditEvent, Round, Study
+from symphonia.services.analysis import analyse_round
+from symphonia.services.errors import Conflict
+from symphonia.services.rounds import close_round, open_round
+from symphonia.services.studies import load_study
+from symphonia.services.submissions import import_fragments
+from symphonia.studyfiles import load_study as read_study_file
+from tests.unit.pipeline.conftest import CountingEmbedder
+
+SLUG = "connected-icb"
+Maker = async_sessionmaker[AsyncSession]
+
+
+@pytest.fixture
+def definition(demo_study_dir: Path) -> StudyDefinition:
+    return read_study_file(demo_study_dir)
+
+
+async def statuses(maker: Maker) -> dict[int, RoundStatus]:
+    async with maker() as s:
+        return {r.number: r.status for r in await s.scalars(select(Round))}
+
+
+async def events(maker: Maker) -> list[tuple[str, str]]:
+    async with maker() as s:
+        rows = await s.scalars(select(AuditEvent).where(AuditEvent.action != "study.created"))
+        return sorted((e.action, e.subject_id) for e in rows)
+
+
+async def test_a_later_round_cannot_open_on_a_fresh_study(
+    sessionmaker: Maker, definition: StudyDefinition
+) -> None:
+    async with sessionmaker() as s:
+        await load_study(s, definition, "test")
+    for number in (3, 2):
+        async with sessionmaker() as s:
+            with pytest.raises(Conflict) as refused:
+                await open_round(s, SLUG, number, "test")
+        message = str(refused.value)
+        assert message == (
+            f"round {number} of 'connected-icb' cannot open before round 1 is closed "
+            "(round 1 is still draft); rounds run in order: open and close round 1 first"
+        )
+        assert "\n" not in message
+    # Refused whole: nothing opened, the protocol is not locked, nothing audited.
+    assert await statuses(sessionmaker) == dict.fromkeys((1, 2, 3), RoundStatus.DRAFT)
+    async with sessionmaker() as s:
+        study = await s.scalar(select(Study))
+        assert study is not None
+        assert study.protocol_locked_at is None
+    assert await events(sessionmaker) == []
+
+
+async def test_no_round_is_skipped_and_each_step_is_audited(
+    sessionmaker: Maker, definition: StudyDefinition
+) -> None:
+    async with sessionmaker() as s:
+        await load_study(s, definition, "test")
+        await open_round(s, SLUG, 1, "test")
+    async with sessionmaker() as s:
+        with pytest.raises(Conflict) as refused:
+            await open_round(s, SLUG, 3, "test")
+    assert str(refused.value) == (
+        "round 3 of 'connected-icb' cannot open before round 1 is closed "
+        "(round 1 is still open); close it first: `symphonia round close connected-icb 1`"
+    )
+    async with sessionmaker() as s:
+        await close_round(s, SLUG, 1, "test")
+    # From "round 1 closed", round 3 may not open: round 2 would be skipped.
+    async with sessionmaker() as s:
+        with pytest.raises(Conflict, match=r"round 3 .* before round 2 is closed .*still draft"):
+            await open_round(s, SLUG, 3, "test")
+    assert await statuses(sessionmaker) == {
+        1: RoundStatus.CLOSED,
+        2: RoundStatus.DRAFT,
+        3: RoundStatus.DRAFT,
+    }
+    async with sessionmaker() as s:
+        await open_round(s, SLUG, 2, "test")
+        await close_round(s, SLUG, 2, "test")
+        await open_round(s, SLUG, 3, "test")
+    assert await statuses(sessionmaker) == {
+        1: RoundStatus.CLOSED,
+        2: RoundStatus.CLOSED,
+        3: RoundStatus.OPEN,
+    }
+    assert await events(sessionmaker) == sorted(
+        [
+            ("protocol.locked", SLUG),
+            *((f"round.{what}", f"{SLUG}/{n}") for n in (1, 2) for what in ("opened", "closed")),
+            ("round.opened", f"{SLUG}/3"),
+        ]
+    )
+
+
+async def test_a_closed_round_neither_reopens_nor_closes_again(
+    sessionmaker: Maker, definition: StudyDefinition
+) -> None:
+    async with sessionmaker() as s:
+        await load_study(s, definition, "test")
+        await open_round(s, SLUG, 1, "test")
+        await close_round(s, SLUG, 1, "test")
+        await open_round(s, SLUG, 2, "test")
+    async with sessionmaker() as s:
+        with pytest.raises(Conflict, match="round 1 of 'connected-icb' is closed; only a draft"):
+            await open_round(s, SLUG, 1, "test")
+        with pytest.raises(Conflict, match="round 1 of 'connected-icb' is closed; only an open"):
+            await close_round(s, SLUG, 1, "test")
+        with pytest.raises(Conflict, match="round 3 of 'connected-icb' is draft; only an open"):
+            await close_round(s, SLUG, 3, "test")
+        with pytest.raises(Conflict, match=r"round 3 .* before round 2 is closed .*still open"):
+            await open_round(s, SLUG, 3, "test")
+
+
+async def test_an_analysed_round_counts_as_closed(
+    sessionmaker: Maker, definition: StudyDefinition
+) -> None:
+    fragments = [
+        Fragment("f001", "E01", FragmentKind.CLAIM, "Budgets are ringfenced."),
+        Fragment("f002", "E02", FragmentKind.BARRIER, "Consent rules differ by council."),
+    ]
+    async with sessionmaker() as s:
+        await load_study(s, definition, "test")
+        await open_round(s, SLUG, 1, "test")
+        await import_fragments(s, SLUG, 1, fragments, "test")
+        await close_round(s, SLUG, 1, "test")
+        await analyse_round(s, SLUG, 1, CountingEmbedder(), None, "test")
+    async with sessionmaker() as s:
+        with pytest.raises(Conflict, match=r"before round 2 is closed \(round 2 is still draft\)"):
+            await open_round(s, SLUG, 3, "test")
+        await open_round(s, SLUG, 2, "test")
+    assert (await statuses(sessionmaker))[1] is RoundStatus.ANALYSED
+    assert (await statuses(sessionmaker))[2] is RoundStatus.OPEN
