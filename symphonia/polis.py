@@ -8,34 +8,41 @@ Symphonia's analysis on real deliberation data. The mapping, chosen to lose noth
   confidence=3)`` — Polis has no kinds or confidence, so the neutral values are used;
 - comments moderated out (``moderated == -1``) are excluded, and counted, as are the votes
   on them: a moderator's decision is respected, but never silently;
+- so are comments whose text holds a character that cannot be stored or shown (a control
+  character, say; see :mod:`symphonia.core.text_rules`): one garbled comment of a
+  third-party export should not refuse the whole conversation, so it is left out, counted
+  and its line reported, with its votes;
 - each vote becomes ``Rating(item=<fragment id>, rater="P<voter-id>", score)`` on a 3-point
   scale, disagree=1, pass=2, agree=3; a voter who changed their mind counts once, with the
   latest vote by timestamp (ties: the later row).
 
 Columns may come in any order and extra columns are ignored; missing files or columns,
-malformed cells, bytes that are not UTF-8 and control characters are reported with file, line
-and column. An export with no comments or no votes is refused rather than made into an
-empty study.
+malformed cells, bytes that are not UTF-8, and control characters in the summary values that
+are used (``topic``, ``conversation-description``) are reported with file, line and column.
+An export with no comments or no votes is refused rather than made into an empty study.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
 from symphonia.core.fragments import MAX_TEXT_CHARS, Fragment, FragmentKind, Rating
 from symphonia.core.protocol import RatingScale
+from symphonia.core.text_rules import unusable_character
 from symphonia.interchange import InterchangeError, Issue
-from symphonia.interchange.text import NotUtf8, decode_utf8, unusable_character
+from symphonia.interchange.text import NotUtf8, decode_utf8
 
 COMMENT_COLUMNS = ("comment-id", "author-id", "moderated", "comment-body")
 VOTE_COLUMNS = ("timestamp", "comment-id", "voter-id", "vote")
 VOTE_SCORES = {-1: 1, 0: 2, 1: 3}
 """Polis vote (-1 disagree, 0 pass, 1 agree) -> score on the 1–3 scale."""
+SUMMARY_KEYS = ("topic", "conversation-description")
+"""The summary.csv keys the import uses (and so checks); the others are kept as they are."""
 
 
 class PolisExportError(InterchangeError):
@@ -52,12 +59,20 @@ class PolisConversation:
     ratings: tuple[Rating, ...]
     moderated_out: int = 0
     """Comments excluded because a moderator rejected them."""
+    unusable_lines: tuple[int, ...] = ()
+    """comments.csv lines of the comments excluded because their text holds a character that
+    cannot be stored or shown (a control character, say)."""
     votes_on_excluded: int = 0
-    """Votes on excluded comments, excluded with them."""
+    """Votes on excluded comments (moderated out or unusable), excluded with them."""
     superseded_votes: int = 0
     """Earlier votes replaced by the same voter's later vote on the same comment."""
     summary: dict[str, str] = field(default_factory=dict)
     scale: ClassVar[RatingScale] = RatingScale(minimum=1, maximum=3)
+
+    @property
+    def unusable_out(self) -> int:
+        """Comments excluded because their text holds an unusable character."""
+        return len(self.unusable_lines)
 
     @property
     def question(self) -> str:
@@ -126,7 +141,11 @@ def _int(value: str | None) -> int | None:
 
 
 def read_polis_summary(path: Path) -> dict[str, str]:
-    """summary.csv: ``key,value`` rows with no header (values may span lines)."""
+    """summary.csv: ``key,value`` rows with no header (values may span lines).
+
+    Only the values the import uses (:data:`SUMMARY_KEYS`) are checked for unusable
+    characters: a stray control character elsewhere in the summary harms nothing.
+    """
     shown = str(path)
     text = _read_text(path)
     summary: dict[str, str] = {}
@@ -134,9 +153,8 @@ def read_polis_summary(path: Path) -> dict[str, str]:
     for line, row in _rows(shown, text):
         if row and row[0].strip():
             key, value = row[0].strip(), ",".join(row[1:]).strip()
-            for where, cell in (("(key)", key), (key, value)):
-                if (reason := unusable_character(cell)) is not None:
-                    errors.append(Issue(line, where, reason))
+            if key in SUMMARY_KEYS and (reason := unusable_character(value)) is not None:
+                errors.append(Issue(line, key, reason))
             summary[key] = value
     if errors:
         raise PolisExportError(shown, errors)
@@ -148,10 +166,20 @@ def read_polis_export(directory: str | Path) -> PolisConversation:
     root = Path(directory)
     summary = read_polis_summary(root / "summary.csv")
     topic = summary.get("topic") or None
-    fragments, excluded, comment_errors, file = _comments(root / "comments.csv", topic)
+    comments = _comments(root / "comments.csv", topic)
+    fragments, comment_errors, file = comments.fragments, comments.errors, comments.file
+    excluded = comments.moderated | set(comments.unusable)
     if not fragments and not comment_errors:
+        left_out = [
+            f"{len(ids)} {why}"
+            for ids, why in (
+                (comments.moderated, "moderated out"),
+                (comments.unusable, "with characters that cannot be stored"),
+            )
+            if ids
+        ]
         reason = "holds no comments" + (
-            f" that were not moderated out ({len(excluded)} were)" if excluded else ""
+            f" that could be kept ({'; '.join(left_out)})" if left_out else ""
         )
         comment_errors.append(Issue(None, "(file)", reason))
     if comment_errors:
@@ -170,18 +198,31 @@ def read_polis_export(directory: str | Path) -> PolisConversation:
         description=summary.get("conversation-description") or None,
         fragments=tuple(fragments),
         ratings=tuple(ratings),
-        moderated_out=len(excluded),
+        moderated_out=len(comments.moderated),
+        unusable_lines=tuple(sorted(comments.unusable.values())),
         votes_on_excluded=on_excluded,
         superseded_votes=superseded,
         summary=summary,
     )
 
 
-def _comments(path: Path, topic: str | None) -> tuple[list[Fragment], set[str], list[Issue], str]:
+@dataclass(slots=True)
+class _Comments:
+    file: str
+    fragments: list[Fragment]
+    moderated: set[str]
+    """Fragment ids of the comments moderated out."""
+    unusable: dict[str, int]
+    """Fragment id -> line of the comments whose text holds an unusable character."""
+    errors: list[Issue]
+
+
+def _comments(path: Path, topic: str | None) -> _Comments:
     table = _read_table(path, COMMENT_COLUMNS)
     errors: list[Issue] = []
     fragments: dict[int, Fragment] = {}
     excluded: set[str] = set()
+    unusable: dict[str, int] = {}
     seen: dict[int, int] = {}
     for line, row in table.rows:
         cid, author, moderated = (_int(row.get(c)) for c in COMMENT_COLUMNS[:3])
@@ -205,8 +246,8 @@ def _comments(path: Path, topic: str | None) -> tuple[list[Fragment], set[str], 
         elif len(body) > MAX_TEXT_CHARS:
             reason = f"is {len(body)} characters long; the limit is {MAX_TEXT_CHARS}"
             errors.append(Issue(line, "comment-body", reason))
-        elif (bad_char := unusable_character(body)) is not None:
-            errors.append(Issue(line, "comment-body", bad_char))
+        elif unusable_character(body) is not None:
+            unusable[f"c{cid}"] = line
         else:
             fragments[cid] = Fragment(
                 id=f"c{cid}",
@@ -217,11 +258,12 @@ def _comments(path: Path, topic: str | None) -> tuple[list[Fragment], set[str], 
                 group=None,
                 question=topic,
             )
-    return [fragments[k] for k in sorted(fragments)], excluded, errors, table.file
+    kept = [fragments[k] for k in sorted(fragments)]
+    return _Comments(table.file, kept, excluded, unusable, errors)
 
 
 def _votes(
-    path: Path, known: set[str], excluded: set[str]
+    path: Path, known: set[str], excluded: Collection[str]
 ) -> tuple[list[Rating], int, int, list[Issue], str]:
     table = _read_table(path, VOTE_COLUMNS)
     errors: list[Issue] = []

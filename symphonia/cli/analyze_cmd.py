@@ -2,7 +2,9 @@
 
 Every input is read and checked before anything is written (the `--out` folder included), and
 refused with the same rules the database imports apply: a rating item citing a fragment the
-fragments file does not hold is refused here as `ratings import` refuses it there.
+fragments file does not hold is refused here as `ratings import` refuses it there. All the
+files are read before anything is refused, so one refusal lists the problems of every file,
+each with its file and line.
 """
 
 from __future__ import annotations
@@ -23,16 +25,21 @@ from symphonia.cli.common import (
     settings,
     silence_library_progress,
 )
-from symphonia.core.fragments import Fragment
+from symphonia.core.fragments import Fragment, Rating
 from symphonia.core.protocol import Protocol, RatingScale
+from symphonia.core.study import RatingItem
 from symphonia.interchange import (
+    MAX_ERRORS,
     InterchangeError,
+    Issue,
+    ReadResult,
+    check_items_against_fragments,
+    check_ratings_against_scale,
     try_read_fragments,
     try_read_rating_items,
     try_read_ratings,
 )
 from symphonia.pipeline.analyze import RatingContext, analyze_round
-from symphonia.services.errors import RejectedInput
 from symphonia.services.providers import build_drafter, build_embedder
 
 DrafterName = Literal["extractive", "llm"]
@@ -75,11 +82,12 @@ def analyze(
             fail("--scale must be at least 3 points")
         if out.is_dir():
             fail(f"--out {out} is a directory; give a file name")
-        try:
-            frags = try_read_fragments(fragments).unwrap()
-            rating = _rating_context(frags, fragments, ratings, items, scale)
-        except InterchangeError as exc:
-            raise exc.restated(NOTHING_WRITTEN) from None
+        if items is not None and ratings is None:
+            fail(
+                "--items needs --ratings: rating items say what the ratings score, "
+                "so give the ratings file too (or leave out --items)"
+            )
+        frags, rating = _read_inputs(fragments, ratings, items, RatingScale(1, scale))
         embedder = build_embedder(settings())
         chosen = build_drafter(drafter, settings())
         protocol = Protocol(scale=RatingScale(1, scale))
@@ -104,39 +112,41 @@ def analyze(
         )
 
 
-def _rating_context(
-    frags: Sequence[Fragment],
-    source: Path,
-    ratings: Path | None,
-    items: Path | None,
-    scale: int,
-) -> RatingContext | None:
-    """The ratings and what each rated item stands for; every problem is refused together,
-    each naming file and line, with the rules `ratings import` applies to a round."""
-    if ratings is None:
-        return None
-    read = try_read_ratings(ratings)
-    scores = read.unwrap()
+def _read_inputs(
+    fragments: Path, ratings: Path | None, items: Path | None, scale: RatingScale
+) -> tuple[list[Fragment], RatingContext | None]:
+    """The fragments and the rating context, or one :class:`InterchangeError` listing every
+    problem of every file (each with file and line), checked with the rules `ratings import`
+    applies to a round: ratings score known items on the scale, items cite known fragments."""
+    read_frags = try_read_fragments(fragments)
+    read_scores = try_read_ratings(ratings) if ratings is not None else None
+    read_items = try_read_rating_items(items) if items is not None else None
+    reads: list[ReadResult[Fragment] | ReadResult[Rating] | ReadResult[RatingItem]] = [
+        r for r in (read_frags, read_scores, read_items) if r is not None
+    ]
+    _refuse([i for r in reads for i in r.issues], any(r.truncated for r in reads))
+    frags = read_frags.records
+    if read_scores is None:
+        return frags, None
     item_map = {f.id: [f.id] for f in frags}
-    problems: list[str] = []
-    if items is not None:
-        declared = try_read_rating_items(items)
-        for line, item in zip(declared.lines, declared.unwrap(), strict=True):
-            unknown = [f for f in item.fragment_ids if f not in item_map]
-            if unknown:
-                problems.append(
-                    f"{items}:{line}: item {item.id!r}: cites fragment(s) not in "
-                    f"{source}: {', '.join(unknown[:5])}"
-                )
-        item_map.update({i.id: list(i.fragment_ids) for i in declared.records})
-    rating_scale = RatingScale(1, scale)
-    for line, r in zip(read.lines, scores, strict=True):
-        where = f"{ratings}:{line}: rating ({r.rater} on {r.item!r})"
-        if r.item not in item_map:
-            problems.append(f"{where}: unknown item {r.item!r}")
-        if not rating_scale.contains(r.score):
-            problems.append(f"{where}: score {r.score} is outside the scale 1–{scale}")
-    if problems:
-        raise RejectedInput(f"{NOTHING_WRITTEN}: {len(problems)} problem(s)", problems)
+    problems: list[Issue] = []
+    if read_items is not None:
+        problems += check_items_against_fragments(
+            read_items.records,
+            item_map,
+            lines=read_items.lines,
+            file=read_items.file,
+            evidence=read_frags.file,
+        )
+        item_map.update({i.id: list(i.fragment_ids) for i in read_items.records})
+    problems += check_ratings_against_scale(
+        read_scores.records, scale, item_map, lines=read_scores.lines, file=read_scores.file
+    )
+    _refuse(problems[:MAX_ERRORS], len(problems) > MAX_ERRORS)
     groups = {f.author: f.group for f in frags if f.group}
-    return RatingContext(scores, item_map, groups)
+    return frags, RatingContext(read_scores.records, item_map, groups)
+
+
+def _refuse(issues: Sequence[Issue], truncated: bool) -> None:
+    if issues:
+        raise InterchangeError.across(issues, truncated, NOTHING_WRITTEN)

@@ -14,8 +14,13 @@ import typer
 from symphonia.cli.common import ACTOR, console, count, db_session, handle_errors, run
 from symphonia.cli.study_cmds import RoundArg, StudyArg
 from symphonia.cli.usage import Command
-from symphonia.interchange import try_read_fragments, try_read_rating_items, try_read_ratings
-from symphonia.polis import read_polis_export
+from symphonia.interchange import (
+    InterchangeError,
+    try_read_fragments,
+    try_read_rating_items,
+    try_read_ratings,
+)
+from symphonia.polis import PolisConversation, read_polis_export
 from symphonia.services.polis_import import import_polis as import_polis_service
 from symphonia.services.submissions import SourceLines, import_fragments, import_ratings
 
@@ -59,9 +64,13 @@ def ratings_import(
     """Import ratings into an open rate round; scores are checked against the study's scale."""
     with handle_errors():
         read = try_read_ratings(file)
-        ratings = read.unwrap()
         read_items = try_read_rating_items(items) if items is not None else None
-        declared = read_items.unwrap() if read_items is not None else []
+        issues = read.issues + (read_items.issues if read_items is not None else [])
+        if issues:  # both files read first: one refusal lists the problems of each
+            truncated = read.truncated or (read_items is not None and read_items.truncated)
+            raise InterchangeError.across(issues, truncated)
+        ratings = read.records
+        declared = read_items.records if read_items is not None else []
     items_from = (
         SourceLines(read_items.file, read_items.lines) if read_items is not None else SourceLines()
     )
@@ -105,11 +114,26 @@ def import_polis(
         console.print(
             f"study {outcome.slug!r}: {outcome.fragments} comments as fragments (round 1), "
             f"{outcome.ratings} votes as ratings (round 2), {outcome.participants} participants"
-            + (
-                f"; {conversation.moderated_out} moderated-out comments left out"
-                if conversation.moderated_out
-                else ""
-            )
+            + _left_out(conversation, directory)
         )
 
     run(go())
+
+
+def _left_out(conversation: PolisConversation, directory: Path) -> str:
+    """What the import left out and why, so that nothing is dropped silently."""
+    parts: list[str] = []
+    if conversation.moderated_out:
+        parts.append(count(conversation.moderated_out, "moderated-out comment"))
+    if conversation.unusable_out:
+        lines = ", ".join(str(n) for n in conversation.unusable_lines[:10])
+        more = ", …" if conversation.unusable_out > 10 else ""
+        parts.append(
+            f"{count(conversation.unusable_out, 'comment')} with characters that cannot be "
+            f"stored ({directory / 'comments.csv'} line(s) {lines}{more})"
+        )
+    if not parts:
+        return ""
+    votes = conversation.votes_on_excluded
+    with_votes = f", with their {count(votes, 'vote')}" if votes else ""
+    return f"; left out: {', '.join(parts)}{with_votes}"

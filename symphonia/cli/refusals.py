@@ -18,9 +18,10 @@ MAX_SHOWN = 20
 def refusal_lines(exc: BaseException) -> list[str]:
     """The lines to print for `exc`: a summary, then its problems, capped."""
     if isinstance(exc, InterchangeError):
-        more = " (there may be more: the reader stopped counting)" if exc.truncated else ""
-        details = [e.format(exc.file) for e in exc.errors]
-        return [exc.summary, *_capped(details, more)]
+        # `details` lists one line per problem, then (when the reader stopped counting) a note
+        # that there may be more: the note is kept whatever the cap hides.
+        problems, note = exc.details[: len(exc.errors)], exc.details[len(exc.errors) :]
+        return [exc.summary, *_capped(problems), *note]
     if isinstance(exc, RejectedInput):
         summary = str(exc).splitlines()[0]
         return [summary, *_capped([f"  - {p}" for p in exc.problems])]
@@ -29,7 +30,7 @@ def refusal_lines(exc: BaseException) -> list[str]:
     return str(exc).splitlines() or [type(exc).__name__]
 
 
-def _capped(lines: list[str], note: str = "") -> list[str]:
+def _capped(lines: list[str]) -> list[str]:
     if len(lines) <= MAX_SHOWN:
-        return lines + ([f"  …{note}"] if note else [])
-    return [*lines[:MAX_SHOWN], f"  … and {len(lines) - MAX_SHOWN} more{note}"]
+        return lines
+    return [*lines[:MAX_SHOWN], f"  … and {len(lines) - MAX_SHOWN} more"]

@@ -10,18 +10,19 @@ This module does no I/O: round files are kept as relative paths, resolved by the
 from __future__ import annotations
 
 import enum
-import re
 from dataclasses import InitVar, dataclass, field
 from datetime import date
 
 from symphonia.core.fragments import MAX_ID_CHARS, InvalidInput
 from symphonia.core.protocol import Protocol
+from symphonia.core.text_rules import IDENTIFIER as _IDENTIFIER
 
 MAX_PSEUDONYM_CHARS = 32
 """Pseudonyms are short handles such as E07, shown beside every quoted contribution."""
 
-IDENTIFIER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-"""Ids, pseudonyms and group ids: short, no spaces, safe in file names and URLs."""
+IDENTIFIER = _IDENTIFIER
+"""Ids, pseudonyms and group ids: short, no spaces, safe in file names and URLs (defined with
+the other text rules in :mod:`symphonia.core.text_rules`)."""
 
 
 class Anonymity(enum.StrEnum):

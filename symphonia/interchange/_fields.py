@@ -6,20 +6,12 @@ import json
 import re
 from typing import TYPE_CHECKING
 
-from symphonia.core.fragments import MAX_ID_CHARS
-from symphonia.core.study import IDENTIFIER
-from symphonia.interchange.text import unusable_character
+from symphonia.core.text_rules import id_problem, unusable_character
 
 if TYPE_CHECKING:
     from symphonia.interchange._records import Collector, RawRecord
 
 _INTEGER = re.compile(r"^[+-]?\d+$")
-ID_RULE = (
-    "use letters, digits, '_', '-' or '.', starting with a letter or digit "
-    f"(pattern {IDENTIFIER.pattern})"
-)
-"""Fragment and item ids are database keys, URL parts and Markdown anchors (`#evidence-f12`):
-the same rule as study ids and pseudonyms, so no id can break a link or a report."""
 
 
 def json_type(value: object) -> str:
@@ -55,17 +47,11 @@ def get_str(rec: RawRecord, name: str, out: Collector, *, required: bool = False
     return value
 
 
-def id_problem(value: str) -> str | None:
-    """Why `value` cannot be a fragment or item id, or None when it can."""
-    if len(value) > MAX_ID_CHARS:
-        return f"is {len(value)} characters long; the limit is {MAX_ID_CHARS}"
-    if IDENTIFIER.fullmatch(value) is None:  # fullmatch: `$` alone lets a final newline by
-        return f"{_clip(json.dumps(value, ensure_ascii=False))} is not a valid id; {ID_RULE}"
-    return None
-
-
 def get_id(rec: RawRecord, name: str, out: Collector) -> str | None:
-    """A required id field that follows :data:`ID_RULE`."""
+    """A required id the record *declares* (a new fragment's or item's): it must follow
+    :data:`~symphonia.core.text_rules.ID_RULE`. Fields that *refer* to an id are read with
+    :func:`get_str` instead: they need only name something that exists, which may predate
+    the rule (a fragment stored as ``F 12``)."""
     value = get_str(rec, name, out, required=True)
     if value is None:
         return None

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Generic, Literal, NamedTuple, Protocol, TypeVar
 
 from symphonia.interchange._fields import json_type
+from symphonia.interchange.text import NotUtf8, decode_utf8
 
 T = TypeVar("T")
 Format = Literal["jsonl", "csv"]
@@ -32,13 +33,19 @@ _SUFFIXES: dict[str, Format] = {
 
 
 class Issue(NamedTuple):
-    """One problem: the 1-based line (None when not tied to a line), the field, and why."""
+    """One problem: the 1-based line (None when not tied to a line), the field, and why.
+
+    `file` is set when the problem is in another file than the refusal's own, as when one
+    refusal covers several files (:meth:`InterchangeError.across`).
+    """
 
     line: int | None
     field: str
     reason: str
+    file: str | None = None
 
     def format(self, file: str) -> str:
+        file = self.file or file
         where = f"{file}:{self.line}" if self.line is not None else file
         return f"{where}: {self.field}: {self.reason}"
 
@@ -74,6 +81,17 @@ class InterchangeError(ValueError):
         """The same refusal, ending in another consequence."""
         return InterchangeError(self.file, self.errors, self.truncated, consequence)
 
+    @classmethod
+    def across(
+        cls,
+        issues: Sequence[Issue],
+        truncated: bool = False,
+        consequence: str = "nothing was imported",
+    ) -> InterchangeError:
+        """One refusal for problems found in several files; each issue names its file."""
+        files = list(dict.fromkeys(i.file for i in issues if i.file))
+        return cls(" and ".join(files) or "<input>", issues, truncated, consequence)
+
 
 @dataclass(slots=True)
 class ReadResult(Generic[T]):
@@ -90,6 +108,11 @@ class ReadResult(Generic[T]):
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def issues(self) -> list[Issue]:
+        """The problems, each naming this file (to refuse several files together)."""
+        return [e if e.file else e._replace(file=self.file) for e in self.errors]
 
     def unwrap(self) -> list[T]:
         """The records, or :class:`InterchangeError` listing every problem."""
@@ -156,10 +179,9 @@ def read_text(path: str | Path, out: Collector) -> str | None:
         out.add(None, "(file)", f"cannot be read: {exc.strerror or exc}")
         return None
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        out.add(line, "(file)", f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save as UTF-8")
+        return decode_utf8(data)
+    except NotUtf8 as exc:
+        out.add(exc.line, "(file)", str(exc))
         return None
 
 

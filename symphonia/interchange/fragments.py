@@ -28,6 +28,7 @@ from symphonia.core.fragments import (
     InvalidInput,
     parse_kind,
 )
+from symphonia.core.text_rules import unusable_character
 from symphonia.interchange._fields import get_id, get_int, get_str, get_str_list
 from symphonia.interchange._records import (
     Collector,
@@ -37,7 +38,6 @@ from symphonia.interchange._records import (
     iter_records,
     read_with,
 )
-from symphonia.interchange.text import unusable_character
 from symphonia.interchange.writing import write_jsonl
 
 FRAGMENT_FIELDS = ("id", "author", "kind", "text", "confidence", "group", "question", "sources")

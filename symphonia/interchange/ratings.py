@@ -4,10 +4,13 @@ Ratings, one per line: ``{"item": "s1", "rater": "E02", "score": 7}``; rating it
 ``{"id": "s1", "text": "...", "fragment_ids": ["f1", "f7"], "theme_hint": "optional"}``.
 CSV files use the same column names (``fragment_ids`` as one ``;``-separated cell).
 
-The readers check what a file can tell on its own (shape, types, duplicates, ids that follow
-the id rule, no control characters, not empty). Whether a score
-fits the scale, or an item or rater exists, depends on the study, so those checks are
-separate functions the caller runs once it knows the scale, the items and the panel.
+The readers check what a file can tell on its own (shape, types, duplicates, no control
+characters, not empty). The id rule applies to the ids a file declares (an item's ``id``),
+not to its references (a rating's ``item``, an item's ``fragment_ids``): those only have to
+name something that exists, and fragments stored before the rule may have ids it refuses.
+Whether a score fits the scale, or an item, fragment or rater exists, depends on the study,
+so those checks are separate functions the caller runs once it knows the scale, the items
+and the panel; given the records' lines and file, their problems name both.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from typing import Any
 from symphonia.core.fragments import InvalidInput, Rating
 from symphonia.core.protocol import RatingScale
 from symphonia.core.study import RatingItem
-from symphonia.interchange._fields import get_id, get_int, get_str, get_str_list, id_problem
+from symphonia.interchange._fields import get_id, get_int, get_str, get_str_list
 from symphonia.interchange._records import (
     Collector,
     Format,
@@ -43,7 +46,7 @@ def parse_ratings(text: str, *, file: str = "<input>", fmt: Format = "jsonl") ->
     lines: list[int] = []
     first_line: dict[tuple[str, str], int] = {}
     for rec in iter_records(text, fmt, RATING_FIELDS, RATING_FIELDS, out):
-        item = get_id(rec, "item", out)
+        item = get_str(rec, "item", out, required=True)  # a reference: it need only exist
         rater = get_str(rec, "rater", out, required=True)
         score = get_int(rec, "score", out, "a whole number")
         if item is None or rater is None or score is None:
@@ -96,10 +99,8 @@ def _item(rec: RawRecord, out: Collector) -> RatingItem | None:
     fragment_ids = get_str_list(rec, "fragment_ids", out)
     hint = get_str(rec, "theme_hint", out)
     if fragment_ids is not None:
-        for i, fid in enumerate(fragment_ids):
-            if (reason := id_problem(fid)) is not None:
-                out.add(rec.line, f"fragment_ids[{i}]", reason)
-            elif fid in fragment_ids[:i]:
+        for i, fid in enumerate(fragment_ids):  # references: checked against the evidence
+            if fid in fragment_ids[:i]:
                 out.add(rec.line, f"fragment_ids[{i}]", f"{fid!r} is listed twice")
     if len(out.errors) > before or iid is None or text is None or fragment_ids is None:
         return None
@@ -135,36 +136,51 @@ def check_ratings_against_scale(
     scale: RatingScale,
     known_items: Collection[str],
     known_raters: Collection[str] | None = None,
+    *,
+    lines: Sequence[int] = (),
+    file: str | None = None,
 ) -> list[Issue]:
     """Problems only the study can reveal: unknown items or raters, scores off the scale.
 
-    Issues carry no line (ratings may come from anywhere); the reason names item and rater.
+    `lines` (each rating's line, as :attr:`ReadResult.lines` gives them) and `file` say where
+    each problem is; without them an issue has no line, and its reason names item and rater.
     """
     issues: list[Issue] = []
-    for r in ratings:
+    for n, r in enumerate(ratings):
+        line = lines[n] if n < len(lines) else None
         who = f"rating of {r.item!r} by {r.rater!r}"
         if r.item not in known_items:
-            issues.append(Issue(None, "item", f"{who}: unknown item {r.item!r}"))
+            issues.append(Issue(line, "item", f"{who}: unknown item {r.item!r}", file))
         if known_raters is not None and r.rater not in known_raters:
-            issues.append(Issue(None, "rater", f"{who}: {r.rater!r} is not on the panel"))
+            issues.append(Issue(line, "rater", f"{who}: {r.rater!r} is not on the panel", file))
         if not scale.contains(r.score):
-            issues.append(
-                Issue(
-                    None,
-                    "score",
-                    f"{who}: {r.score} is outside the scale {scale.minimum}–{scale.maximum}",
-                )
-            )
+            reason = f"{who}: {r.score} is outside the scale {scale.minimum}–{scale.maximum}"
+            issues.append(Issue(line, "score", reason, file))
     return issues
 
 
 def check_items_against_fragments(
-    items: Sequence[RatingItem], fragment_ids: Collection[str]
+    items: Sequence[RatingItem],
+    fragment_ids: Collection[str],
+    *,
+    lines: Sequence[int] = (),
+    file: str | None = None,
+    evidence: str = "",
 ) -> list[Issue]:
-    """Every item must cite fragments that exist, or its provenance is broken."""
+    """Every item must cite fragments that exist, or its provenance is broken.
+
+    `lines` and `file` place each problem as in :func:`check_ratings_against_scale`;
+    `evidence` names where the fragments came from, for the message.
+    """
+    absent = f", which is not in {evidence}" if evidence else ""
     return [
-        Issue(None, "fragment_ids", f"item {item.id!r} cites unknown fragment {fid!r}")
-        for item in items
+        Issue(
+            lines[n] if n < len(lines) else None,
+            "fragment_ids",
+            f"item {item.id!r} cites unknown fragment {fid!r}{absent}",
+            file,
+        )
+        for n, item in enumerate(items)
         for fid in item.fragment_ids
         if fid not in fragment_ids
     ]

@@ -1,47 +1,17 @@
 """Text hygiene shared by every reader of user files: UTF-8 decoding and unusable characters.
 
-Files come from spreadsheets, exports and editors. What they hold is stored in the database
-and quoted in reports, so a character that one of those cannot take must be refused at the
-door, naming where it is: PostgreSQL rejects NUL in text columns with a bare "invalid byte
-sequence", a lone surrogate cannot be encoded at all, and other control characters and
-Unicode non-characters silently garble Markdown and HTML. Tab, newline and carriage return
-are ordinary in multi-line text and stay allowed.
+Files come from spreadsheets, exports and editors. Bytes that are not UTF-8 are refused with
+the line and column of the first bad byte (:func:`decode_utf8`); characters that the database
+or the reports cannot take are refused by :func:`unusable_character`, whose rule lives in
+:mod:`symphonia.core.text_rules` so the services apply the same one to records that never
+came from a file.
 """
 
 from __future__ import annotations
 
-import re
+from symphonia.core.text_rules import unusable_character
 
-_CONTROL = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
-_SURROGATE = "\ud800-\udfff"
-_NONCHARACTER = "\ufdd0-\ufdef\ufffe\uffff" + "".join(
-    f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(1, 17)
-)
-_UNUSABLE = re.compile(f"[{_CONTROL}{_SURROGATE}{_NONCHARACTER}]")
-
-
-def unusable_character(value: str) -> str | None:
-    """Why `value` cannot be stored and shown as it is, or None when it can.
-
-    The reason names the first offending character by code point and its position (1-based),
-    so a user can find an invisible character in an editor.
-    """
-    found = _UNUSABLE.search(value)
-    if found is None:
-        return None
-    char = found.group()
-    where = f"at character {found.start() + 1}"
-    code = f"U+{ord(char):04X}"
-    if char == "\x00":
-        return f"contains a NUL character ({code}) {where}; remove it"
-    if "\ud800" <= char <= "\udfff":
-        return f"contains a lone surrogate ({code}) {where}, which is not valid Unicode"
-    if char in "\x7f" or char < " ":
-        return (
-            f"contains the control character {code} {where}; only tab, newline and "
-            "carriage return are allowed"
-        )
-    return f"contains the Unicode non-character {code} {where}; remove it"
+__all__ = ["NotUtf8", "decode_utf8", "unusable_character"]
 
 
 class NotUtf8(ValueError):

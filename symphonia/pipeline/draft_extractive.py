@@ -60,9 +60,7 @@ def _attribution(ids: Sequence[str], fragments: Mapping[str, Fragment]) -> str:
     who = f"{authors} contributor{'s' if authors != 1 else ''}"
     if groups:
         who += f" from {groups} stakeholder group{'s' if groups != 1 else ''}"
-    if len(ids) > 1:
-        who += ", for example"
-    return who
+    return who + ("; for example" if len(ids) > 1 else "")
 
 
 def _rating_note(theme: Theme) -> str:
@@ -144,11 +142,11 @@ def _draft_lead(
         out.add(Section.MINORITY, text, main, Strength.WEAK)
     elif theme.status is ThemeStatus.GAP:
         rep = pick_representative(main, theme, fragments)
-        text = f"Evidence gap ({who}): {quote(rep.text)}{_rating_note(theme)}"
+        text = f"Evidence gap, raised by {who}: {quote(rep.text)}{_rating_note(theme)}"
         out.add(Section.GAP, text, main, Strength.WEAK)
     elif theme.status is ThemeStatus.CONTESTED:
         rep = pick_representative(lead_candidates(main, fragments), theme, fragments)
-        text = f"Disputed ({who}): {quote(rep.text)}{_rating_note(theme)}"
+        text = f"Disputed, raised by {who}: {quote(rep.text)}{_rating_note(theme)}"
         out.add(Section.CONTESTED, text, main, Strength.WEAK)
     else:
         rep = pick_representative(lead_candidates(main, fragments), theme, fragments)

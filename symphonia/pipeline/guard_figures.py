@@ -93,14 +93,12 @@ def theme_figures(theme: Theme) -> set[float]:
 
 
 def citation_figures(cited: Sequence[Fragment]) -> set[float]:
-    """Counts of the cited fragments themselves: how many, by how many contributors, from how
-    many groups. A statement may say who stands behind *its* evidence ("raised by 2
-    contributors") rather than behind the whole theme."""
-    return {
-        float(len(cited)),
-        float(len({f.author for f in cited})),
-        float(len({f.group for f in cited if f.group})),
-    }
+    """Who stands behind the cited fragments: how many contributors, from how many groups.
+    A statement may credit *its* evidence ("raised by 2 contributors") rather than the whole
+    theme. The number of fragments is left out on purpose: three fragments by two people
+    must not pass as "3 contributors"."""
+    groups = len({f.group for f in cited if f.group})
+    return {float(len({f.author for f in cited}))} | ({float(groups)} if groups else set())
 
 
 def text_figures(texts: Iterable[str]) -> set[float]:

@@ -6,6 +6,13 @@ records came from a file, callers pass its name and each record's line, so a pro
 the database can reveal (an author not on the panel) still points at the line to fix.
 An import of nothing is refused: it is never what was meant, and it would leave an audit
 event for an import that did not happen.
+
+The text rules of :mod:`symphonia.core.text_rules` are applied here too, not only by the file
+readers, so a caller that builds records in Python gets the same listed refusal rather than a
+bare database error (PostgreSQL refuses NUL in text): the ids a caller declares (new
+fragments, new rating items) follow the id rule, and no text holds an unusable character.
+References (a rating's item, an item's fragments) are not held to the id rule: they only
+have to exist, and fragments stored before the rule may have ids it refuses.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from symphonia.core.fragments import Fragment, Rating
 from symphonia.core.protocol import protocol_from_dict
 from symphonia.core.study import RatingItem
+from symphonia.core.text_rules import id_problem, unusable_character
 from symphonia.db.audit import record_event
 from symphonia.db.enums import ParticipantRole, RoundKind, RoundStatus
 from symphonia.db.models import Fragment as FragmentRow
@@ -56,6 +64,58 @@ def _refuse(source: str, problems: list[str]) -> RejectedInput:
     return RejectedInput(f"{where}nothing imported: {len(problems)} problem(s)", problems)
 
 
+def _refuse_empty(source: str, what: str) -> RejectedInput:
+    """An import of nothing, refused in the same words as any other refusal."""
+    return _refuse(source, [f"{source or 'the import'} holds no {what}"])
+
+
+def _text_problems(
+    declared: tuple[str, str] | None, texts: Sequence[tuple[str, str | None]]
+) -> list[str]:
+    """'field: reason' for a declared id breaking the id rule (`declared`: field and id) and
+    for every text (field and value; None for an unset optional field) that cannot be stored."""
+    found: list[str] = []
+    if declared is not None and (reason := id_problem(declared[1])) is not None:
+        found.append(f"{declared[0]}: {reason}")
+    for name, value in texts:
+        if value is not None and (reason := unusable_character(value)) is not None:
+            found.append(f"{name}: {reason}")
+    return found
+
+
+def _fragment_text_problems(f: Fragment) -> list[str]:
+    return _text_problems(
+        ("id", f.id),
+        [
+            ("author", f.author),
+            ("text", f.text),
+            ("group", f.group),
+            ("question", f.question),
+            *((f"sources[{i}]", s) for i, s in enumerate(f.sources)),
+        ],
+    )
+
+
+def _item_text_problems(item: RatingItem) -> list[str]:
+    return _text_problems(
+        ("id", item.id),
+        [
+            ("text", item.text),
+            ("theme_hint", item.theme_hint),
+            *((f"fragment_ids[{i}]", fid) for i, fid in enumerate(item.fragment_ids)),
+        ],
+    )
+
+
+def _shown(value: str) -> str:
+    """A name as it is, or quoted with escapes when it holds characters a terminal hides."""
+    return value if unusable_character(value) is None else repr(value)
+
+
+def _rating_text_problems(r: Rating) -> list[str]:
+    return _text_problems(None, [("item", r.item), ("rater", r.rater)])
+
+
 def _require_open(study: Study, rnd: Round, kind: RoundKind, what: str) -> None:
     if rnd.kind is not kind:
         raise Conflict(
@@ -81,7 +141,7 @@ async def import_fragments(
 ) -> ImportOutcome:
     """Add a file's fragments to an open contribute round (`lines`: each one's source line)."""
     if not fragments:
-        raise RejectedInput(f"{source or 'the import'} holds no fragments; nothing imported", [])
+        raise _refuse_empty(source, "fragments")
     origin = SourceLines(source, lines)
     async with transaction(session):
         study = await get_study(session, slug)
@@ -98,6 +158,7 @@ async def import_fragments(
         seen: set[str] = set()
         for n, f in enumerate(fragments):
             where = f"{origin.at(n, '')}fragment {f.id!r}"
+            problems += (f"{where}: {p}" for p in _fragment_text_problems(f))
             author = people.get(f.author)
             if author is None:
                 problems.append(f"{where}: author {f.author!r} is not on the panel")
@@ -160,7 +221,7 @@ async def import_ratings(
     the ratings' source lines; `items_from` says where the items were read.
     """
     if not ratings:
-        raise RejectedInput(f"{source or 'the import'} holds no ratings; nothing imported", [])
+        raise _refuse_empty(source, "ratings")
     origin = SourceLines(source, lines)
     async with transaction(session):
         study = await get_study(session, slug)
@@ -180,6 +241,7 @@ async def import_ratings(
         evidence_ids = set(known.evidence)
         for i, item in enumerate(items):
             where = f"{items_from.at(i, '')}item {item.id!r}"
+            problems += (f"{where}: {p}" for p in _item_text_problems(item))
             if item.id in declared or item.id in new_items:
                 problems.append(f"{where}: already declared in round {number}")
             unknown = [f for f in item.fragment_ids if f not in evidence_ids]
@@ -203,7 +265,8 @@ async def import_ratings(
         for n, r in enumerate(ratings):
             at = origin.at(n, "")
             where = f"{at}rating" if at else f"rating {n + 1}"
-            where += f" ({r.rater} on {r.item!r})"
+            where += f" ({_shown(r.rater)} on {r.item!r})"
+            problems += (f"{where}: {p}" for p in _rating_text_problems(r))
             rater = people.get(r.rater)
             if r.item in known.ambiguous and r.item not in declared and r.item not in new_items:
                 problems.append(

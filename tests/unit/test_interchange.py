@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -191,7 +192,23 @@ def test_file_level_problems(tmp_path: Path) -> None:
     ]
     latin = tmp_path / "latin.jsonl"
     latin.write_bytes(line().encode() + b"\n" + '{"text": "caf\xe9"}'.encode("latin-1") + b"\n")
-    assert errors_of(latin) == [Issue(2, "(file)", "not valid UTF-8 (byte 0xe9); save as UTF-8")]
+    assert errors_of(latin) == [
+        Issue(
+            2, "(file)", "not valid UTF-8 (byte 0xe9 at line 2, column 14); save the file as UTF-8"
+        )
+    ]
+
+
+def test_bytes_that_are_not_utf8_after_a_bom_are_placed_right(tmp_path: Path) -> None:
+    """The BOM is not text: the bad byte is on line 2, column 1, not where a decoder that
+    counts from after the BOM would put it (line 1, pointing at a quote)."""
+    path = tmp_path / "bom.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + line().encode() + b"\n\xff" + line(id="f2").encode())
+    assert errors_of(path) == [
+        Issue(
+            2, "(file)", "not valid UTF-8 (byte 0xff at line 2, column 1); save the file as UTF-8"
+        )
+    ]
 
 
 def test_json_suffix_is_read_as_lines_and_bom_is_tolerated(tmp_path: Path) -> None:
@@ -325,6 +342,84 @@ def test_rating_items(tmp_path: Path) -> None:
     ]
 
 
+LEGACY_IDS = ["F 12", "é1", "a/b", "-lead"]
+"""Fragment ids stored before the id rule: references to them must still be read."""
+
+
+def test_references_to_ids_need_not_follow_the_id_rule(tmp_path: Path) -> None:
+    ratings = write(
+        tmp_path,
+        "r.jsonl",
+        *(json.dumps({"item": fid, "rater": "E01", "score": 5}) for fid in LEGACY_IDS),
+    )
+    assert [r.item for r in read_ratings(ratings)] == LEGACY_IDS
+    items = write(
+        tmp_path, "i.jsonl", json.dumps({"id": "s1", "text": "t", "fragment_ids": LEGACY_IDS})
+    )
+    assert read_rating_items(items) == [RatingItem("s1", "t", tuple(LEGACY_IDS))]
+    csv = write(tmp_path, "i.csv", "id,text,fragment_ids", "s1,t,F 12; a/b")
+    assert read_rating_items(csv)[0].fragment_ids == ("F 12", "a/b")
+
+
+def test_declared_ids_follow_the_id_rule_and_references_hold_no_control_characters(
+    tmp_path: Path,
+) -> None:
+    items = write(
+        tmp_path,
+        "i.jsonl",
+        json.dumps({"id": "s 1", "text": "t", "fragment_ids": ["F 12"]}),
+        json.dumps({"id": "s2", "text": "t", "fragment_ids": ["f\u0000"]}),
+    )
+    with pytest.raises(InterchangeError) as info:
+        read_rating_items(items)
+    assert [(e.line, e.field) for e in info.value.errors] == [(1, "id"), (2, "fragment_ids[0]")]
+    assert "is not a valid id" in info.value.errors[0].reason
+    assert "NUL" in info.value.errors[1].reason
+    ratings = write(
+        tmp_path, "r.jsonl", json.dumps({"item": "F\u009b12", "rater": "E01", "score": 5})
+    )
+    with pytest.raises(InterchangeError) as refused:
+        read_ratings(ratings)
+    assert refused.value.errors == [
+        Issue(
+            1,
+            "item",
+            "contains the control character U+009B at character 2; only tab, newline and "
+            "carriage return are allowed",
+        )
+    ]
+
+
+def test_study_checks_name_file_and_line(tmp_path: Path) -> None:
+    ratings = [Rating("s1", "E01", 5), Rating("s9", "E02", 10)]
+    assert check_ratings_against_scale(
+        ratings, RatingScale(1, 9), {"s1"}, lines=[3, 8], file="r.jsonl"
+    ) == [
+        Issue(8, "item", "rating of 's9' by 'E02': unknown item 's9'", "r.jsonl"),
+        Issue(8, "score", "rating of 's9' by 'E02': 10 is outside the scale 1–9", "r.jsonl"),
+    ]
+    items = [RatingItem("s1", "t", ("f1",)), RatingItem("s2", "t", ("f1", "F 12"))]
+    issues = check_items_against_fragments(
+        items, {"f1"}, lines=[1, 4], file="i.jsonl", evidence="f.jsonl"
+    )
+    assert issues == [
+        Issue(
+            4,
+            "fragment_ids",
+            "item 's2' cites unknown fragment 'F 12', which is not in f.jsonl",
+            "i.jsonl",
+        )
+    ]
+    refusal = InterchangeError.across(
+        [Issue(2, "kind", "unknown", "f.jsonl"), *issues], consequence="nothing was written"
+    )
+    assert refusal.summary == "f.jsonl and i.jsonl: 2 problem(s); nothing was written"
+    assert refusal.details == [
+        "f.jsonl:2: kind: unknown",
+        "i.jsonl:4: fragment_ids: item 's2' cites unknown fragment 'F 12', which is not in f.jsonl",
+    ]
+
+
 def test_ratings_and_items_round_trip(tmp_path: Path) -> None:
     ratings = [Rating("s1", "E01", 7), Rating("s2", "E02", 1)]
     items = [RatingItem("s1", "Fund it.", ("f1",), "funding"), RatingItem("s2", "Café ☕", ())]
@@ -366,6 +461,31 @@ def test_write_then_read_gives_the_same_fragments(
     write_fragments_jsonl(path, fragments)
     assert read_fragments(path) == fragments
     assert parse_fragments(path.read_text(encoding="utf-8")).unwrap() == fragments
+
+
+def _excluded_by_the_docs(char: str) -> bool:
+    """The documented rule, stated with Unicode's own categories rather than the code's ranges:
+    no control character (Cc: C0, DEL and C1) but tab, newline and CR, no surrogate (Cs), no
+    non-character."""
+    code = ord(char)
+    noncharacter = 0xFDD0 <= code <= 0xFDEF or code & 0xFFFE == 0xFFFE
+    return noncharacter or (unicodedata.category(char) in ("Cc", "Cs") and char not in "\t\n\r")
+
+
+# Any character at all, with the 65 control characters drawn often enough that each is tried:
+# a generator that leaves out Cc (as the round trip's must) cannot catch a missed control.
+_any_char = st.characters() | st.characters(categories=("Cc",))
+
+
+@settings(max_examples=300)
+@given(st.text(_any_char, min_size=1, max_size=12))
+def test_text_is_refused_exactly_when_it_holds_a_character_the_docs_exclude(text: str) -> None:
+    result = parse_fragments(line(text="x" + text))
+    excluded = [c for c in text if _excluded_by_the_docs(c)]
+    assert result.ok == (not excluded), (text, result.errors)
+    if excluded:
+        assert result.errors[0].field == "text"
+        assert f"U+{ord(excluded[0]):04X}" in result.errors[0].reason
 
 
 def test_ids_longer_than_the_database_allows_are_refused(tmp_path: Path) -> None:

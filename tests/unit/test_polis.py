@@ -114,3 +114,51 @@ def test_bad_votes(export: Path) -> None:
 def test_conversation_is_a_plain_value() -> None:
     conv = PolisConversation(topic=None, description="Only a description", fragments=(), ratings=())
     assert conv.question == "Only a description"
+
+
+def test_a_comment_with_a_control_character_is_left_out_and_counted(export: Path) -> None:
+    """One garbled comment in a third-party export costs that comment (and its votes), counted
+    and located, not the whole conversation."""
+    comments = (export / "comments.csv").read_text(encoding="utf-8")
+    comments = comments.replace("banned across the city", "banned \x1b[31macross\x85 the city")
+    (export / "comments.csv").write_text(comments, encoding="utf-8")
+    conv = read_polis_export(export)
+    assert [f.id for f in conv.fragments] == ["c1", "c2", "c5"]
+    assert conv.unusable_lines == (7,)
+    assert conv.unusable_out == 1
+    assert conv.moderated_out == 1
+    assert conv.votes_on_excluded == 3  # two on the moderated-out c3, one on c4
+    assert all(r.item != "c4" for r in conv.ratings)
+
+
+def test_only_the_summary_values_used_are_checked(export: Path) -> None:
+    summary = (export / "summary.csv").read_text(encoding="utf-8")
+    (export / "summary.csv").write_text(summary.replace("example", "ex\x00ample"), "utf-8")
+    assert read_polis_export(export).topic == TOPIC
+    (export / "summary.csv").write_text(summary.replace("cycling (", "cycling\x07 ("), "utf-8")
+    with pytest.raises(PolisExportError) as info:
+        read_polis_export(export)
+    assert info.value.errors == [
+        Issue(
+            1,
+            "topic",
+            "contains the control character U+0007 at character 26; only tab, newline and "
+            "carriage return are allowed",
+        )
+    ]
+
+
+def test_an_export_whose_every_comment_is_left_out_is_refused(export: Path) -> None:
+    header = "comment-id,comment-body,author-id,moderated\n"
+    rows = '1,"spam",10,-1\n2,"bad\x00",11,1\n'
+    (export / "comments.csv").write_text(header + rows, encoding="utf-8")
+    with pytest.raises(PolisExportError) as info:
+        read_polis_export(export)
+    assert info.value.errors == [
+        Issue(
+            None,
+            "(file)",
+            "holds no comments that could be kept (1 moderated out; "
+            "1 with characters that cannot be stored)",
+        )
+    ]

@@ -172,15 +172,23 @@ def test_control_characters_in_csv_and_ratings(round2: Invoke, tmp_path: Path) -
     clean_refusal(round2("ratings", "import", STUDY, "2", csv), "r.csv:2: rater: contains a NUL")
 
 
-def test_control_characters_in_polis_comments(
+def test_a_polis_comment_with_a_control_character_is_left_out_and_reported(
     cli: Invoke, polis_mini: Path, isolated_settings: Path
 ) -> None:
+    """A third-party export is not refused whole over one garbled comment: the comment and
+    its votes are left out, and the output says how many and where."""
     assert cli("db", "upgrade").code == 0
     comments = polis_mini / "comments.csv"
     comments.write_text(comments.read_text().replace("kerbs, not paint", "kerbs,\x00 not paint"))
     outcome = cli("import-polis", polis_mini)
-    clean_refusal(outcome, "comments.csv:2: comment-body: contains a NUL")
-    assert rows(isolated_settings, "study") == 0
+    assert outcome.code == 0, outcome.err
+    assert "3 comments as fragments" in outcome.out
+    assert (
+        f"left out: 1 moderated-out comment, 1 comment with characters that cannot be stored "
+        f"({comments} line(s) 2), with their 6 votes"
+    ) in outcome.out
+    assert rows(isolated_settings, "fragment") == 3
+    assert rows(isolated_settings, "fragment", "text LIKE '%kerbs%'") == 0
 
 
 # -- 4. ids ----------------------------------------------------------------------------------
@@ -193,15 +201,41 @@ def test_fragment_ids_follow_the_id_rule(round1: Invoke, tmp_path: Path, bad_id:
     clean_refusal(outcome, "f.jsonl:1: id:", "is not a valid id", "^[A-Za-z0-9][A-Za-z0-9_.-]")
 
 
-def test_rating_item_ids_follow_the_id_rule(round2: Invoke, tmp_path: Path) -> None:
+def test_declared_item_ids_follow_the_id_rule(round2: Invoke, tmp_path: Path) -> None:
+    items = jsonl(tmp_path / "i.jsonl", {"id": "s 01", "text": "t", "fragment_ids": ["f001"]})
+    good = jsonl(tmp_path / "g.jsonl", {"item": "s01", "rater": "E01", "score": 5})
+    outcome = round2("ratings", "import", STUDY, "2", good, "--items", items)
+    clean_refusal(outcome, "i.jsonl:1: id:", "not a valid id")
+
+
+def test_references_are_not_held_to_the_id_rule_only_to_existing(
+    round2: Invoke, tmp_path: Path
+) -> None:
+    """A rating's item and an item's fragments refer to ids that may predate the id rule;
+    they are refused only when nothing has that id, as any unknown reference is."""
     ratings = jsonl(tmp_path / "r.jsonl", {"item": "s 1", "rater": "E01", "score": 5})
     clean_refusal(
-        round2("ratings", "import", STUDY, "2", ratings), "r.jsonl:1: item:", "not a valid id"
+        round2("ratings", "import", STUDY, "2", ratings), "r.jsonl:1: rating", "unknown item 's 1'"
     )
     items = jsonl(tmp_path / "i.jsonl", {"id": "s01", "text": "t", "fragment_ids": ["f 1"]})
     good = jsonl(tmp_path / "g.jsonl", {"item": "s01", "rater": "E01", "score": 5})
     outcome = round2("ratings", "import", STUDY, "2", good, "--items", items)
-    clean_refusal(outcome, "i.jsonl:1: fragment_ids[0]:", "not a valid id")
+    clean_refusal(
+        outcome, "i.jsonl:1: item 's01': cites fragment(s) not in the evidence round: f 1"
+    )
+
+
+def test_ratings_import_reads_both_files_before_refusing(round2: Invoke, tmp_path: Path) -> None:
+    ratings = jsonl(tmp_path / "r.jsonl", {"item": "s01", "rater": "E01", "score": "high"})
+    items = jsonl(tmp_path / "i.jsonl", {"id": "s01", "text": "t", "fragment_ids": "f001"})
+    outcome = round2("ratings", "import", STUDY, "2", ratings, "--items", items)
+    clean_refusal(
+        outcome,
+        "r.jsonl and ",
+        "i.jsonl: 2 problem(s); nothing was imported",
+        "r.jsonl:1: score: must be a whole number",
+        "i.jsonl:1: fragment_ids: must be a list of strings",
+    )
 
 
 # -- 5. analyze ------------------------------------------------------------------------------
@@ -217,8 +251,11 @@ def test_analyze_refuses_items_citing_unknown_fragments(cli: Invoke, tmp_path: P
     ratings = jsonl(tmp_path / "r.jsonl", {"item": "s2", "rater": "E01", "score": 5})
     out = tmp_path / "new" / "r.json"
     outcome = cli("analyze", frags, "--ratings", ratings, "--items", items, "--out", out, "-q")
-    clean_refusal(outcome, "i.jsonl:2: item 's2': cites fragment(s) not in", "nope")
-    assert "nothing was written" in outcome.err
+    clean_refusal(
+        outcome,
+        "i.jsonl:2: fragment_ids: item 's2' cites unknown fragment 'nope', which is not in",
+        "i.jsonl: 1 problem(s); nothing was written",
+    )
     assert not (tmp_path / "new").exists()
 
 
@@ -241,8 +278,40 @@ def test_analyze_names_file_and_line_of_unknown_items_and_bad_scores(
         {"item": "zzz", "rater": "E02", "score": 12},
     )
     outcome = cli("analyze", frags, "--ratings", ratings, "--out", tmp_path / "o.json", "-q")
-    clean_refusal(outcome, "r.jsonl:2: rating (E02 on 'zzz'): unknown item", "outside the scale")
+    clean_refusal(
+        outcome,
+        "r.jsonl: 2 problem(s); nothing was written",
+        "r.jsonl:2: item: rating of 'zzz' by 'E02': unknown item 'zzz'",
+        "r.jsonl:2: score: rating of 'zzz' by 'E02': 12 is outside the scale 1–9",
+    )
+    assert "imported" not in outcome.err
     assert not (tmp_path / "o.json").exists()
+
+
+def test_analyze_reads_every_file_before_refusing(cli: Invoke, tmp_path: Path) -> None:
+    """One refusal lists the problems of every file, as the help promises: a bad ratings
+    file does not hide a bad items file, nor a bad fragments file either."""
+    frags = jsonl(tmp_path / "f.jsonl", GOOD, {**GOOD, "id": "x2", "kind": "rumour"})
+    ratings = jsonl(tmp_path / "r.jsonl", {"item": "s1", "rater": "E01", "score": 5.5})
+    items = jsonl(tmp_path / "i.jsonl", {"id": "s 1", "text": "t", "fragment_ids": ["x1"]})
+    out = tmp_path / "o.json"
+    outcome = cli("analyze", frags, "--ratings", ratings, "--items", items, "-o", out, "-q")
+    clean_refusal(
+        outcome,
+        "3 problem(s); nothing was written",
+        "f.jsonl:2: kind: unknown kind 'rumour'",
+        "r.jsonl:1: score: must be a whole number",
+        "i.jsonl:1: id: ",
+    )
+
+
+def test_analyze_refuses_items_without_ratings(cli: Invoke, tmp_path: Path) -> None:
+    frags = jsonl(tmp_path / "f.jsonl", GOOD)
+    items = jsonl(tmp_path / "i.jsonl", {"id": "s1", "text": "t", "fragment_ids": ["x1"]})
+    out = tmp_path / "o.json"
+    outcome = cli("analyze", frags, "--items", items, "--out", out, "-q")
+    clean_refusal(outcome, "--items needs --ratings")
+    assert not out.exists()
 
 
 # -- 6. database-side refusals name file and line, and long lists are capped ----------------
@@ -285,6 +354,17 @@ def test_long_lists_of_problems_are_capped(
     clean_refusal(again, "nothing imported: 210 problem(s)", "… and 190 more")
     assert len(again.err.strip().splitlines()) <= 22
     assert audited(isolated_settings, "ratings.imported") == 1
+
+
+def test_a_file_the_reader_stopped_counting_says_so_after_the_cap(
+    round1: Invoke, tmp_path: Path
+) -> None:
+    path = jsonl(tmp_path / "f.jsonl", *["{oops"] * 70)
+    outcome = round1("fragments", "import", STUDY, "1", path)
+    clean_refusal(outcome, f"{path}: 50+ problem(s); nothing was imported", "  … and 30 more")
+    assert outcome.err.strip().splitlines()[-1] == (
+        f"{path}: stopped after 50 problems; there may be more"
+    )
 
 
 # -- 7. not UTF-8 ----------------------------------------------------------------------------

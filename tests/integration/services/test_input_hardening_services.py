@@ -10,12 +10,17 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from symphonia.core.fragments import Fragment, FragmentKind
+from symphonia.core.fragments import Fragment, FragmentKind, Rating
+from symphonia.core.study import RatingItem
 from symphonia.db.models import AuditEvent
-from symphonia.interchange import read_fragments, write_fragments_jsonl
+from symphonia.db.models import Fragment as FragmentRow
+from symphonia.db.models import Rating as RatingRow
+from symphonia.interchange import read_fragments, read_rating_items, write_fragments_jsonl
+from symphonia.interchange import read_ratings as read_ratings_file
 from symphonia.polis import read_polis_export
 from symphonia.services.errors import RejectedInput
-from symphonia.services.rounds import open_round
+from symphonia.services.lookup import get_round, get_study, participants_by_pseudonym
+from symphonia.services.rounds import close_round, open_round
 from symphonia.services.studies import load_study
 from symphonia.services.submissions import import_fragments, import_ratings
 from symphonia.studyfiles import load_study as read_study_file
@@ -34,10 +39,17 @@ async def test_an_import_of_nothing_is_refused(sessionmaker: Maker, demo_study_d
         await load_study(s, read_study_file(demo_study_dir), "test")
         await open_round(s, SLUG, 1, "test")
     async with sessionmaker() as s:
-        with pytest.raises(RejectedInput, match=r"empty\.jsonl holds no fragments"):
+        with pytest.raises(RejectedInput) as empty_file:
             await import_fragments(s, SLUG, 1, [], "test", "empty.jsonl")
-        with pytest.raises(RejectedInput, match="the import holds no ratings"):
+        with pytest.raises(RejectedInput) as empty_call:
             await import_ratings(s, SLUG, 2, [], "test")
+    # worded like every other refusal: "<source>: nothing imported: N problem(s)", then each
+    assert str(empty_file.value).splitlines() == [
+        "empty.jsonl: nothing imported: 1 problem(s)",
+        "  - empty.jsonl holds no fragments",
+    ]
+    assert empty_call.value.problems == ["the import holds no ratings"]
+    assert str(empty_call.value).startswith("nothing imported: 1 problem(s)")
     assert "fragments.imported" not in await actions(sessionmaker)
 
 
@@ -80,3 +92,108 @@ def test_polis_ids_pass_the_interchange_id_rule(polis_mini: Path, tmp_path: Path
     path = tmp_path / "polis.jsonl"
     write_fragments_jsonl(path, conversation.fragments)
     assert read_fragments(path) == list(conversation.fragments)
+
+
+async def rows(maker: Maker, model: type[FragmentRow] | type[RatingRow]) -> int:
+    async with maker() as s:
+        return int(await s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+async def test_fragments_from_python_are_held_to_the_text_and_id_rules(
+    sessionmaker: Maker, demo_study_dir: Path
+) -> None:
+    """A caller that builds fragments in Python gets the listed refusal the file readers give,
+    not a bare database error (PostgreSQL refuses NUL in text)."""
+    async with sessionmaker() as s:
+        await load_study(s, read_study_file(demo_study_dir), "test")
+        await open_round(s, SLUG, 1, "test")
+    nul = Fragment("g1", "E01", FragmentKind.CLAIM, "before\x00after")
+    bad_id = Fragment("g 2", "E01", FragmentKind.CLAIM, "Fine.", sources=("ok", "x\x1b"))
+    c1 = Fragment("g3", "E01", FragmentKind.CLAIM, "Fine.", question="why\x85")
+    async with sessionmaker() as s:
+        with pytest.raises(RejectedInput) as refused:
+            await import_fragments(
+                s, SLUG, 1, [nul, bad_id, c1], "test", "g.jsonl", lines=[1, 2, 3]
+            )
+    problems = refused.value.problems
+    assert problems[0] == (
+        "g.jsonl:1: fragment 'g1': text: contains a NUL character (U+0000) at character 7; "
+        "remove it"
+    )
+    assert problems[1].startswith("g.jsonl:2: fragment 'g 2': id: \"g 2\" is not a valid id")
+    assert problems[2].startswith(
+        "g.jsonl:2: fragment 'g 2': sources[1]: contains the control character U+001B"
+    )
+    assert problems[3].startswith(
+        "g.jsonl:3: fragment 'g3': question: contains the control character U+0085"
+    )
+    assert len(problems) == 4
+    assert await rows(sessionmaker, FragmentRow) == 0
+
+
+async def _rate_round_with_a_legacy_fragment(maker: Maker, demo_study_dir: Path) -> None:
+    """Round 1's fragments, plus one stored (as before the id rule) under the id `F 12`;
+    round 2 open for ratings."""
+    async with maker() as s:
+        await load_study(s, read_study_file(demo_study_dir), "test")
+        await open_round(s, SLUG, 1, "test")
+    frags = read_fragments(demo_study_dir / "round1-fragments.jsonl")
+    async with maker() as s:
+        await import_fragments(s, SLUG, 1, frags, "test")
+    async with maker() as s, s.begin():
+        study = await get_study(s, SLUG)
+        rnd = await get_round(s, study, 1)
+        author = (await participants_by_pseudonym(s, study))["E01"]
+        s.add(
+            FragmentRow(
+                round_id=rnd.id,
+                external_id="F 12",
+                author_id=author.id,
+                kind=FragmentKind.CLAIM,
+                text="Stored before ids had a rule.",
+                confidence=3,
+                sources=[],
+            )
+        )
+    async with maker() as s:
+        await close_round(s, SLUG, 1, "test")
+        await open_round(s, SLUG, 2, "test")
+
+
+async def test_ratings_and_items_from_python_are_held_to_the_text_and_id_rules(
+    sessionmaker: Maker, demo_study_dir: Path
+) -> None:
+    await _rate_round_with_a_legacy_fragment(sessionmaker, demo_study_dir)
+    item = RatingItem("s 1", "Text\x9b.", ("f001", "F 12"))
+    ratings = [Rating("f001", "E01\x00", 5), Rating("f002", "E02", 5)]
+    async with sessionmaker() as s:
+        with pytest.raises(RejectedInput) as refused:
+            await import_ratings(s, SLUG, 2, ratings, "test", [item])
+    problems = refused.value.problems
+    assert problems[0].startswith("item 's 1': id: \"s 1\" is not a valid id")
+    assert problems[1].startswith("item 's 1': text: contains the control character U+009B")
+    assert problems[2] == (
+        "rating 1 ('E01\\x00' on 'f001'): rater: contains a NUL character (U+0000) at "
+        "character 4; remove it"
+    )
+    assert await rows(sessionmaker, RatingRow) == 0
+
+
+async def test_ratings_may_refer_to_fragments_stored_before_the_id_rule(
+    sessionmaker: Maker, demo_study_dir: Path, tmp_path: Path
+) -> None:
+    """The id rule is for ids a file declares; a reference only has to name something that
+    exists, and a fragment stored as `F 12` can still be rated and cited."""
+    await _rate_round_with_a_legacy_fragment(sessionmaker, demo_study_dir)
+    ratings_file = tmp_path / "r.jsonl"
+    ratings_file.write_text(
+        '{"item": "F 12", "rater": "E01", "score": 7}\n'
+        '{"item": "s01", "rater": "E01", "score": 6}\n'
+    )
+    items_file = tmp_path / "i.jsonl"
+    items_file.write_text('{"id": "s01", "text": "Cites it.", "fragment_ids": ["F 12", "f001"]}\n')
+    ratings, items = read_ratings_file(ratings_file), read_rating_items(items_file)
+    async with sessionmaker() as s:
+        outcome = await import_ratings(s, SLUG, 2, ratings, "test", items, str(ratings_file))
+    assert outcome.imported == 2
+    assert await rows(sessionmaker, RatingRow) == 2

@@ -207,3 +207,13 @@ def test_agreement_words_quoted_from_cited_evidence_are_content_not_claims() -> 
     # the same quotation without citing its source is a claim, and a contested theme flags it
     laundered = "\u201cThere is full consensus among experts\u201d on triage."
     assert "overstated_agreement" in check(stmt("t2", Section.CONTESTED, laundered, ("f5",)))
+
+
+def test_citation_figures_are_who_stands_behind_the_evidence_not_how_much_of_it() -> None:
+    """Three fragments by two people from one group may be credited to "2 contributors from
+    1 group", never to "3 contributors"; and a group count of 0 is no figure at all."""
+    from symphonia.pipeline.guard_figures import citation_figures
+
+    assert citation_figures([BY_ID["f1"], BY_ID["f3"], BY_ID["f6"]]) == {2.0, 1.0}
+    ungrouped = [replace(BY_ID["f1"], group=None), replace(BY_ID["f2"], group=None)]
+    assert citation_figures(ungrouped) == {2.0}

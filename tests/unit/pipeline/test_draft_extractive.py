@@ -175,4 +175,4 @@ def test_the_lead_quote_is_not_an_unsure_aside_when_the_theme_has_firmer_evidenc
     assert lead.section is Section.CONSENSUS
     assert "\u201cShared care plans cut delays.\u201d" in lead.text
     assert set(lead.citations) == {"u1", "c1", "c2", "c3"}
-    assert "4 contributors from 3 stakeholder groups, for example" in lead.text
+    assert "Raised by 4 contributors from 3 stakeholder groups; for example: \u201c" in lead.text
