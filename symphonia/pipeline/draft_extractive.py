@@ -80,11 +80,13 @@ def _rating_note(theme: Theme) -> str:
     return f" Panel rating: {pct}% in the agreement band, median {median:g}, IQR {iqr:g}."
 
 
-def _lead_strength(theme: Theme) -> Strength:
+def _lead_strength(theme: Theme, ids: Sequence[str], fragments: Mapping[str, Fragment]) -> Strength:
+    """Strong only when the panel's ratings back the call; moderate when at least three
+    people stand behind the lead's *own* evidence (what the statement credits), else weak."""
     rated = theme.stats.ratings is not None
     if theme.status is ThemeStatus.CONSENSUS and rated:
         return Strength.STRONG
-    if theme.status is ThemeStatus.CONSENSUS and theme.stats.contributors >= 3:
+    if theme.status is ThemeStatus.CONSENSUS and len({fragments[i].author for i in ids}) >= 3:
         return Strength.MODERATE
     return Strength.WEAK
 
@@ -151,7 +153,7 @@ def _draft_lead(
     else:
         rep = pick_representative(lead_candidates(main, fragments), theme, fragments)
         text = f"Raised by {who}: {quote(rep.text)}{_rating_note(theme)}"
-        out.add(Section.CONSENSUS, text, main, _lead_strength(theme))
+        out.add(Section.CONSENSUS, text, main, _lead_strength(theme, main, fragments))
     if concerns and main != concerns:
         worry = pick_representative(concerns, theme, fragments)
         section = out.items[-1].section

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from symphonia.core.fragments import Fragment, FragmentKind
-from symphonia.core.synthesis import Section
+from symphonia.core.synthesis import Section, Strength
 from symphonia.core.themes import Theme, ThemeStatus
 from symphonia.pipeline.draft_extractive import ExtractiveDrafter
 from tests.unit.pipeline.conftest import classified_theme
@@ -160,6 +160,8 @@ def test_the_lead_credits_only_the_contributors_of_the_fragments_it_cites() -> N
     assert lead.citations == ("m1",)
     assert "1 contributor from 1 stakeholder group" in lead.text
     assert "4 contributors" not in lead.text
+    assert lead.section is Section.CONSENSUS
+    assert lead.strength is Strength.WEAK, "one person's evidence is not moderately strong"
 
 
 def test_the_lead_quote_is_not_an_unsure_aside_when_the_theme_has_firmer_evidence() -> None:
