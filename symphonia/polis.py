@@ -8,34 +8,43 @@ Symphonia's analysis on real deliberation data. The mapping, chosen to lose noth
   confidence=3)`` — Polis has no kinds or confidence, so the neutral values are used;
 - comments moderated out (``moderated == -1``) are excluded, and counted, as are the votes
   on them: a moderator's decision is respected, but never silently;
-- so are comments whose text holds a character that cannot be stored or shown (a control
-  character, say; see :mod:`symphonia.core.text_rules`): one garbled comment of a
-  third-party export should not refuse the whole conversation, so it is left out, counted
-  and its line reported, with its votes;
+- so are comments whose text cannot be kept as a fragment: empty, longer than a fragment may
+  be (:data:`~symphonia.core.fragments.MAX_TEXT_CHARS`), or holding a character that cannot
+  be stored or shown (a control character, say; see :mod:`symphonia.core.text_rules`). One
+  bad comment of a third-party export must not refuse the whole conversation, so it is left
+  out with its votes, counted, and its line and reason reported;
 - each vote becomes ``Rating(item=<fragment id>, rater="P<voter-id>", score)`` on a 3-point
   scale, disagree=1, pass=2, agree=3; a voter who changed their mind counts once, with the
-  latest vote by timestamp (ties: the later row).
+  latest vote by timestamp (ties: the later row). Participants whose every comment and vote
+  was left out are not on the panel, and are counted too.
 
 Columns may come in any order and extra columns are ignored; missing files or columns,
 malformed cells, bytes that are not UTF-8, and control characters in the summary values that
-are used (``topic``, ``conversation-description``) are reported with file, line and column.
-An export with no comments or no votes is refused rather than made into an empty study.
+are used (``topic``, ``conversation-description``) or a topic too long to be each comment's
+question are reported with file, line and column. An export with no comments or no votes is
+refused rather than made into an empty study.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from symphonia.core.fragments import MAX_TEXT_CHARS, Fragment, FragmentKind, Rating
+from symphonia._polis_csv import PolisExportError, csv_rows, read_table, read_text, whole_number
+from symphonia.core.fragments import (
+    MAX_QUESTION_CHARS,
+    MAX_TEXT_CHARS,
+    Fragment,
+    FragmentKind,
+    Rating,
+)
 from symphonia.core.protocol import RatingScale
 from symphonia.core.text_rules import unusable_character
-from symphonia.interchange import InterchangeError, Issue
-from symphonia.interchange.text import NotUtf8, decode_utf8
+from symphonia.interchange import MAX_ERRORS, Issue
+
+__all__ = ["PolisConversation", "PolisExportError", "read_polis_export", "read_polis_summary"]
 
 COMMENT_COLUMNS = ("comment-id", "author-id", "moderated", "comment-body")
 VOTE_COLUMNS = ("timestamp", "comment-id", "voter-id", "vote")
@@ -43,10 +52,6 @@ VOTE_SCORES = {-1: 1, 0: 2, 1: 3}
 """Polis vote (-1 disagree, 0 pass, 1 agree) -> score on the 1–3 scale."""
 SUMMARY_KEYS = ("topic", "conversation-description")
 """The summary.csv keys the import uses (and so checks); the others are kept as they are."""
-
-
-class PolisExportError(InterchangeError):
-    """A Polis export that cannot be imported; ``errors`` lists (line, column, reason)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,20 +64,27 @@ class PolisConversation:
     ratings: tuple[Rating, ...]
     moderated_out: int = 0
     """Comments excluded because a moderator rejected them."""
-    unusable_lines: tuple[int, ...] = ()
-    """comments.csv lines of the comments excluded because their text holds a character that
-    cannot be stored or shown (a control character, say)."""
+    unusable: tuple[Issue, ...] = ()
+    """The comments excluded because their text cannot be kept (empty, too long, or holding
+    a character that cannot be stored or shown): comments.csv, line, field and reason."""
     votes_on_excluded: int = 0
     """Votes on excluded comments (moderated out or unusable), excluded with them."""
     superseded_votes: int = 0
     """Earlier votes replaced by the same voter's later vote on the same comment."""
+    participants_left_out: int = 0
+    """Participants in the export whose every comment and vote was excluded."""
     summary: dict[str, str] = field(default_factory=dict)
     scale: ClassVar[RatingScale] = RatingScale(minimum=1, maximum=3)
 
     @property
     def unusable_out(self) -> int:
-        """Comments excluded because their text holds an unusable character."""
-        return len(self.unusable_lines)
+        """Comments excluded because their text cannot be kept."""
+        return len(self.unusable)
+
+    @property
+    def unusable_lines(self) -> tuple[int, ...]:
+        """The comments.csv lines of those comments."""
+        return tuple(i.line for i in self.unusable if i.line is not None)
 
     @property
     def question(self) -> str:
@@ -80,80 +92,27 @@ class PolisConversation:
         return self.topic or self.description or ""
 
 
-@dataclass(slots=True)
-class _Table:
-    file: str
-    rows: list[tuple[int, dict[str, str]]]
-
-
-def _read_text(path: Path) -> str:
-    """The file's text, or :class:`PolisExportError` saying why not (and where, for bytes
-    that are not UTF-8: Python's own message gives only a byte offset)."""
-    shown = str(path)
-    try:
-        return decode_utf8(path.read_bytes())
-    except FileNotFoundError:
-        reason = "no such file; a Polis export holds comments.csv, votes.csv and summary.csv"
-        raise PolisExportError(shown, [Issue(None, "(file)", reason)]) from None
-    except NotUtf8 as exc:
-        raise PolisExportError(shown, [Issue(exc.line, "(file)", str(exc))]) from None
-    except OSError as exc:
-        reason = f"cannot be read: {exc.strerror or exc}"
-        raise PolisExportError(shown, [Issue(None, "(file)", reason)]) from None
-
-
-def _read_table(path: Path, required: Sequence[str]) -> _Table:
-    shown = str(path)
-    text = _read_text(path)
-    rows = list(_rows(shown, text))
-    if not rows:
-        raise PolisExportError(shown, [Issue(1, "(header)", "the file is empty")])
-    (_, header), body = rows[0], rows[1:]
-    names = [h.strip() for h in header]
-    missing = [c for c in required if c not in names]
-    if missing:
-        found = ", ".join(names)
-        issues = [Issue(1, c, f"required column is missing (found: {found})") for c in missing]
-        raise PolisExportError(shown, issues)
-    table = _Table(shown, [])
-    for line, row in body:
-        if any(cell.strip() for cell in row):
-            table.rows.append((line, dict(zip(names, row, strict=False))))
-    return table
-
-
-def _rows(shown: str, text: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    start = 1
-    try:
-        for row in reader:
-            yield start, row
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise PolisExportError(shown, [Issue(start, "(csv)", f"malformed CSV: {exc}")]) from None
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int((value or "").strip())
-    except ValueError:
-        return None
-
-
 def read_polis_summary(path: Path) -> dict[str, str]:
     """summary.csv: ``key,value`` rows with no header (values may span lines).
 
     Only the values the import uses (:data:`SUMMARY_KEYS`) are checked for unusable
-    characters: a stray control character elsewhere in the summary harms nothing.
+    characters: a stray control character elsewhere in the summary harms nothing. The topic
+    becomes every comment's question, so it is held to a question's length as well.
     """
     shown = str(path)
-    text = _read_text(path)
+    text = read_text(path)
     summary: dict[str, str] = {}
     errors: list[Issue] = []
-    for line, row in _rows(shown, text):
+    for line, row in csv_rows(shown, text):
         if row and row[0].strip():
             key, value = row[0].strip(), ",".join(row[1:]).strip()
             if key in SUMMARY_KEYS and (reason := unusable_character(value)) is not None:
+                errors.append(Issue(line, key, reason))
+            elif key == "topic" and len(value) > MAX_QUESTION_CHARS:
+                reason = (
+                    f"is {len(value)} characters long; the limit is {MAX_QUESTION_CHARS}, "
+                    "as it becomes every comment's question"
+                )
                 errors.append(Issue(line, key, reason))
             summary[key] = value
     if errors:
@@ -174,7 +133,7 @@ def read_polis_export(directory: str | Path) -> PolisConversation:
             f"{len(ids)} {why}"
             for ids, why in (
                 (comments.moderated, "moderated out"),
-                (comments.unusable, "with characters that cannot be stored"),
+                (comments.unusable, "whose text cannot be kept"),
             )
             if ids
         ]
@@ -183,27 +142,31 @@ def read_polis_export(directory: str | Path) -> PolisConversation:
         )
         comment_errors.append(Issue(None, "(file)", reason))
     if comment_errors:
-        raise PolisExportError(file, comment_errors[:50], truncated=len(comment_errors) > 50)
+        raise _refusal(file, comment_errors)
     known = {f.id for f in fragments}
-    ratings, on_excluded, superseded, vote_errors, file = _votes(
-        root / "votes.csv", known, excluded
-    )
-    if not ratings and not vote_errors:
-        reason = "holds no votes" + (" on comments that were kept" if on_excluded else "")
-        vote_errors.append(Issue(None, "(file)", reason))
-    if vote_errors:
-        raise PolisExportError(file, vote_errors[:50], truncated=len(vote_errors) > 50)
+    votes = _votes(root / "votes.csv", known, excluded)
+    if not votes.ratings and not votes.errors:
+        reason = "holds no votes" + (" on comments that were kept" if votes.on_excluded else "")
+        votes.errors.append(Issue(None, "(file)", reason))
+    if votes.errors:
+        raise _refusal(votes.file, votes.errors)
+    kept = {f.author for f in fragments} | {r.rater for r in votes.ratings}
     return PolisConversation(
         topic=topic,
         description=summary.get("conversation-description") or None,
         fragments=tuple(fragments),
-        ratings=tuple(ratings),
+        ratings=tuple(votes.ratings),
         moderated_out=len(comments.moderated),
-        unusable_lines=tuple(sorted(comments.unusable.values())),
-        votes_on_excluded=on_excluded,
-        superseded_votes=superseded,
+        unusable=tuple(sorted(comments.unusable.values(), key=lambda i: i.line or 0)),
+        votes_on_excluded=votes.on_excluded,
+        superseded_votes=votes.superseded,
+        participants_left_out=len((comments.people | votes.people) - kept),
         summary=summary,
     )
+
+
+def _refusal(file: str, errors: list[Issue]) -> PolisExportError:
+    return PolisExportError(file, errors[:MAX_ERRORS], truncated=len(errors) > MAX_ERRORS)
 
 
 @dataclass(slots=True)
@@ -212,20 +175,23 @@ class _Comments:
     fragments: list[Fragment]
     moderated: set[str]
     """Fragment ids of the comments moderated out."""
-    unusable: dict[str, int]
-    """Fragment id -> line of the comments whose text holds an unusable character."""
+    unusable: dict[str, Issue]
+    """Fragment id -> why the comment's text cannot be kept (file, line, field, reason)."""
     errors: list[Issue]
+    people: set[str]
+    """Every author of a well-formed comment row, kept or not (``P<author-id>``)."""
 
 
 def _comments(path: Path, topic: str | None) -> _Comments:
-    table = _read_table(path, COMMENT_COLUMNS)
+    table = read_table(path, COMMENT_COLUMNS)
     errors: list[Issue] = []
     fragments: dict[int, Fragment] = {}
     excluded: set[str] = set()
-    unusable: dict[str, int] = {}
+    unusable: dict[str, Issue] = {}
+    people: set[str] = set()
     seen: dict[int, int] = {}
     for line, row in table.rows:
-        cid, author, moderated = (_int(row.get(c)) for c in COMMENT_COLUMNS[:3])
+        cid, author, moderated = (whole_number(row.get(c)) for c in COMMENT_COLUMNS[:3])
         body = (row.get("comment-body") or "").strip()
         for name, value in (("comment-id", cid), ("author-id", author), ("moderated", moderated)):
             if value is None:
@@ -238,16 +204,11 @@ def _comments(path: Path, topic: str | None) -> _Comments:
             )
             continue
         seen[cid] = line
+        people.add(f"P{author}")
         if moderated == -1:
             excluded.add(f"c{cid}")
-            continue
-        if not body:
-            errors.append(Issue(line, "comment-body", "is empty"))
-        elif len(body) > MAX_TEXT_CHARS:
-            reason = f"is {len(body)} characters long; the limit is {MAX_TEXT_CHARS}"
-            errors.append(Issue(line, "comment-body", reason))
-        elif unusable_character(body) is not None:
-            unusable[f"c{cid}"] = line
+        elif (reason := _body_problem(body)) is not None:
+            unusable[f"c{cid}"] = Issue(line, "comment-body", reason, table.file)
         else:
             fragments[cid] = Fragment(
                 id=f"c{cid}",
@@ -259,18 +220,37 @@ def _comments(path: Path, topic: str | None) -> _Comments:
                 question=topic,
             )
     kept = [fragments[k] for k in sorted(fragments)]
-    return _Comments(table.file, kept, excluded, unusable, errors)
+    return _Comments(table.file, kept, excluded, unusable, errors, people)
 
 
-def _votes(
-    path: Path, known: set[str], excluded: Collection[str]
-) -> tuple[list[Rating], int, int, list[Issue], str]:
-    table = _read_table(path, VOTE_COLUMNS)
+def _body_problem(body: str) -> str | None:
+    """Why a comment's text cannot be a fragment's, or None when it can."""
+    if not body:
+        return "is empty"
+    if len(body) > MAX_TEXT_CHARS:
+        return f"is {len(body)} characters long; the limit is {MAX_TEXT_CHARS}"
+    return unusable_character(body)
+
+
+@dataclass(slots=True)
+class _Votes:
+    file: str
+    ratings: list[Rating]
+    on_excluded: int
+    superseded: int
+    errors: list[Issue]
+    people: set[str]
+    """Every voter of a well-formed vote row, counted or not (``P<voter-id>``)."""
+
+
+def _votes(path: Path, known: set[str], excluded: Collection[str]) -> _Votes:
+    table = read_table(path, VOTE_COLUMNS)
     errors: list[Issue] = []
+    people: set[str] = set()
     latest: dict[tuple[int, int], tuple[int, int]] = {}  # (comment, voter) -> (timestamp, vote)
     on_excluded = superseded = 0
     for line, row in table.rows:
-        ts, cid, voter, vote = (_int(row.get(c)) for c in VOTE_COLUMNS)
+        ts, cid, voter, vote = (whole_number(row.get(c)) for c in VOTE_COLUMNS)
         for name, value in (("timestamp", ts), ("comment-id", cid), ("voter-id", voter)):
             if value is None:
                 errors.append(Issue(line, name, f"must be a whole number, got {row.get(name)!r}"))
@@ -279,6 +259,7 @@ def _votes(
             errors.append(Issue(line, "vote", reason))
         if ts is None or cid is None or voter is None or vote is None or vote not in VOTE_SCORES:
             continue
+        people.add(f"P{voter}")
         if f"c{cid}" in excluded:
             on_excluded += 1
             continue
@@ -297,4 +278,4 @@ def _votes(
         Rating(item=f"c{cid}", rater=f"P{voter}", score=VOTE_SCORES[vote])
         for (cid, voter), (_, vote) in sorted(latest.items())
     ]
-    return ratings, on_excluded, superseded, errors, table.file
+    return _Votes(table.file, ratings, on_excluded, superseded, errors, people)

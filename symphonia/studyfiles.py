@@ -71,7 +71,8 @@ from symphonia.core.study import (
     StudyDefinition,
     study_problems,
 )
-from symphonia.interchange.text import NotUtf8, decode_utf8, unusable_character
+from symphonia.core.text_rules import field_path, nested_text_problems, study_text_problems
+from symphonia.interchange.text import NotUtf8, decode_utf8
 
 STUDY_FILE = "study.toml"
 
@@ -167,14 +168,6 @@ class _StudyFile(_Model):
     rounds: list[_Round] = []
 
 
-def _loc(parts: tuple[int | str, ...]) -> str:
-    """('panel', 3, 'group') -> 'panel[3].group'."""
-    out = ""
-    for part in parts:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
 _TYPE_REASONS = {
     "int_type": "must be a whole number",
     "float_type": "must be a number",
@@ -229,39 +222,31 @@ def load_study(path: str | Path) -> StudyDefinition:
     except FileNotFoundError:
         raise StudyFileError(shown, [("(file)", "no such file")]) from None
     except NotUtf8 as exc:
-        raise StudyFileError(shown, [(f"line {exc.line}", str(exc))]) from None
+        raise StudyFileError(shown, [("(file)", str(exc))]) from None  # names the line
     except OSError as exc:
         raise StudyFileError(
             shown, [("(file)", f"cannot be read: {exc.strerror or exc}")]
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise StudyFileError(shown, [("(toml)", f"not valid TOML: {exc}")]) from None
-    text_problems = _character_problems(raw)
     try:
         model = _StudyFile.model_validate(raw)
     except ValidationError as exc:
-        problems = [(_loc(tuple(e["loc"])), _reason(e)) for e in exc.errors()]
-        raise StudyFileError(shown, text_problems + problems) from None
+        # No definition to check yet: every string of the file is, so that one refusal still
+        # lists every problem (TOML lets escapes such as "\u0000" through).
+        problems = [(field_path(e["loc"]), _reason(e)) for e in exc.errors()]
+        raise StudyFileError(shown, nested_text_problems(raw) + problems) from None
     protocol, problems = _protocol(model.protocol)
     study = _assemble(model, protocol, base_dir=file.parent)
-    problems = text_problems + problems + study_problems(study) + _file_problems(model, file.parent)
+    problems = (
+        study_text_problems(study)  # the rule `symphonia.services.studies` enforces too
+        + problems
+        + study_problems(study)
+        + _file_problems(model, file.parent)
+    )
     if problems:
         raise StudyFileError(shown, problems)
     return study
-
-
-def _character_problems(value: object, path: tuple[int | str, ...] = ()) -> list[tuple[str, str]]:
-    """Strings holding characters the database or a report cannot take. TOML forbids raw
-    control characters but lets escapes such as "\\u0000" through, and PostgreSQL then
-    refuses the text with no hint of which field it was."""
-    if isinstance(value, str):
-        reason = unusable_character(value)
-        return [] if reason is None else [(_loc(path), reason)]
-    if isinstance(value, dict):
-        return [p for k, v in value.items() for p in _character_problems(v, (*path, k))]
-    if isinstance(value, list):
-        return [p for i, v in enumerate(value) for p in _character_problems(v, (*path, i))]
-    return []
 
 
 def _protocol(p: _Protocol) -> tuple[Protocol, list[tuple[str, str]]]:

@@ -20,7 +20,8 @@ from symphonia.interchange import (
     try_read_rating_items,
     try_read_ratings,
 )
-from symphonia.polis import PolisConversation, read_polis_export
+from symphonia.polis import read_polis_export
+from symphonia.services.polis_import import PolisImportOutcome
 from symphonia.services.polis_import import import_polis as import_polis_service
 from symphonia.services.submissions import SourceLines, import_fragments, import_ratings
 
@@ -104,7 +105,14 @@ def import_polis(
         ),
     ],
 ) -> None:
-    """Turn a Polis export into a study: comments become fragments, votes 3-point ratings."""
+    """Turn a Polis export into a study: comments become fragments, votes 3-point ratings.
+
+    A third-party export is not refused over one bad comment: comments moderated out, and
+    comments whose text cannot be kept (empty, too long, or holding a control character),
+    are left out with their votes; so is a vote its voter later changed. What was left out
+    is counted here and recorded, with the lines and reasons, in the audit log. Malformed
+    files, cells or summary values still refuse the whole export, and nothing is written.
+    """
     with handle_errors():
         conversation = read_polis_export(directory)
 
@@ -114,26 +122,30 @@ def import_polis(
         console.print(
             f"study {outcome.slug!r}: {outcome.fragments} comments as fragments (round 1), "
             f"{outcome.ratings} votes as ratings (round 2), {outcome.participants} participants"
-            + _left_out(conversation, directory)
+            + _left_out(outcome)
         )
 
     run(go())
 
 
-def _left_out(conversation: PolisConversation, directory: Path) -> str:
+def _left_out(outcome: PolisImportOutcome) -> str:
     """What the import left out and why, so that nothing is dropped silently."""
-    parts: list[str] = []
-    if conversation.moderated_out:
-        parts.append(count(conversation.moderated_out, "moderated-out comment"))
-    if conversation.unusable_out:
-        lines = ", ".join(str(n) for n in conversation.unusable_lines[:10])
-        more = ", …" if conversation.unusable_out > 10 else ""
-        parts.append(
-            f"{count(conversation.unusable_out, 'comment')} with characters that cannot be "
-            f"stored ({directory / 'comments.csv'} line(s) {lines}{more})"
+    comments: list[str] = []
+    if outcome.moderated_out:
+        comments.append(count(outcome.moderated_out, "moderated-out comment"))
+    if outcome.unusable:
+        lines = ", ".join(str(i.line) for i in outcome.unusable[:10])
+        more = ", …" if len(outcome.unusable) > 10 else ""
+        comments.append(
+            f"{count(len(outcome.unusable), 'comment')} whose text cannot be kept "
+            f"({outcome.unusable[0].file} line(s) {lines}{more})"
         )
-    if not parts:
-        return ""
-    votes = conversation.votes_on_excluded
-    with_votes = f", with their {count(votes, 'vote')}" if votes else ""
-    return f"; left out: {', '.join(parts)}{with_votes}"
+    parts = [", ".join(comments)] if comments else []
+    if parts and outcome.votes_on_excluded:
+        parts[0] += f", with their {count(outcome.votes_on_excluded, 'vote')}"
+    if outcome.superseded_votes:
+        parts.append(f"{count(outcome.superseded_votes, 'earlier vote')} changed later")
+    if outcome.participants_left_out:
+        who = count(outcome.participants_left_out, "participant")
+        parts.append(f"{who} with nothing kept")
+    return f"; left out: {'; '.join(parts)}" if parts else ""

@@ -16,6 +16,7 @@ from datetime import date
 from symphonia.core.fragments import MAX_ID_CHARS, InvalidInput
 from symphonia.core.protocol import Protocol
 from symphonia.core.text_rules import IDENTIFIER as _IDENTIFIER
+from symphonia.core.text_rules import id_problem
 
 MAX_PSEUDONYM_CHARS = 32
 """Pseudonyms are short handles such as E07, shown beside every quoted contribution."""
@@ -95,7 +96,9 @@ class RatingItem:
         if not self.id.strip():
             raise InvalidInput("id", "must be a non-empty string")
         if len(self.id) > MAX_ID_CHARS:
-            raise InvalidInput("id", f"is {len(self.id)} characters long; the limit is 64")
+            raise InvalidInput(
+                "id", f"is {len(self.id)} characters long; the limit is {MAX_ID_CHARS}"
+            )
         if not self.text.strip():
             raise InvalidInput("text", "must not be empty")
 
@@ -146,19 +149,10 @@ class StudyDefinition:
         raise KeyError(number)
 
 
-def _id_problem(value: str) -> str | None:
-    if not IDENTIFIER.fullmatch(value):
-        return (
-            f"{value!r} is not a valid id; use letters, digits, '_', '-' or '.' "
-            "(at most 64, no spaces)"
-        )
-    return None
-
-
 def study_problems(study: StudyDefinition) -> list[tuple[str, str]]:
     """Every coherence problem of a definition, as (dotted field path, reason) pairs."""
     problems: list[tuple[str, str]] = []
-    if (reason := _id_problem(study.id)) is not None:
+    if (reason := id_problem(study.id)) is not None:
         problems.append(("study.id", reason))
     for name in ("title", "question"):
         if not getattr(study, name).strip():
@@ -173,7 +167,7 @@ def _group_problems(groups: tuple[StakeholderGroup, ...]) -> list[tuple[str, str
     problems: list[tuple[str, str]] = []
     seen: dict[str, int] = {}
     for i, g in enumerate(groups):
-        if (reason := _id_problem(g.id)) is not None:
+        if (reason := id_problem(g.id)) is not None:
             problems.append((f"groups[{i}].id", reason))
         elif g.id in seen:
             problems.append(
@@ -191,7 +185,7 @@ def _panel_problems(study: StudyDefinition) -> list[tuple[str, str]]:
     seen: dict[str, int] = {}
     for i, p in enumerate(study.panel):
         where = f"panel[{i}]"
-        if (reason := _id_problem(p.pseudonym)) is not None:
+        if (reason := id_problem(p.pseudonym)) is not None:
             problems.append((f"{where}.pseudonym", reason))
         elif len(p.pseudonym) > MAX_PSEUDONYM_CHARS:
             problems.append(

@@ -6,7 +6,7 @@ the records or every problem found (for callers that show problems to users), an
 all-or-nothing: a file with any problem yields no records.
 """
 
-from symphonia.interchange._records import MAX_ERRORS, InterchangeError, Issue, ReadResult
+from symphonia.interchange._errors import MAX_ERRORS, InterchangeError, Issue, ReadResult
 from symphonia.interchange.fragments import (
     FRAGMENT_FIELDS,
     fragment_to_dict,

@@ -6,10 +6,11 @@ import json
 import re
 from typing import TYPE_CHECKING
 
-from symphonia.core.text_rules import id_problem, unusable_character
+from symphonia.core.text_rules import clip, id_problem, unusable_character
 
 if TYPE_CHECKING:
-    from symphonia.interchange._records import Collector, RawRecord
+    from symphonia.interchange._errors import Collector
+    from symphonia.interchange._records import RawRecord
 
 _INTEGER = re.compile(r"^[+-]?\d+$")
 
@@ -71,19 +72,14 @@ def get_int(rec: RawRecord, name: str, out: Collector, expected: str) -> int | N
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if rec.tabular:
-        got = _clip(repr(value))
+        got = clip(repr(value))
     else:
         try:
-            got = f"{json_type(value)} {_clip(json.dumps(value, ensure_ascii=False))}"
+            got = f"{json_type(value)} {clip(json.dumps(value, ensure_ascii=False))}"
         except RecursionError:
             got = f"a deeply nested {json_type(value)}"
     out.add(rec.line, name, f"must be {expected}, got {got}")
     return None
-
-
-def _clip(shown: str, limit: int = 40) -> str:
-    """Quote a bad value in a message without pasting a whole paragraph into it."""
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 def get_str_list(rec: RawRecord, name: str, out: Collector) -> tuple[str, ...] | None:

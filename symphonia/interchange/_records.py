@@ -1,9 +1,10 @@
-"""Shared machinery of the interchange readers: records, issues, results and field checks.
+"""Shared machinery of the interchange readers: reading files into records.
 
 Imports are all-or-nothing: a file with one bad line is refused whole, and the user is shown
-every problem at once (up to a cap), each with its line number and field, so a 500-line file
-is fixed in one pass rather than fifty. JSON Lines and CSV are read into the same
-:class:`RawRecord` shape so the per-format rules are written once.
+every problem at once (up to a cap; see :mod:`symphonia.interchange._errors`), each with its
+line number and field, so a 500-line file is fixed in one pass rather than fifty. JSON Lines
+and CSV are read into the same :class:`RawRecord` shape so the per-format rules are written
+once.
 """
 
 from __future__ import annotations
@@ -12,17 +13,36 @@ import csv
 import io
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Generic, Literal, NamedTuple, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
+from symphonia.interchange._errors import (
+    MAX_ERRORS,
+    Collector,
+    Format,
+    InterchangeError,
+    Issue,
+    ReadResult,
+)
 from symphonia.interchange._fields import json_type
 from symphonia.interchange.text import NotUtf8, decode_utf8
 
+__all__ = [  # the reporting types live in _errors; these names still work from here
+    "MAX_ERRORS",
+    "Collector",
+    "Format",
+    "InterchangeError",
+    "Issue",
+    "RawRecord",
+    "ReadResult",
+    "detect_format",
+    "iter_records",
+    "read_text",
+    "read_with",
+]
+
 T = TypeVar("T")
-Format = Literal["jsonl", "csv"]
-MAX_ERRORS = 50
-"""Stop collecting after this many problems: past it the file is clearly the wrong one."""
 
 _SUFFIXES: dict[str, Format] = {
     ".jsonl": "jsonl",
@@ -30,129 +50,6 @@ _SUFFIXES: dict[str, Format] = {
     ".json": "jsonl",
     ".csv": "csv",
 }
-
-
-class Issue(NamedTuple):
-    """One problem: the 1-based line (None when not tied to a line), the field, and why.
-
-    `file` is set when the problem is in another file than the refusal's own, as when one
-    refusal covers several files (:meth:`InterchangeError.across`).
-    """
-
-    line: int | None
-    field: str
-    reason: str
-    file: str | None = None
-
-    def format(self, file: str) -> str:
-        file = self.file or file
-        where = f"{file}:{self.line}" if self.line is not None else file
-        return f"{where}: {self.field}: {self.reason}"
-
-
-class InterchangeError(ValueError):
-    """A file that was refused, with every problem found in it.
-
-    `consequence` ends the summary line; importers say "nothing was imported", while
-    `analyze`, which imports nothing, says "nothing was written" (see :meth:`restated`).
-    """
-
-    def __init__(
-        self,
-        file: str,
-        errors: Sequence[Issue],
-        truncated: bool = False,
-        consequence: str = "nothing was imported",
-    ) -> None:
-        self.file = file
-        self.errors = list(errors)
-        self.truncated = truncated
-        self.consequence = consequence
-        count = f"{len(self.errors)}{'+' if truncated else ''}"
-        self.summary = f"{file}: {count} problem(s); {consequence}"
-        self.details = [e.format(file) for e in self.errors]
-        if truncated:
-            self.details.append(
-                f"{file}: stopped after {len(self.errors)} problems; there may be more"
-            )
-        super().__init__("\n".join([self.summary, *self.details]))
-
-    def restated(self, consequence: str) -> InterchangeError:
-        """The same refusal, ending in another consequence."""
-        return InterchangeError(self.file, self.errors, self.truncated, consequence)
-
-    @classmethod
-    def across(
-        cls,
-        issues: Sequence[Issue],
-        truncated: bool = False,
-        consequence: str = "nothing was imported",
-    ) -> InterchangeError:
-        """One refusal for problems found in several files; each issue names its file."""
-        files = list(dict.fromkeys(i.file for i in issues if i.file))
-        return cls(" and ".join(files) or "<input>", issues, truncated, consequence)
-
-
-@dataclass(slots=True)
-class ReadResult(Generic[T]):
-    """What a reader found: the records, or (never both) the problems that refuse them."""
-
-    file: str
-    records: list[T] = field(default_factory=list)
-    errors: list[Issue] = field(default_factory=list)
-    truncated: bool = False
-    lines: list[int] = field(default_factory=list)
-    """The line each record was read from (same order), for messages about a record that
-    only a later check (the panel, the round) finds wrong."""
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def issues(self) -> list[Issue]:
-        """The problems, each naming this file (to refuse several files together)."""
-        return [e if e.file else e._replace(file=self.file) for e in self.errors]
-
-    def unwrap(self) -> list[T]:
-        """The records, or :class:`InterchangeError` listing every problem."""
-        if self.errors:
-            raise InterchangeError(self.file, self.errors, self.truncated)
-        return self.records
-
-
-class Collector:
-    """Gathers issues up to :data:`MAX_ERRORS`."""
-
-    def __init__(self, cap: int = MAX_ERRORS) -> None:
-        self.cap = cap
-        self.errors: list[Issue] = []
-        self.truncated = False
-
-    def add(self, line: int | None, field_name: str, reason: str) -> None:
-        if len(self.errors) >= self.cap:
-            self.truncated = True
-        else:
-            self.errors.append(Issue(line, field_name, reason))
-
-    @property
-    def full(self) -> bool:
-        return len(self.errors) >= self.cap
-
-    def result(self, file: str, records: list[T], lines: list[int] | None = None) -> ReadResult[T]:
-        if self.errors:
-            return ReadResult(file, [], self.errors, self.truncated)
-        return ReadResult(file, records, lines=list(lines or []))
-
-    def require_some(self, records: Sequence[object], what: str, fmt: Format) -> None:
-        """An empty file is refused: importing nothing is never what the user meant, and a
-        silent "imported 0" would also leave an audit event for an import of nothing."""
-        if records or self.errors:
-            return
-        layout = (
-            "a header row and one row per record" if fmt == "csv" else "one JSON object per line"
-        )
-        self.add(None, "(file)", f"holds no {what}; expected {layout}")
 
 
 @dataclass(frozen=True, slots=True)

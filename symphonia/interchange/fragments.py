@@ -29,15 +29,9 @@ from symphonia.core.fragments import (
     parse_kind,
 )
 from symphonia.core.text_rules import unusable_character
+from symphonia.interchange._errors import Collector, Format, ReadResult
 from symphonia.interchange._fields import get_id, get_int, get_str, get_str_list
-from symphonia.interchange._records import (
-    Collector,
-    Format,
-    RawRecord,
-    ReadResult,
-    iter_records,
-    read_with,
-)
+from symphonia.interchange._records import RawRecord, iter_records, read_with
 from symphonia.interchange.writing import write_jsonl
 
 FRAGMENT_FIELDS = ("id", "author", "kind", "text", "confidence", "group", "question", "sources")

@@ -21,17 +21,16 @@ from typing import Any
 
 from symphonia.core.fragments import InvalidInput, Rating
 from symphonia.core.protocol import RatingScale
-from symphonia.core.study import RatingItem
-from symphonia.interchange._fields import get_id, get_int, get_str, get_str_list
-from symphonia.interchange._records import (
-    Collector,
-    Format,
-    Issue,
-    RawRecord,
-    ReadResult,
-    iter_records,
-    read_with,
+from symphonia.core.rating_rules import (
+    citation_problems,
+    item_label,
+    rating_label,
+    rating_problems,
 )
+from symphonia.core.study import RatingItem
+from symphonia.interchange._errors import Collector, Format, Issue, ReadResult
+from symphonia.interchange._fields import get_id, get_int, get_str, get_str_list
+from symphonia.interchange._records import RawRecord, iter_records, read_with
 from symphonia.interchange.writing import write_jsonl
 
 RATING_FIELDS = ("item", "rater", "score")
@@ -140,23 +139,17 @@ def check_ratings_against_scale(
     lines: Sequence[int] = (),
     file: str | None = None,
 ) -> list[Issue]:
-    """Problems only the study can reveal: unknown items or raters, scores off the scale.
+    """Problems only the study can reveal: unknown items or raters, scores off the scale
+    (:func:`symphonia.core.rating_rules.rating_problems`, which `ratings import` runs too).
 
     `lines` (each rating's line, as :attr:`ReadResult.lines` gives them) and `file` say where
     each problem is; without them an issue has no line, and its reason names item and rater.
     """
-    issues: list[Issue] = []
-    for n, r in enumerate(ratings):
-        line = lines[n] if n < len(lines) else None
-        who = f"rating of {r.item!r} by {r.rater!r}"
-        if r.item not in known_items:
-            issues.append(Issue(line, "item", f"{who}: unknown item {r.item!r}", file))
-        if known_raters is not None and r.rater not in known_raters:
-            issues.append(Issue(line, "rater", f"{who}: {r.rater!r} is not on the panel", file))
-        if not scale.contains(r.score):
-            reason = f"{who}: {r.score} is outside the scale {scale.minimum}–{scale.maximum}"
-            issues.append(Issue(line, "score", reason, file))
-    return issues
+    return [
+        Issue(lines[n] if n < len(lines) else None, name, f"{rating_label(r)}: {reason}", file)
+        for n, r in enumerate(ratings)
+        for name, reason in rating_problems(r, scale, known_items, known_raters)
+    ]
 
 
 def check_items_against_fragments(
@@ -167,22 +160,16 @@ def check_items_against_fragments(
     file: str | None = None,
     evidence: str = "",
 ) -> list[Issue]:
-    """Every item must cite fragments that exist, or its provenance is broken.
+    """Every item must cite fragments that exist, or its provenance is broken
+    (:func:`symphonia.core.rating_rules.citation_problems`).
 
     `lines` and `file` place each problem as in :func:`check_ratings_against_scale`;
     `evidence` names where the fragments came from, for the message.
     """
-    absent = f", which is not in {evidence}" if evidence else ""
     return [
-        Issue(
-            lines[n] if n < len(lines) else None,
-            "fragment_ids",
-            f"item {item.id!r} cites unknown fragment {fid!r}{absent}",
-            file,
-        )
+        Issue(lines[n] if n < len(lines) else None, name, f"{item_label(item)}: {reason}", file)
         for n, item in enumerate(items)
-        for fid in item.fragment_ids
-        if fid not in fragment_ids
+        for name, reason in citation_problems(item, fragment_ids, evidence)
     ]
 
 

@@ -28,14 +28,15 @@ from symphonia.pipeline.embed import (
 )
 from symphonia.pipeline.onnx_encoder import OnnxEncoder
 from symphonia.pipeline.onnx_export import OnnxModel, OnnxUnsupported, prepare_onnx_model
-from symphonia.settings import DEFAULT_EMBEDDING_MODEL
+from symphonia.settings import DEFAULT_EMBEDDING_MODEL, EMBEDDING_BACKENDS
 
 ONNX_BATCH_SIZE = 32
 """Texts per ONNX Runtime call. Smaller batches pad less: on 2 cores, 2000 texts took 5.6 s
 at 16 or 32, 6.3 s at 64 and 6.6 s at 128 (PyTorch is flat across these sizes)."""
 
-BACKENDS = ("auto", "onnx", "torch")
-"""`auto` uses ONNX Runtime where the model exports and PyTorch otherwise."""
+BACKENDS = EMBEDDING_BACKENDS
+"""`auto` uses ONNX Runtime where the model exports and PyTorch otherwise (the values of
+SYMPHONIA_EMBEDDING_BACKEND, defined once in :mod:`symphonia.settings`)."""
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,10 @@
 """A Polis open-data export becomes a study: comments are fragments, votes are ratings.
 
 Round 1 (contribute) holds the comments, round 2 (rate) the votes on a 3-point scale
-(1 disagree, 2 pass, 3 agree). Everything happens in one transaction.
+(1 disagree, 2 pass, 3 agree). Everything happens in one transaction, which also records what
+the export held but the study does not (comments moderated out or whose text cannot be kept,
+the votes on them, superseded votes, participants left with nothing) in a `polis.imported`
+audit event, so that nothing is dropped without a trace.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +25,9 @@ from symphonia.core.study import (
     StakeholderGroup,
     StudyDefinition,
 )
+from symphonia.db.audit import record_event
 from symphonia.db.models import Study
+from symphonia.interchange import Issue
 from symphonia.polis import PolisConversation
 from symphonia.services.errors import Conflict
 from symphonia.services.rounds import close_round, open_round
@@ -73,10 +79,34 @@ def polis_definition(conversation: PolisConversation, slug: str, source: Path) -
 
 @dataclass(frozen=True, slots=True)
 class PolisImportOutcome:
+    """What was imported, and what the export held that the study does not."""
+
     slug: str
     fragments: int
     ratings: int
     participants: int
+    moderated_out: int = 0
+    """Comments a moderator rejected."""
+    unusable: tuple[Issue, ...] = ()
+    """Comments whose text cannot be kept: comments.csv, line, field and reason."""
+    votes_on_excluded: int = 0
+    """Votes on the comments left out, left out with them."""
+    superseded_votes: int = 0
+    """Earlier votes replaced by the same voter's later vote on the same comment."""
+    participants_left_out: int = 0
+    """Participants whose every comment and vote was left out (so not on the panel)."""
+
+    def left_out(self) -> dict[str, Any]:
+        """The left-out counts (and the lines and reasons of unusable comments), as JSON."""
+        return {
+            "moderated_comments": self.moderated_out,
+            "unusable_comments": [
+                {"file": i.file, "line": i.line, "reason": i.reason} for i in self.unusable
+            ],
+            "votes_on_left_out_comments": self.votes_on_excluded,
+            "superseded_votes": self.superseded_votes,
+            "participants_with_nothing_kept": self.participants_left_out,
+        }
 
 
 async def import_polis(
@@ -84,17 +114,34 @@ async def import_polis(
 ) -> PolisImportOutcome:
     slug = slug_for(source)
     definition = polis_definition(conversation, slug, source)
+    outcome = PolisImportOutcome(
+        slug,
+        len(conversation.fragments),
+        len(conversation.ratings),
+        len(definition.panel),
+        moderated_out=conversation.moderated_out,
+        unusable=conversation.unusable,
+        votes_on_excluded=conversation.votes_on_excluded,
+        superseded_votes=conversation.superseded_votes,
+        participants_left_out=conversation.participants_left_out,
+    )
     async with transaction(session):
         existing = await session.scalar(select(Study.id).where(Study.slug == slug))
         if existing is not None:
             raise Conflict(f"{source} was already imported as study {slug!r}; nothing was changed")
-        await load_study(session, definition, actor)
+        study = (await load_study(session, definition, actor)).study
         await open_round(session, slug, 1, actor)
         await import_fragments(session, slug, 1, conversation.fragments, actor, str(source))
         await close_round(session, slug, 1, actor)
         await open_round(session, slug, 2, actor)
         await import_ratings(session, slug, 2, conversation.ratings, actor, source=str(source))
         await close_round(session, slug, 2, actor)
-    return PolisImportOutcome(
-        slug, len(conversation.fragments), len(conversation.ratings), len(definition.panel)
-    )
+        detail = {
+            "source": str(source),
+            "fragments": outcome.fragments,
+            "ratings": outcome.ratings,
+            "participants": outcome.participants,
+            "left_out": outcome.left_out(),
+        }
+        record_event(session, actor, "polis.imported", "study", slug, study.id, detail)
+    return outcome

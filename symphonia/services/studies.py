@@ -4,6 +4,10 @@ Loading is idempotent, so a facilitator can fix a typo in the study file and loa
 loading an unchanged file writes nothing at all (no `study.updated` event for a non-event).
 The protocol is the exception: once round 1 has opened, a changed protocol is refused, because
 a consensus rule chosen after seeing the ratings is not a pre-registered rule.
+
+A definition is checked here as the study file is, whoever built it (the file loader, the
+Polis import, a future API): an incoherent one, or one whose texts hold a character the
+database or a report cannot take, is refused with every problem listed and nothing written.
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from symphonia.core.protocol import protocol_to_dict
-from symphonia.core.study import StudyDefinition
+from symphonia.core.study import StudyDefinition, study_problems
+from symphonia.core.text_rules import refusal_summary, study_text_problems
 from symphonia.db.audit import record_event
 from symphonia.db.enums import RoundStatus
 from symphonia.db.models import Participant, Round, StakeholderGroup, Study
-from symphonia.services.errors import Conflict
+from symphonia.services.errors import Conflict, RejectedInput
 from symphonia.services.tx import transaction
 
 
@@ -59,6 +64,10 @@ def _protocol_change(study: Study, definition: StudyDefinition) -> str | None:
 
 async def load_study(session: AsyncSession, definition: StudyDefinition, actor: str) -> LoadOutcome:
     """Create the study, or bring an existing one up to date with its definition."""
+    problems = study_problems(definition) + study_text_problems(definition)
+    if problems:
+        summary = refusal_summary(f"study {definition.id!r}", len(problems), "nothing was written")
+        raise RejectedInput(summary, [f"{name}: {reason}" for name, reason in problems])
     async with transaction(session):
         study = await session.scalar(select(Study).where(Study.slug == definition.id))
         created = study is None

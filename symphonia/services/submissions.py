@@ -25,8 +25,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from symphonia.core.fragments import Fragment, Rating
 from symphonia.core.protocol import protocol_from_dict
+from symphonia.core.rating_rules import citation_problems, item_label, rating_label
+from symphonia.core.rating_rules import rating_problems as rule_problems
 from symphonia.core.study import RatingItem
-from symphonia.core.text_rules import id_problem, unusable_character
+from symphonia.core.text_rules import (
+    fragment_text_problems,
+    item_text_problems,
+    rating_text_problems,
+    refusal_summary,
+)
 from symphonia.db.audit import record_event
 from symphonia.db.enums import ParticipantRole, RoundKind, RoundStatus
 from symphonia.db.models import Fragment as FragmentRow
@@ -60,8 +67,9 @@ class SourceLines:
 
 
 def _refuse(source: str, problems: list[str]) -> RejectedInput:
-    where = f"{source}: " if source else ""
-    return RejectedInput(f"{where}nothing imported: {len(problems)} problem(s)", problems)
+    """A refusal worded as the file readers word theirs: "f.jsonl: 2 problem(s); nothing
+    was imported", then each problem."""
+    return RejectedInput(refusal_summary(source, len(problems)), problems)
 
 
 def _refuse_empty(source: str, what: str) -> RejectedInput:
@@ -69,51 +77,9 @@ def _refuse_empty(source: str, what: str) -> RejectedInput:
     return _refuse(source, [f"{source or 'the import'} holds no {what}"])
 
 
-def _text_problems(
-    declared: tuple[str, str] | None, texts: Sequence[tuple[str, str | None]]
-) -> list[str]:
-    """'field: reason' for a declared id breaking the id rule (`declared`: field and id) and
-    for every text (field and value; None for an unset optional field) that cannot be stored."""
-    found: list[str] = []
-    if declared is not None and (reason := id_problem(declared[1])) is not None:
-        found.append(f"{declared[0]}: {reason}")
-    for name, value in texts:
-        if value is not None and (reason := unusable_character(value)) is not None:
-            found.append(f"{name}: {reason}")
-    return found
-
-
-def _fragment_text_problems(f: Fragment) -> list[str]:
-    return _text_problems(
-        ("id", f.id),
-        [
-            ("author", f.author),
-            ("text", f.text),
-            ("group", f.group),
-            ("question", f.question),
-            *((f"sources[{i}]", s) for i, s in enumerate(f.sources)),
-        ],
-    )
-
-
-def _item_text_problems(item: RatingItem) -> list[str]:
-    return _text_problems(
-        ("id", item.id),
-        [
-            ("text", item.text),
-            ("theme_hint", item.theme_hint),
-            *((f"fragment_ids[{i}]", fid) for i, fid in enumerate(item.fragment_ids)),
-        ],
-    )
-
-
-def _shown(value: str) -> str:
-    """A name as it is, or quoted with escapes when it holds characters a terminal hides."""
-    return value if unusable_character(value) is None else repr(value)
-
-
-def _rating_text_problems(r: Rating) -> list[str]:
-    return _text_problems(None, [("item", r.item), ("rater", r.rater)])
+def _listed(where: str, problems: Sequence[tuple[str, str]]) -> list[str]:
+    """'where: field: reason' for each (field, reason) of a record."""
+    return [f"{where}: {name}: {reason}" for name, reason in problems]
 
 
 def _require_open(study: Study, rnd: Round, kind: RoundKind, what: str) -> None:
@@ -158,7 +124,7 @@ async def import_fragments(
         seen: set[str] = set()
         for n, f in enumerate(fragments):
             where = f"{origin.at(n, '')}fragment {f.id!r}"
-            problems += (f"{where}: {p}" for p in _fragment_text_problems(f))
+            problems += _listed(where, fragment_text_problems(f))
             author = people.get(f.author)
             if author is None:
                 problems.append(f"{where}: author {f.author!r} is not on the panel")
@@ -240,16 +206,11 @@ async def import_ratings(
         known = await known_items(session, study, rnd)
         evidence_ids = set(known.evidence)
         for i, item in enumerate(items):
-            where = f"{items_from.at(i, '')}item {item.id!r}"
-            problems += (f"{where}: {p}" for p in _item_text_problems(item))
+            where = f"{items_from.at(i, '')}{item_label(item)}"
+            problems += _listed(where, item_text_problems(item))
             if item.id in declared or item.id in new_items:
                 problems.append(f"{where}: already declared in round {number}")
-            unknown = [f for f in item.fragment_ids if f not in evidence_ids]
-            if unknown:
-                problems.append(
-                    f"{where}: cites fragment(s) not in the evidence round: "
-                    f"{', '.join(unknown[:5])}"
-                )
+            problems += _listed(where, citation_problems(item, evidence_ids, "the evidence round"))
             new_items[item.id] = item
         for r in ratings:
             if r.item in declared or r.item in new_items:
@@ -261,30 +222,25 @@ async def import_ratings(
             (row.item_external_id, row.rater_id)
             for row in await session.scalars(select(RatingRow).where(RatingRow.round_id == rnd.id))
         }
+        ambiguous = {a for a in known.ambiguous if a not in declared and a not in new_items}
+        rateable = {*declared, *new_items, *ambiguous}  # ambiguous: refused in its own words
         seen: set[tuple[str, str]] = set()
         for n, r in enumerate(ratings):
-            at = origin.at(n, "")
-            where = f"{at}rating" if at else f"rating {n + 1}"
-            where += f" ({_shown(r.rater)} on {r.item!r})"
-            problems += (f"{where}: {p}" for p in _rating_text_problems(r))
+            where = f"{origin.at(n, '')}{rating_label(r)}"
+            problems += _listed(where, rating_text_problems(r))
+            if r.item in ambiguous:
+                problems.append(
+                    f"{where}: item: {r.item!r} names both a fragment and a statement of the "
+                    "last synthesis; declare it in an items file to say which is rated"
+                )
+            problems += _listed(where, rule_problems(r, scale, rateable, people))
             rater = people.get(r.rater)
-            if r.item in known.ambiguous and r.item not in declared and r.item not in new_items:
+            if rater is not None and rater.role is not ParticipantRole.EXPERT:
                 problems.append(
-                    f"{where}: {r.item!r} names both a fragment and a statement of the last "
-                    "synthesis; declare it in an items file to say which is rated"
+                    f"{where}: rater: {r.rater!r} is a {rater.role.value}; only experts rate"
                 )
-            elif r.item not in declared and r.item not in new_items:
-                problems.append(f"{where}: unknown item {r.item!r}")
-            if rater is None:
-                problems.append(f"{where}: rater {r.rater!r} is not on the panel")
-            elif rater.role is not ParticipantRole.EXPERT:
-                problems.append(f"{where}: {r.rater!r} is a {rater.role.value}; only experts rate")
-            elif (r.item, rater.id) in existing:
-                problems.append(f"{where}: {r.rater} already rated this item in round {number}")
-            if not scale.contains(r.score):
-                problems.append(
-                    f"{where}: score {r.score} is outside the scale {scale.minimum}–{scale.maximum}"
-                )
+            elif rater is not None and (r.item, rater.id) in existing:
+                problems.append(f"{where}: {r.rater!r} already rated this item in round {number}")
             if (r.item, r.rater) in seen:
                 problems.append(f"{where}: duplicate rating in this import")
             seen.add((r.item, r.rater))

@@ -338,7 +338,7 @@ def test_rating_items(tmp_path: Path) -> None:
     items = read_rating_items(good)
     assert items == [RatingItem("s1", "Fund it.", ("f1", "f9"))]
     assert check_items_against_fragments(items, {"f1"}) == [
-        Issue(None, "fragment_ids", "item 's1' cites unknown fragment 'f9'")
+        Issue(None, "fragment_ids", "item 's1': cites unknown fragment 'f9'")
     ]
 
 
@@ -406,7 +406,7 @@ def test_study_checks_name_file_and_line(tmp_path: Path) -> None:
         Issue(
             4,
             "fragment_ids",
-            "item 's2' cites unknown fragment 'F 12', which is not in f.jsonl",
+            "item 's2': cites unknown fragment 'F 12', which is not in f.jsonl",
             "i.jsonl",
         )
     ]
@@ -416,7 +416,8 @@ def test_study_checks_name_file_and_line(tmp_path: Path) -> None:
     assert refusal.summary == "f.jsonl and i.jsonl: 2 problem(s); nothing was written"
     assert refusal.details == [
         "f.jsonl:2: kind: unknown",
-        "i.jsonl:4: fragment_ids: item 's2' cites unknown fragment 'F 12', which is not in f.jsonl",
+        "i.jsonl:4: fragment_ids: item 's2': cites unknown fragment 'F 12', which is not in "
+        "f.jsonl",
     ]
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from symphonia.core.fragments import Fragment, FragmentKind, Rating
-from symphonia.interchange import Issue
+from symphonia.interchange import MAX_ERRORS, Issue
 from symphonia.polis import PolisConversation, PolisExportError, read_polis_export
 
 TOPIC = "Safer streets for cycling (synthetic test fixture)"
@@ -95,8 +95,7 @@ def test_bad_cells_are_reported_with_lines(export: Path) -> None:
     assert info.value.errors == [
         Issue(8, "comment-id", "must be a whole number, got 'x7'"),
         Issue(10, "comment-id", "duplicate comment 8; first on line 9"),
-        Issue(11, "comment-body", "is empty"),
-    ]
+    ]  # the empty comment on line 11 is no reason to refuse: it would be left out
 
 
 def test_bad_votes(export: Path) -> None:
@@ -158,7 +157,55 @@ def test_an_export_whose_every_comment_is_left_out_is_refused(export: Path) -> N
         Issue(
             None,
             "(file)",
-            "holds no comments that could be kept (1 moderated out; "
-            "1 with characters that cannot be stored)",
+            "holds no comments that could be kept (1 moderated out; 1 whose text cannot be kept)",
         )
     ]
+
+
+def test_empty_and_overlong_comments_are_left_out_like_unusable_ones(export: Path) -> None:
+    """One bad comment never blocks a third-party export: an empty comment, or one longer than
+    a fragment may be, is left out with its votes, counted and located, as a garbled one is."""
+    comments = (export / "comments.csv").read_text(encoding="utf-8")
+    comments = comments.replace("Parking on pavements should be banned across the city.", "  ")
+    comments += f"6,{'x' * 4001},14,1,0,0,1,now\n"
+    (export / "comments.csv").write_text(comments, encoding="utf-8")
+    votes = (export / "votes.csv").read_text(encoding="utf-8") + "30,6,1,1700009000000,later\n"
+    (export / "votes.csv").write_text(votes, encoding="utf-8")
+    conv = read_polis_export(export)
+    assert [f.id for f in conv.fragments] == ["c1", "c2", "c5"]
+    file = str(export / "comments.csv")
+    assert conv.unusable == (
+        Issue(7, "comment-body", "is empty", file),
+        Issue(8, "comment-body", "is 4001 characters long; the limit is 4000", file),
+    )
+    assert conv.unusable_lines == (7, 8)
+    assert conv.votes_on_excluded == 4  # two on the moderated-out c3, one on c4, one on c6
+    assert all(r.item not in {"c4", "c6"} for r in conv.ratings)
+    # P12 wrote only the moderated-out comment, P14 only the long one, and P30 voted only on
+    # it: none of them has anything kept
+    assert conv.participants_left_out == 3
+
+
+def test_a_topic_too_long_to_be_a_question_is_refused_with_its_line(export: Path) -> None:
+    summary = (export / "summary.csv").read_text(encoding="utf-8")
+    (export / "summary.csv").write_text(summary.replace(TOPIC, "t" * 301), "utf-8")
+    with pytest.raises(PolisExportError) as info:
+        read_polis_export(export)
+    assert info.value.file == str(export / "summary.csv")
+    assert info.value.errors == [
+        Issue(
+            1,
+            "topic",
+            "is 301 characters long; the limit is 300, as it becomes every comment's question",
+        )
+    ]
+
+
+def test_a_long_list_of_bad_cells_is_capped_at_the_shared_limit(export: Path) -> None:
+    comments = (export / "comments.csv").read_text(encoding="utf-8")
+    comments += "".join(f"x{n},Bad id,14,1,0,0,1,now\n" for n in range(MAX_ERRORS + 5))
+    (export / "comments.csv").write_text(comments, encoding="utf-8")
+    with pytest.raises(PolisExportError) as info:
+        read_polis_export(export)
+    assert len(info.value.errors) == MAX_ERRORS
+    assert info.value.truncated

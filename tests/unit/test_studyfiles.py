@@ -18,6 +18,7 @@ from symphonia.core.study import (
     StakeholderGroup,
     StudyDefinition,
 )
+from symphonia.core.text_rules import ID_RULE
 from symphonia.interchange import (
     check_items_against_fragments,
     check_ratings_against_scale,
@@ -162,8 +163,7 @@ def test_message_names_file_field_and_reason(tmp_path: Path) -> None:
             'id = "mini"',
             'id = "mini study"',
             "study.id",
-            "'mini study' is not a valid id; "
-            "use letters, digits, '_', '-' or '.' (at most 64, no spaces)",
+            f'"mini study" is not a valid id; {ID_RULE}',
         ),
         (
             'question = "What matters?"',
@@ -238,7 +238,7 @@ def test_message_names_file_field_and_reason(tmp_path: Path) -> None:
 def test_each_problem_is_named(tmp_path: Path, old: str, new: str, field: str, reason: str) -> None:
     assert old in BASE
     err = load_error(tmp_path, BASE.replace(old, new, 1))
-    reason = reason.format(dir=tmp_path / "x")
+    reason = reason.replace("{dir}", str(tmp_path / "x"))
     assert (field, reason) in err.problems, err.problems
     assert f"study.toml: {field}: {reason}" in str(err)
 
@@ -393,3 +393,17 @@ def test_an_id_with_a_trailing_newline_is_refused(tmp_path: Path) -> None:
     """`$` in a regular expression also matches before a final newline: ids are checked whole."""
     err = load_error(tmp_path, BASE.replace('id = "mini"', 'id = "mini\\n"', 1))
     assert any(field == "study.id" for field, _ in err.problems), err.problems
+
+
+def test_unusable_characters_are_found_whether_or_not_the_file_validates(
+    tmp_path: Path,
+) -> None:
+    """A file that validates is checked by the rule `load_study` applies to any definition;
+    one that does not still has every unusable string listed with its other problems."""
+    valid = BASE.replace('name = "Clinicians"', 'name = "Clinicians\\u001b"', 1)
+    assert valid != BASE
+    err = load_error(tmp_path, valid)
+    assert [f for f, _ in err.problems] == ["groups[0].name"]
+    invalid = valid.replace("agreement_threshold = 0.7", 'agreement_threshold = "high"')
+    err = load_error(tmp_path / "invalid", invalid)
+    assert [f for f, _ in err.problems] == ["groups[0].name", "protocol.agreement_threshold"]

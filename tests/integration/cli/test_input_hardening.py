@@ -184,11 +184,29 @@ def test_a_polis_comment_with_a_control_character_is_left_out_and_reported(
     assert outcome.code == 0, outcome.err
     assert "3 comments as fragments" in outcome.out
     assert (
-        f"left out: 1 moderated-out comment, 1 comment with characters that cannot be stored "
-        f"({comments} line(s) 2), with their 6 votes"
+        f"left out: 1 moderated-out comment, 1 comment whose text cannot be kept "
+        f"({comments} line(s) 2), with their 6 votes; 1 earlier vote changed later; "
+        "1 participant with nothing kept"
     ) in outcome.out
     assert rows(isolated_settings, "fragment") == 3
     assert rows(isolated_settings, "fragment", "text LIKE '%kerbs%'") == 0
+    assert audited(isolated_settings, "polis.imported") == 1
+
+
+def test_a_polis_topic_too_long_for_a_question_names_file_line_and_field(
+    cli: Invoke, polis_mini: Path, isolated_settings: Path
+) -> None:
+    assert cli("db", "upgrade").code == 0
+    summary = polis_mini / "summary.csv"
+    topic = "Safer streets for cycling (synthetic test fixture)"
+    summary.write_text(summary.read_text().replace(topic, "t" * 301))
+    outcome = cli("import-polis", polis_mini)
+    clean_refusal(
+        outcome,
+        f"{summary}: 1 problem(s); nothing was imported",
+        f"{summary}:1: topic: is 301 characters long; the limit is 300",
+    )
+    assert rows(isolated_settings, "study") == 0
 
 
 # -- 4. ids ----------------------------------------------------------------------------------
@@ -215,13 +233,16 @@ def test_references_are_not_held_to_the_id_rule_only_to_existing(
     they are refused only when nothing has that id, as any unknown reference is."""
     ratings = jsonl(tmp_path / "r.jsonl", {"item": "s 1", "rater": "E01", "score": 5})
     clean_refusal(
-        round2("ratings", "import", STUDY, "2", ratings), "r.jsonl:1: rating", "unknown item 's 1'"
+        round2("ratings", "import", STUDY, "2", ratings),
+        "r.jsonl:1: rating of 's 1' by 'E01': item: unknown item 's 1'",
     )
     items = jsonl(tmp_path / "i.jsonl", {"id": "s01", "text": "t", "fragment_ids": ["f 1"]})
     good = jsonl(tmp_path / "g.jsonl", {"item": "s01", "rater": "E01", "score": 5})
     outcome = round2("ratings", "import", STUDY, "2", good, "--items", items)
     clean_refusal(
-        outcome, "i.jsonl:1: item 's01': cites fragment(s) not in the evidence round: f 1"
+        outcome,
+        "i.jsonl:1: item 's01': fragment_ids: cites unknown fragment 'f 1', which is not in "
+        "the evidence round",
     )
 
 
@@ -253,7 +274,7 @@ def test_analyze_refuses_items_citing_unknown_fragments(cli: Invoke, tmp_path: P
     outcome = cli("analyze", frags, "--ratings", ratings, "--items", items, "--out", out, "-q")
     clean_refusal(
         outcome,
-        "i.jsonl:2: fragment_ids: item 's2' cites unknown fragment 'nope', which is not in",
+        "i.jsonl:2: fragment_ids: item 's2': cites unknown fragment 'nope', which is not in",
         "i.jsonl: 1 problem(s); nothing was written",
     )
     assert not (tmp_path / "new").exists()
@@ -330,7 +351,7 @@ def test_rating_problems_name_file_and_line(round2: Invoke, tmp_path: Path) -> N
         {"item": "zzz", "rater": "E02", "score": 5},
     )
     outcome = round2("ratings", "import", STUDY, "2", path)
-    clean_refusal(outcome, f"{path}:2: rating (E02 on 'zzz'): unknown item 'zzz'")
+    clean_refusal(outcome, f"{path}:2: rating of 'zzz' by 'E02': item: unknown item 'zzz'")
 
 
 def test_item_problems_name_the_items_file_and_line(round2: Invoke, tmp_path: Path) -> None:
@@ -341,7 +362,9 @@ def test_item_problems_name_the_items_file_and_line(round2: Invoke, tmp_path: Pa
     )
     good = jsonl(tmp_path / "g.jsonl", {"item": "s01", "rater": "E01", "score": 5})
     outcome = round2("ratings", "import", STUDY, "2", good, "--items", items)
-    clean_refusal(outcome, f"{items}:2: item 's02': cites fragment(s) not in the evidence round")
+    clean_refusal(
+        outcome, f"{items}:2: item 's02': fragment_ids: cites unknown fragment 'f999', which is"
+    )
 
 
 def test_long_lists_of_problems_are_capped(
@@ -351,7 +374,7 @@ def test_long_lists_of_problems_are_capped(
     items = demo_study_dir / "round2-items.jsonl"
     assert round2("ratings", "import", STUDY, "2", ratings, "--items", items).code == 0
     again = round2("ratings", "import", STUDY, "2", ratings)
-    clean_refusal(again, "nothing imported: 210 problem(s)", "… and 190 more")
+    clean_refusal(again, "210 problem(s); nothing was imported", "… and 190 more")
     assert len(again.err.strip().splitlines()) <= 22
     assert audited(isolated_settings, "ratings.imported") == 1
 
@@ -384,8 +407,9 @@ def test_study_file_that_is_not_utf8_names_the_line(cli: Invoke, tmp_path: Path)
     study = tmp_path / "study.toml"
     study.write_bytes('[study]\nid = "s"\ntitle = "Café"\nquestion = "q"\n'.encode("latin-1"))
     outcome = cli("study", "load", study)
-    clean_refusal(outcome, f"{study}: line 3: not valid UTF-8 (byte 0xe9 at line 3, column 13)")
+    clean_refusal(outcome, f"{study}: (file): not valid UTF-8 (byte 0xe9 at line 3, column 13)")
     assert "position" not in outcome.err
+    assert outcome.err.count("line 3") == 1  # said once
 
 
 def test_study_file_escapes_cannot_smuggle_control_characters(cli: Invoke, tmp_path: Path) -> None:

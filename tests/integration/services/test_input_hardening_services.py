@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from symphonia.core.fragments import Fragment, FragmentKind, Rating
 from symphonia.core.study import RatingItem
-from symphonia.db.models import AuditEvent
+from symphonia.db.models import AuditEvent, Study
 from symphonia.db.models import Fragment as FragmentRow
 from symphonia.db.models import Rating as RatingRow
 from symphonia.interchange import read_fragments, read_rating_items, write_fragments_jsonl
@@ -20,6 +20,7 @@ from symphonia.interchange import read_ratings as read_ratings_file
 from symphonia.polis import read_polis_export
 from symphonia.services.errors import RejectedInput
 from symphonia.services.lookup import get_round, get_study, participants_by_pseudonym
+from symphonia.services.polis_import import import_polis
 from symphonia.services.rounds import close_round, open_round
 from symphonia.services.studies import load_study
 from symphonia.services.submissions import import_fragments, import_ratings
@@ -43,13 +44,13 @@ async def test_an_import_of_nothing_is_refused(sessionmaker: Maker, demo_study_d
             await import_fragments(s, SLUG, 1, [], "test", "empty.jsonl")
         with pytest.raises(RejectedInput) as empty_call:
             await import_ratings(s, SLUG, 2, [], "test")
-    # worded like every other refusal: "<source>: nothing imported: N problem(s)", then each
+    # worded like every refusal, a file's too: "<source>: N problem(s); nothing was imported"
     assert str(empty_file.value).splitlines() == [
-        "empty.jsonl: nothing imported: 1 problem(s)",
+        "empty.jsonl: 1 problem(s); nothing was imported",
         "  - empty.jsonl holds no fragments",
     ]
     assert empty_call.value.problems == ["the import holds no ratings"]
-    assert str(empty_call.value).startswith("nothing imported: 1 problem(s)")
+    assert str(empty_call.value).startswith("1 problem(s); nothing was imported")
     assert "fragments.imported" not in await actions(sessionmaker)
 
 
@@ -65,7 +66,7 @@ async def test_refusals_name_the_line_each_record_came_from(
         with pytest.raises(RejectedInput) as refused:
             await import_fragments(s, SLUG, 1, [ok, stranger], "test", "g.jsonl", lines=[3, 7])
     assert "g.jsonl:7: fragment 'g2': author 'E99' is not on the panel" in str(refused.value)
-    assert str(refused.value).startswith("g.jsonl: nothing imported: 1 problem(s)")
+    assert str(refused.value).startswith("g.jsonl: 1 problem(s); nothing was imported")
 
 
 async def test_loading_an_unchanged_study_is_not_an_update(
@@ -173,7 +174,7 @@ async def test_ratings_and_items_from_python_are_held_to_the_text_and_id_rules(
     assert problems[0].startswith("item 's 1': id: \"s 1\" is not a valid id")
     assert problems[1].startswith("item 's 1': text: contains the control character U+009B")
     assert problems[2] == (
-        "rating 1 ('E01\\x00' on 'f001'): rater: contains a NUL character (U+0000) at "
+        "rating of 'f001' by 'E01\\x00': rater: contains a NUL character (U+0000) at "
         "character 4; remove it"
     )
     assert await rows(sessionmaker, RatingRow) == 0
@@ -197,3 +198,87 @@ async def test_ratings_may_refer_to_fragments_stored_before_the_id_rule(
         outcome = await import_ratings(s, SLUG, 2, ratings, "test", items, str(ratings_file))
     assert outcome.imported == 2
     assert await rows(sessionmaker, RatingRow) == 2
+
+
+async def test_a_study_built_in_python_is_held_to_the_text_rules(
+    sessionmaker: Maker, demo_study_dir: Path
+) -> None:
+    """`load_study` applies the rule the study file reader applies, to whoever built the
+    definition: every unusable text is listed, by its study-file path, and nothing written."""
+    definition = read_study_file(demo_study_dir)
+    groups = (replace(definition.groups[0], name="Clinicians\x1b[2J"), *definition.groups[1:])
+    panel = (replace(definition.panel[0], name="Ann\x85"), *definition.panel[1:])
+    garbled = replace(
+        definition,
+        title="Title\x00",
+        question="Why\x07?",
+        description="\ud800",
+        groups=groups,
+        panel=panel,
+    )
+    async with sessionmaker() as s:
+        with pytest.raises(RejectedInput) as refused:
+            await load_study(s, garbled, "test")
+    assert str(refused.value).splitlines()[0] == (
+        "study 'connected-icb': 5 problem(s); nothing was written"
+    )
+    assert [p.split(":")[0] for p in refused.value.problems] == [
+        "study.title",
+        "study.question",
+        "study.description",
+        "groups[0].name",
+        "panel[0].name",
+    ]
+    assert "contains a NUL character (U+0000) at character 6" in refused.value.problems[0]
+    assert await actions(sessionmaker) == []
+    async with sessionmaker() as s:
+        assert await s.scalar(select(func.count()).select_from(Study)) == 0
+
+
+async def test_a_polis_folder_name_with_a_control_character_is_refused(
+    sessionmaker: Maker, polis_mini: Path
+) -> None:
+    """The study's title comes from the export's folder name, which no reader checks."""
+    folder = polis_mini.rename(polis_mini.with_name("polis\x1bmini"))
+    conversation = read_polis_export(folder)
+    async with sessionmaker() as s:
+        with pytest.raises(RejectedInput) as refused:
+            await import_polis(s, conversation, folder, "test")
+    assert refused.value.problems[0].startswith(
+        "study.title: contains the control character U+001B"
+    )
+    assert await actions(sessionmaker) == []
+
+
+async def test_what_a_polis_import_left_out_is_in_its_outcome_and_audit_log(
+    sessionmaker: Maker, polis_mini: Path
+) -> None:
+    comments = polis_mini / "comments.csv"
+    comments.write_text(comments.read_text().replace("kerbs, not paint", "kerbs,\x00 not paint"))
+    votes = polis_mini / "votes.csv"
+    votes.write_text(votes.read_text() + "30,3,1,1700009000000,later\n")
+    conversation = read_polis_export(polis_mini)
+    async with sessionmaker() as s:
+        outcome = await import_polis(s, conversation, polis_mini, "test")
+    assert (outcome.fragments, outcome.moderated_out, outcome.votes_on_excluded) == (3, 1, 7)
+    assert [(i.file, i.line) for i in outcome.unusable] == [(str(comments), 2)]
+    assert outcome.superseded_votes == 1
+    assert outcome.participants_left_out == 2  # P12 wrote only spam, P30 voted only on it
+    async with sessionmaker() as s:
+        event = await s.scalar(select(AuditEvent).where(AuditEvent.action == "polis.imported"))
+    assert event is not None
+    assert event.subject_id == "polis-polis-mini"
+    assert event.detail["left_out"] == {
+        "moderated_comments": 1,
+        "unusable_comments": [
+            {
+                "file": str(comments),
+                "line": 2,
+                "reason": "contains a NUL character (U+0000) at character 54; remove it",
+            }
+        ],
+        "votes_on_left_out_comments": 7,
+        "superseded_votes": 1,
+        "participants_with_nothing_kept": 2,
+    }
+    assert event.detail["fragments"] == 3

@@ -159,9 +159,9 @@ async def test_rating_import_checks_items_raters_scale_and_round_kind(
         with pytest.raises(RejectedInput) as refused:
             await import_ratings(s, SLUG, 2, bad, "test", [item])
     message = str(refused.value)
-    assert "unknown item 'nope'" in message
-    assert "score 10 is outside the scale 1–9" in message
-    assert "rater 'X01' is not on the panel" in message
+    assert "rating of 'nope' by 'E01': item: unknown item 'nope'" in message
+    assert "rating of 's99' by 'E01': score: 10 is outside the scale 1–9" in message
+    assert "rating of 's99' by 'X01': rater: 'X01' is not on the panel" in message
     assert "duplicate rating in this import" in message
     assert await count(sessionmaker, RatingRow) == 0
     good = [Rating("s99", "E01", 8), Rating("f001", "E02", 7)]
@@ -189,7 +189,10 @@ async def test_only_experts_rate_and_items_must_cite_real_evidence(
             await import_ratings(s, SLUG, 2, [Rating("f001", "F01", 5)], "test", [ghost])
     message = str(refused.value)
     assert "'F01' is a facilitator; only experts rate" in message
-    assert "item 's98': cites fragment(s) not in the evidence round: ghost" in message
+    assert (
+        "item 's98': fragment_ids: cites unknown fragment 'ghost', which is not in the "
+        "evidence round"
+    ) in message
     assert await count(sessionmaker, RatingRow) == 0
 
 
