@@ -10,8 +10,15 @@ from symphonia.db.models import Participant, Round, Study
 from symphonia.services.errors import NotFound
 
 
-async def get_study(session: AsyncSession, slug: str) -> Study:
-    study = await session.scalar(select(Study).where(Study.slug == slug))
+async def get_study(session: AsyncSession, slug: str, *, lock: bool = False) -> Study:
+    """The study named `slug`. With `lock`, its row stays locked until the transaction ends
+    (FOR NO KEY UPDATE on PostgreSQL; SQLite lets one writer in at a time anyway), so state
+    changes of one study's rounds happen one after another: two facilitators opening the
+    same draft round at once must not both succeed. NO KEY UPDATE, not UPDATE: inserts that
+    reference the study (fragments, audit events) take FOR KEY SHARE on it, and an import
+    holding its round while waiting on the study would deadlock with a close."""
+    query = select(Study).where(Study.slug == slug)
+    study = await session.scalar(query.with_for_update(key_share=True) if lock else query)
     if study is None:
         known = (await session.scalars(select(Study.slug).order_by(Study.slug))).all()
         hint = f"; known studies: {', '.join(known)}" if known else "; no study is loaded yet"
@@ -19,10 +26,14 @@ async def get_study(session: AsyncSession, slug: str) -> Study:
     return study
 
 
-async def get_round(session: AsyncSession, study: Study, number: int) -> Round:
-    rnd = await session.scalar(
-        select(Round).where(Round.study_id == study.id, Round.number == number)
-    )
+async def get_round(
+    session: AsyncSession, study: Study, number: int, *, share_lock: bool = False
+) -> Round:
+    """Round `number` of `study`. With `share_lock`, its row is locked FOR SHARE until the
+    transaction ends: imports into an open round run side by side, but a close waits for
+    them (and they for it), so nothing lands in a round after it closed."""
+    query = select(Round).where(Round.study_id == study.id, Round.number == number)
+    rnd = await session.scalar(query.with_for_update(read=True) if share_lock else query)
     if rnd is None:
         numbers = (
             await session.scalars(

@@ -39,7 +39,7 @@ def _out_of_order(slug: str, number: int, earlier: Round) -> str:
 async def open_round(session: AsyncSession, slug: str, number: int, actor: str) -> Round:
     """Open a draft round once every earlier round of the study has closed."""
     async with transaction(session):
-        study = await get_study(session, slug)
+        study = await get_study(session, slug, lock=True)
         rnd = await get_round(session, study, number)
         if rnd.status is not RoundStatus.DRAFT:
             raise Conflict(
@@ -82,12 +82,13 @@ async def open_round(session: AsyncSession, slug: str, number: int, actor: str) 
 async def close_round(session: AsyncSession, slug: str, number: int, actor: str) -> Round:
     """Close an open round: no more fragments or ratings are accepted into it."""
     async with transaction(session):
-        study = await get_study(session, slug)
+        study = await get_study(session, slug, lock=True)
         rnd = await get_round(session, study, number)
         if rnd.status is not RoundStatus.OPEN:
             raise Conflict(
                 f"round {number} of {slug!r} is {rnd.status.value}; only an open round can close"
             )
         rnd.status = RoundStatus.CLOSED
+        await session.flush()  # take the round's row lock now: imports in flight wait for us
         record_event(session, actor, "round.closed", "round", f"{slug}/{number}", study_id=study.id)
     return rnd

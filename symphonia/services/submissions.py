@@ -111,7 +111,7 @@ async def import_fragments(
     origin = SourceLines(source, lines)
     async with transaction(session):
         study = await get_study(session, slug)
-        rnd = await get_round(session, study, number)
+        rnd = await get_round(session, study, number, share_lock=True)
         _require_open(study, rnd, RoundKind.CONTRIBUTE, "fragments")
         people = await participants_by_pseudonym(session, study)
         groups = {p.id: p.group.key for p in people.values() if p.group is not None}
@@ -191,7 +191,7 @@ async def import_ratings(
     origin = SourceLines(source, lines)
     async with transaction(session):
         study = await get_study(session, slug)
-        rnd = await get_round(session, study, number)
+        rnd = await get_round(session, study, number, share_lock=True)
         _require_open(study, rnd, RoundKind.RATE, "ratings")
         scale = protocol_from_dict(study.protocol).scale
         people = await participants_by_pseudonym(session, study)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from symphonia.core.fragments import Fragment, FragmentKind
 from symphonia.core.study import StudyDefinition
 from symphonia.db.enums import RoundStatus
 from symphonia.db.models import AuditEvent, Round, Study
+from symphonia.db.models import Fragment as FragmentRow
 from symphonia.services.analysis import analyse_round
 from symphonia.services.errors import Conflict
 from symphonia.services.rounds import close_round, open_round
@@ -144,3 +146,51 @@ async def test_an_analysed_round_counts_as_closed(
         await open_round(s, SLUG, 2, "test")
     assert (await statuses(sessionmaker))[1] is RoundStatus.ANALYSED
     assert (await statuses(sessionmaker))[2] is RoundStatus.OPEN
+
+
+async def test_an_import_racing_a_close_is_refused_not_slipped_in(
+    sessionmaker: Maker, definition: StudyDefinition, db_backend: str
+) -> None:
+    """A close in progress holds its round; an import that started reading meanwhile waits
+    for it and is then refused, instead of adding fragments to a round that has closed."""
+    if db_backend != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite admits one writer at a time anyway")
+    async with sessionmaker() as s:
+        await load_study(s, definition, "test")
+        await open_round(s, SLUG, 1, "test")
+    late = [Fragment("f001", "E01", FragmentKind.CLAIM, "Budgets are ringfenced.")]
+
+    async def import_late() -> object:
+        async with sessionmaker() as s:
+            return await import_fragments(s, SLUG, 1, late, "test")
+
+    async with sessionmaker() as closer, closer.begin():
+        await close_round(closer, SLUG, 1, "test")
+        racing = asyncio.create_task(import_late())
+        await asyncio.sleep(0.5)
+        assert not racing.done(), "the import did not wait for the close in progress"
+    with pytest.raises(Conflict):
+        await asyncio.wait_for(racing, 30)
+    async with sessionmaker() as s:
+        assert await s.scalar(select(func.count()).select_from(FragmentRow)) == 0
+
+
+async def test_racing_opens_of_one_round_open_it_once(
+    sessionmaker: Maker, definition: StudyDefinition, db_backend: str
+) -> None:
+    """On SQLite the loser of such a race is refused by the database itself ("database is
+    locked") rather than by the order check, so this runs on PostgreSQL only."""
+    if db_backend != "postgresql":
+        pytest.skip("SQLite refuses the second writer itself")
+    async with sessionmaker() as s:
+        await load_study(s, definition, "test")
+
+    async def attempt() -> object:
+        async with sessionmaker() as s:
+            return await open_round(s, SLUG, 1, "test")
+
+    results = await asyncio.gather(attempt(), attempt(), return_exceptions=True)
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "Round"], results
+    assert [e for e in await events(sessionmaker) if e[0] == "round.opened"] == [
+        ("round.opened", f"{SLUG}/1")
+    ]
