@@ -22,16 +22,26 @@ app = typer.Typer(
     rich_markup_mode=None,  # plain help: see symphonia.cli.usage
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.command("analyze", cls=Command)(analyze_cmd.analyze)
+app.command(
+    "analyze",
+    cls=Command,
+    short_help="Analyse a round from files alone: themes and a cited synthesis.",
+)(analyze_cmd.analyze)
 app.add_typer(db_cmds.app, name="db")
 app.add_typer(study_cmds.study_app, name="study")
 app.add_typer(study_cmds.round_app, name="round")
 app.add_typer(data_cmds.fragments_app, name="fragments")
 app.add_typer(data_cmds.ratings_app, name="ratings")
-app.command("import-polis", cls=Command)(data_cmds.import_polis)
-app.command("synthesize", cls=Command)(report_cmds.synthesize)
-app.command("export", cls=Command)(report_cmds.export)
-app.command("demo", cls=Command)(demo_cmd.demo)
+app.command("import-polis", cls=Command, short_help="Turn a Polis export into a study.")(
+    data_cmds.import_polis
+)
+app.command(
+    "synthesize", cls=Command, short_help="Analyse a closed round and draft its synthesis."
+)(report_cmds.synthesize)
+app.command("export", cls=Command, short_help="Export a synthesis as JSON or Markdown.")(
+    report_cmds.export
+)
+app.command("demo", cls=Command, short_help="Run the demo study end to end.")(demo_cmd.demo)
 
 
 def main() -> None:

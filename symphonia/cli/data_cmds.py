@@ -33,7 +33,9 @@ FileArg = Annotated[
 ]
 
 
-@fragments_app.command("import", cls=Command)
+@fragments_app.command(
+    "import", cls=Command, short_help="Import fragments into an open contribute round."
+)
 def fragments_import(study: StudyArg, number: RoundArg, file: FileArg) -> None:
     """Import fragments into an open contribute round; nothing is written if any line is bad."""
     with handle_errors():
@@ -52,7 +54,7 @@ def fragments_import(study: StudyArg, number: RoundArg, file: FileArg) -> None:
     run(go())
 
 
-@ratings_app.command("import", cls=Command)
+@ratings_app.command("import", cls=Command, short_help="Import ratings into an open rate round.")
 def ratings_import(
     study: StudyArg,
     number: RoundArg,

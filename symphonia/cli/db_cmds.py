@@ -28,7 +28,7 @@ def upgrade(
         console.print(f"database at revision {current(url)} ({_shown(url)})")
 
 
-@app.command(cls=Command)
+@app.command(cls=Command, short_help="Step the schema back to an earlier revision.")
 def downgrade(
     revision: Annotated[
         str, typer.Argument(help="Target revision, or 'base'.", metavar="REVISION")

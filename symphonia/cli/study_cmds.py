@@ -22,7 +22,9 @@ StudyArg = Annotated[str, typer.Argument(help="Study id, as in its study.toml.",
 RoundArg = Annotated[int, typer.Argument(help="Round number.", min=1, metavar="NUMBER")]
 
 
-@study_app.command("load", cls=Command)
+@study_app.command(
+    "load", cls=Command, short_help="Create or update a study from its TOML definition."
+)
 def load(
     path: Annotated[
         Path, typer.Argument(help="A study directory or its study.toml.", metavar="PATH")
@@ -67,7 +69,9 @@ def list_studies() -> None:
     run(go())
 
 
-@round_app.command("open", cls=Command)
+@round_app.command(
+    "open", cls=Command, short_help="Open the next draft round (round 1 locks the protocol)."
+)
 def open_cmd(study: StudyArg, number: RoundArg) -> None:
     """Open a draft round for contributions or ratings (opening round 1 locks the protocol)."""
 

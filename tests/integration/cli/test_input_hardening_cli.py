@@ -121,6 +121,12 @@ def test_help_shows_flags_as_flags_and_arguments_by_name(cli: Invoke, command: l
     assert "<bool>" not in text
     usage = next(line for line in text.splitlines() if line.startswith("Usage:"))
     assert "{" not in usage, usage
+    cut = [
+        line
+        for line in text.splitlines()
+        if line.rstrip().endswith("...") and not line.startswith("Usage:")
+    ]
+    assert not cut, f"command summaries cut short: {cut}"
 
 
 def test_help_lists_the_choices() -> None:
