@@ -3,13 +3,14 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+ASSETS := symphonia/web/static/.built
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
 .PHONY: install run test lint typecheck pytest bench clean
 
-install: $(STAMP)
+install: $(STAMP) $(ASSETS)
 
 # torch is installed first and pinned, so nothing can pull a CUDA build in behind our back.
 $(STAMP): pyproject.toml
@@ -18,6 +19,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
+
+# The web platform's htmx, GOV.UK Frontend script and stylesheet, from the pinned npm packages.
+$(ASSETS): package.json package-lock.json assets/symphonia.scss assets/symphonia.js scripts/build-assets.sh
+	bash scripts/build-assets.sh
+	touch $(ASSETS)
 
 ## Analyse the demo study end to end on the embedded defaults and print the report's path.
 run: install
@@ -42,4 +48,4 @@ bench: install
 	$(BIN)/python benchmarks/scale.py --sizes 1000 10000
 
 clean:
-	rm -rf $(VENV) .symphonia .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .symphonia .pytest_cache .mypy_cache .ruff_cache node_modules symphonia/web/static test-output

@@ -118,6 +118,42 @@ class LLMSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WebSettings:
+    """The web platform: where it listens, how links to it are written, its cookies.
+
+    `secret_key` signs CSRF tokens and encrypts session cookies; when unset, the embedded
+    default keeps a random key in the data directory (see `symphonia.web.secrets`), so a
+    restart does not sign everyone out. `cookie_secure` stays on by default: browsers treat
+    http://127.0.0.1 and http://localhost as secure origins, so the flag costs nothing locally.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_url: str | None = None
+    """The address people reach the platform at, for links in emails (default: host:port)."""
+    secret_key: str | None = None
+    cookie_secure: bool = True
+    session_max_age_s: int = 8 * 3600
+    static_dir: Path | None = None
+    """Built front-end assets (htmx, the stylesheet); default: symphonia/web/static."""
+
+    @property
+    def resolved_base_url(self) -> str:
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+@dataclass(frozen=True, slots=True)
+class MailSettings:
+    """Outgoing email. With no SMTP URL, messages are written to the outbox directory as
+    .eml files (nothing needs a mail server); `smtp_url` is smtp://user:pw@host:port
+    (or smtps://) for a real server."""
+
+    smtp_url: str | None = None
+    sender: str = "Symphonia <symphonia@localhost>"
+    outbox_dir: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     data_dir: Path = field(default_factory=_data_dir)
     database_url: str = ""
@@ -126,6 +162,12 @@ class Settings:
     embedding_backend: str = "auto"
     model_cache: Path = field(default_factory=_model_cache_dir)
     llm: LLMSettings = LLMSettings()
+    web: WebSettings = WebSettings()
+    mail: MailSettings = MailSettings()
+
+    @property
+    def resolved_outbox(self) -> Path:
+        return self.mail.outbox_dir or self.data_dir / "outbox"
 
     @property
     def resolved_database_url(self) -> str:
@@ -152,6 +194,48 @@ def load_settings() -> Settings:
         or "auto",
         model_cache=_model_cache_dir(),
         llm=_llm_settings(),
+        web=_web_settings(),
+        mail=_mail_settings(),
+    )
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(name, value, "expected true or false (1/0, yes/no, on/off)")
+
+
+def _web_settings() -> WebSettings:
+    defaults = WebSettings()
+    port = _int("SYMPHONIA_PORT", minimum=1)
+    if port is not None and port > 65535:
+        raise SettingsError("SYMPHONIA_PORT", str(port), "expected a port from 1 to 65535")
+    max_age = _int("SYMPHONIA_SESSION_MAX_AGE", minimum=60)
+    static = _env("SYMPHONIA_STATIC_DIR")
+    return WebSettings(
+        host=_env("SYMPHONIA_HOST", defaults.host) or defaults.host,
+        port=defaults.port if port is None else port,
+        base_url=_env("SYMPHONIA_BASE_URL"),
+        secret_key=_env("SYMPHONIA_SECRET_KEY"),
+        cookie_secure=_flag("SYMPHONIA_COOKIE_SECURE", defaults.cookie_secure),
+        session_max_age_s=defaults.session_max_age_s if max_age is None else max_age,
+        static_dir=Path(static) if static else None,
+    )
+
+
+def _mail_settings() -> MailSettings:
+    defaults = MailSettings()
+    outbox = _env("SYMPHONIA_OUTBOX_DIR")
+    return MailSettings(
+        smtp_url=_env("SYMPHONIA_SMTP_URL"),
+        sender=_env("SYMPHONIA_MAIL_FROM", defaults.sender) or defaults.sender,
+        outbox_dir=Path(outbox) if outbox else None,
     )
 
 

@@ -6,7 +6,15 @@ import sys
 
 import typer
 
-from symphonia.cli import analyze_cmd, data_cmds, db_cmds, demo_cmd, report_cmds, study_cmds
+from symphonia.cli import (
+    analyze_cmd,
+    data_cmds,
+    db_cmds,
+    demo_cmd,
+    report_cmds,
+    serve_cmd,
+    study_cmds,
+)
 from symphonia.cli.usage import Command
 
 app = typer.Typer(
@@ -42,6 +50,7 @@ app.command("export", cls=Command, short_help="Export a synthesis as JSON or Mar
     report_cmds.export
 )
 app.command("demo", cls=Command, short_help="Run the demo study end to end.")(demo_cmd.demo)
+app.command("serve", cls=Command, short_help="Run the web platform.")(serve_cmd.serve)
 
 
 def main() -> None:

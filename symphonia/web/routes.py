@@ -1,0 +1,10 @@
+"""Every route handler of the web platform, collected for the plugin."""
+
+from __future__ import annotations
+
+from litestar.types import ControllerRouterHandler
+
+from symphonia.web.pages.home import HomeController
+from symphonia.web.pages.system import health
+
+ROUTE_HANDLERS: list[ControllerRouterHandler] = [HomeController, health]
