@@ -28,6 +28,13 @@ problems found are reported together. Shape of the file::
     max_iqr = 2
     min_participation = 0.6
     min_group_agreement = 0.5
+    min_item_ratings = 1            # fewer ratings: too few to judge (never consensus)
+    participation_base = "panel"    # panel | shown (each rater sees a sample, as in Polis)
+    group_basis = "stakeholder"     # stakeholder | opinion (groups formed from the ratings)
+    [protocol.opinion_grouping]     # used when group_basis = "opinion"
+    min_ratings = 7
+    max_groups = 5
+    seed = 0
     [protocol.scale]
     min = 1
     max = 9
@@ -60,7 +67,15 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from symphonia.core.fragments import InvalidInput
-from symphonia.core.protocol import ConsensusRule, Protocol, RatingScale, StoppingRule
+from symphonia.core.protocol import (
+    ConsensusRule,
+    GroupBasis,
+    OpinionGrouping,
+    ParticipationBase,
+    Protocol,
+    RatingScale,
+    StoppingRule,
+)
 from symphonia.core.study import (
     Anonymity,
     Panellist,
@@ -140,12 +155,24 @@ class _Stopping(_Model):
     require_nonsignificant_wilcoxon: bool = True
 
 
+class _OpinionGrouping(_Model):
+    min_ratings: int = 7
+    max_groups: int = 5
+    seed: int = 0
+
+
 class _Protocol(_Model):
     rule: Annotated[str, _choice(_values(ConsensusRule), "rule")] = "percent_iqr"
     agreement_threshold: float = Field(default=0.7)
     max_iqr: float = Field(default=2.0)
     min_participation: float = Field(default=0.6)
     min_group_agreement: float = Field(default=0.5)
+    min_item_ratings: int = 1
+    participation_base: Annotated[
+        str, _choice(_values(ParticipationBase), "participation base")
+    ] = "panel"
+    group_basis: Annotated[str, _choice(_values(GroupBasis), "group basis")] = "stakeholder"
+    opinion_grouping: _OpinionGrouping = _OpinionGrouping()
     scale: _Scale = _Scale()
     stopping: _Stopping = _Stopping()
 
@@ -265,6 +292,14 @@ def _protocol(p: _Protocol) -> tuple[Protocol, list[tuple[str, str]]]:
             min_participation=p.min_participation,
             min_group_agreement=p.min_group_agreement,
             stopping=stopping,
+            min_item_ratings=p.min_item_ratings,
+            participation_base=ParticipationBase(p.participation_base),
+            group_basis=GroupBasis(p.group_basis),
+            opinion_grouping=OpinionGrouping(
+                min_ratings=p.opinion_grouping.min_ratings,
+                max_groups=p.opinion_grouping.max_groups,
+                seed=p.opinion_grouping.seed,
+            ),
         )
     except InvalidInput as exc:
         return Protocol(stopping=stopping), [(f"protocol.{exc.field_name}", exc.reason)]

@@ -155,22 +155,38 @@ def _unrated_consensus(themes: list[dict[str, Any]]) -> set[str]:
     }
 
 
+_CALLS = {
+    "divisive": "divisive",
+    "split": "split",
+    "no_agreement": "no agreement",
+    "too_few": "too few ratings",
+}
+
+
+def _call(verdict: dict[str, Any]) -> str:
+    if verdict.get("consensus"):
+        return f"consensus ({verdict.get('direction')})"
+    return _CALLS.get(str(verdict.get("call")), "no consensus")
+
+
 def _rated_outside_themes(verdicts: list[dict[str, Any]]) -> list[str]:
-    """Rated statements whose evidence is only singular views: their verdicts still count."""
+    """Rated statements no theme holds (their evidence stayed singular because too few rated
+    them to judge, or is not in this round): their verdicts are still reported."""
     if not verdicts:
         return []
     lines = [
         "## Rated statements outside any theme",
         "",
-        "Their evidence is only singular views, so no theme carries them; the panel's "
-        "verdict on each is reported here.",
+        "No theme carries them: their evidence stayed among the singular views (too few "
+        "ratings to judge them), or is not in this round. The panel's verdict on each is "
+        "reported here.",
         "",
         "| Item | Verdict | Ratings | Median | Agreement | Why |",
         "|---|---|---:|---:|---:|---|",
     ]
     for v in verdicts:
         stats = v.get("stats", {})
-        call = f"consensus ({v.get('direction')})" if v.get("consensus") else "no consensus"
+        call = _call(v)
         share = stats.get("percent_agreement")
         agreement = f"{share:.0%}" if isinstance(share, int | float) else ""
         lines.append(

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from symphonia.core.protocol import Protocol, RatingScale
+from symphonia.core.protocol import GroupBasis, ParticipationBase, Protocol, RatingScale
 from symphonia.core.study import (
     Panellist,
     RoundDefinition,
@@ -42,10 +42,27 @@ POLIS_PROTOCOL = Protocol(
     agreement_threshold=0.7,
     max_iqr=1.0,
     min_participation=0.05,
+    min_item_ratings=10,
+    participation_base=ParticipationBase.SHOWN,
+    group_basis=GroupBasis.OPINION,
 )
-"""Polis is not a Delphi panel: each participant votes on a sample of the comments, so a
-comment seen by 5% of participants has a real verdict (vTaiwan: ~400 votes per comment from
-1,900 people). On a 3-point scale an IQR above 1 already means votes at both ends."""
+"""The protocol every imported conversation is pre-registered with (stored with the study,
+printed in its reports). Polis is not a Delphi panel:
+
+- each participant votes on a sample of the comments, so participation is counted against
+  those *shown* a comment, which for Polis is those who voted on it (a pass is a vote; Polis
+  records no "seen and skipped"): vTaiwan has ~400 votes per comment from 1,900 people;
+- a comment needs 10 votes before any call is made (below 10, one vote moves its shares by
+  more than 10 points): fewer, and it is reported as too few votes to judge, never as a
+  consensus or as divisive. Unmoderated comments are kept (no moderator rejected them) and
+  fall under the same floor;
+- there are no stakeholder groups, so the per-group rules compare *opinion groups* formed
+  from the votes (PCA + k-means, as Polis does; participants with fewer than 7 votes stay
+  ungrouped);
+- 70 % agreement with an IQR of at most 1: on a 3-point scale an IQR above 1 already means
+  votes at both ends; every opinion group must give at least 50 % agreement for a
+  consensus, and one group at 50 % agreement against another at 50 % rejection is divisive.
+"""
 
 
 def slug_for(directory: Path) -> str:
