@@ -109,6 +109,9 @@ def import_polis(
 ) -> None:
     """Turn a Polis export into a study: comments become fragments, votes 3-point ratings.
 
+    An export whose votes.csv is absent or empty falls back on comments.csv's agrees and
+    disagrees counts: kept as counts without voters, so no opinion groups can be formed.
+
     A third-party export is not refused over one bad comment: comments moderated out, and
     comments whose text cannot be kept (empty, too long, or holding a control character),
     are left out with their votes; so is a vote its voter later changed. What was left out
@@ -121,10 +124,15 @@ def import_polis(
     async def go() -> None:
         async with db_session() as session:
             outcome = await import_polis_service(session, conversation, directory, ACTOR)
+        votes = (
+            f"{outcome.ratings} votes as agree/disagree counts without voters (round 2; "
+            "votes.csv holds no votes, so no opinion groups)"
+            if outcome.counts_only
+            else f"{outcome.ratings} votes as ratings (round 2)"
+        )
         console.print(
             f"study {outcome.slug!r}: {outcome.fragments} comments as fragments (round 1), "
-            f"{outcome.ratings} votes as ratings (round 2), {outcome.participants} participants"
-            + _left_out(outcome)
+            f"{votes}, {outcome.participants} participants" + _left_out(outcome)
         )
 
     run(go())

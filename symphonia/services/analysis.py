@@ -30,6 +30,7 @@ from symphonia.services.errors import Conflict
 from symphonia.services.lookup import get_round, get_study, participants_by_pseudonym
 from symphonia.services.rating_items import contribute_round_before, item_fragments
 from symphonia.services.store_results import store_run, store_version
+from symphonia.services.tallies import load_tallies
 from symphonia.services.tx import transaction
 
 
@@ -121,6 +122,7 @@ async def load_round_input(session: AsyncSession, slug: str, number: int) -> Rou
             items=await item_fragments(session, rnd),
             panel_groups={p.pseudonym: p.group.key for p in experts if p.group},
             panel_size=len(experts) or None,
+            tallies=await load_tallies(session, rnd),
         )
         previous = await _previous_rate_round(session, study, number)
         if previous is not None and current:

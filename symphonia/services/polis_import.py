@@ -1,10 +1,18 @@
 """A Polis open-data export becomes a study: comments are fragments, votes are ratings.
 
 Round 1 (contribute) holds the comments, round 2 (rate) the votes on a 3-point scale
-(1 disagree, 2 pass, 3 agree). Everything happens in one transaction, which also records what
-the export held but the study does not (comments moderated out or whose text cannot be kept,
-the votes on them, superseded votes, participants left with nothing) in a `polis.imported`
-audit event, so that nothing is dropped without a trace.
+(1 disagree, 2 pass, 3 agree), or, for an export with no votes, each comment's agree and
+disagree counts (stored as counts, with no voter invented: :mod:`symphonia.services.tallies`).
+Everything happens in one transaction, which also records what the export held but the
+study does not (comments moderated out or whose text cannot be kept, the votes on them,
+superseded votes, participants left with nothing) in a `polis.imported` audit event, so that
+nothing is dropped without a trace.
+
+The study's stakeholder groups stay one group of all participants: opinion groups are not
+stored with the study. They are formed at analysis time from the round's votes (the
+protocol pre-registers ``group_basis = "opinion"``), because they describe how people voted
+in this round, not who they are; the run record keeps how they were formed and who is in
+which (:mod:`symphonia.pipeline.opinion_groups`).
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ from symphonia.services.errors import Conflict
 from symphonia.services.rounds import close_round, open_round
 from symphonia.services.studies import load_study
 from symphonia.services.submissions import import_fragments, import_ratings
+from symphonia.services.tallies import import_tallies
 from symphonia.services.tx import transaction
 
 POLIS_GROUP = "polis-participants"
@@ -101,6 +110,7 @@ class PolisImportOutcome:
     slug: str
     fragments: int
     ratings: int
+    """Votes imported: one rating per vote, or the counted votes when only counts exist."""
     participants: int
     moderated_out: int = 0
     """Comments a moderator rejected."""
@@ -112,6 +122,8 @@ class PolisImportOutcome:
     """Earlier votes replaced by the same voter's later vote on the same comment."""
     participants_left_out: int = 0
     """Participants whose every comment and vote was left out (so not on the panel)."""
+    counts_only: bool = False
+    """votes.csv held no votes: the votes are comments.csv's counts, without voters."""
 
     def left_out(self) -> dict[str, Any]:
         """The left-out counts (and the lines and reasons of unusable comments), as JSON."""
@@ -134,13 +146,14 @@ async def import_polis(
     outcome = PolisImportOutcome(
         slug,
         len(conversation.fragments),
-        len(conversation.ratings),
+        len(conversation.ratings) or sum(t.n for t in conversation.tallies),
         len(definition.panel),
         moderated_out=conversation.moderated_out,
         unusable=conversation.unusable,
         votes_on_excluded=conversation.votes_on_excluded,
         superseded_votes=conversation.superseded_votes,
         participants_left_out=conversation.participants_left_out,
+        counts_only=bool(conversation.tallies),
     )
     async with transaction(session):
         existing = await session.scalar(select(Study.id).where(Study.slug == slug))
@@ -151,12 +164,16 @@ async def import_polis(
         await import_fragments(session, slug, 1, conversation.fragments, actor, str(source))
         await close_round(session, slug, 1, actor)
         await open_round(session, slug, 2, actor)
-        await import_ratings(session, slug, 2, conversation.ratings, actor, source=str(source))
+        if conversation.tallies:
+            await import_tallies(session, slug, 2, conversation.tallies, actor, str(source))
+        else:
+            await import_ratings(session, slug, 2, conversation.ratings, actor, source=str(source))
         await close_round(session, slug, 2, actor)
         detail = {
             "source": str(source),
             "fragments": outcome.fragments,
             "ratings": outcome.ratings,
+            "votes_from": conversation.votes_from,
             "participants": outcome.participants,
             "left_out": outcome.left_out(),
         }

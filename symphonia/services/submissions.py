@@ -40,9 +40,10 @@ from symphonia.db.models import Fragment as FragmentRow
 from symphonia.db.models import Participant, Round, Study
 from symphonia.db.models import Rating as RatingRow
 from symphonia.db.models import RatingItem as RatingItemRow
+from symphonia.db.models import RatingTally as RatingTallyRow
 from symphonia.services.errors import Conflict, RejectedInput
 from symphonia.services.lookup import get_round, get_study, participants_by_pseudonym
-from symphonia.services.rating_items import known_items
+from symphonia.services.rating_items import add_rating_items, known_items
 from symphonia.services.tx import transaction
 
 
@@ -222,6 +223,11 @@ async def import_ratings(
             (row.item_external_id, row.rater_id)
             for row in await session.scalars(select(RatingRow).where(RatingRow.round_id == rnd.id))
         }
+        counted = set(
+            await session.scalars(
+                select(RatingTallyRow.item_external_id).where(RatingTallyRow.round_id == rnd.id)
+            )
+        )
         ambiguous = {a for a in known.ambiguous if a not in declared and a not in new_items}
         rateable = {*declared, *new_items, *ambiguous}  # ambiguous: refused in its own words
         seen: set[tuple[str, str]] = set()
@@ -243,22 +249,12 @@ async def import_ratings(
                 problems.append(f"{where}: {r.rater!r} already rated this item in round {number}")
             if (r.item, r.rater) in seen:
                 problems.append(f"{where}: duplicate rating in this import")
+            if r.item in counted:
+                problems.append(f"{where}: item {r.item!r} is rated by counts in round {number}")
             seen.add((r.item, r.rater))
         if problems:
             raise _refuse(source, problems)
-        position = len(declared)
-        for item in new_items.values():
-            session.add(
-                RatingItemRow(
-                    round_id=rnd.id,
-                    external_id=item.id,
-                    text=item.text,
-                    fragment_ids=list(item.fragment_ids),
-                    position=position,
-                )
-            )
-            position += 1
-        await session.flush()
+        await add_rating_items(session, rnd, new_items.values(), len(declared))
         for r in ratings:
             session.add(
                 RatingRow(
@@ -287,3 +283,9 @@ def expert_groups(people: dict[str, Participant]) -> dict[str, str]:
         for p in people.values()
         if p.group is not None and p.role is ParticipantRole.EXPERT
     }
+
+
+# The same refusals for the other importers (services/tallies.py).
+refuse = _refuse
+refuse_empty = _refuse_empty
+require_open = _require_open

@@ -8,7 +8,7 @@ from __future__ import annotations
 from symphonia.db.models.analysis import AnalysisRun, SingularView, Theme, ThemeMember
 from symphonia.db.models.audit import AuditEvent
 from symphonia.db.models.base import NAMING_CONVENTION, Base, metadata
-from symphonia.db.models.rounds import Fragment, Rating, RatingItem, Round
+from symphonia.db.models.rounds import Fragment, Rating, RatingItem, RatingTally, Round
 from symphonia.db.models.study import Participant, StakeholderGroup, Study
 from symphonia.db.models.synthesis import (
     Amendment,
@@ -30,6 +30,7 @@ __all__ = [
     "Publication",
     "Rating",
     "RatingItem",
+    "RatingTally",
     "Round",
     "SingularView",
     "StakeholderGroup",
