@@ -76,6 +76,9 @@ def _rating_note(theme: Theme) -> str:
         return ""
     raters = int(ratings.get("raters") or 0)
     by = f"; {raters} rater{'s' if raters != 1 else ''}" if raters else ""
+    if ratings.get("call") == "too_few":
+        n = int(ratings.get("n") or 0)
+        return f" Panel rating: only {n} rating{'s' if n != 1 else ''}, too few to judge."
     if "percent_agreement" in ratings and "median" in ratings:
         median, iqr = ratings["median"], ratings["iqr"]
         if ratings.get("direction") == "disagree":
@@ -96,11 +99,11 @@ def _rating_note(theme: Theme) -> str:
     if ratings.get("part") == "rejected":
         span = ratings.get("disagreement_range")
     band = "disagreement" if ratings.get("part") == "rejected" else "agreement"
-    shown = (
-        f"; {round(span[0] * 100)}%–{round(span[1] * 100)}% in the {band} band"
-        if span and len(span) == 2
-        else ""
-    )
+    shown = ""
+    if span and len(span) == 2:
+        low, high = round(span[0] * 100), round(span[1] * 100)
+        both = f"{low}%" if low == high else f"{low}%–{high}%"
+        shown = f"; {both} in the {band} band"
     return f" Panel rating: {count_sentence(counts)}{shown}{by}."
 
 

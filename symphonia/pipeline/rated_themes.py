@@ -34,8 +34,8 @@ from symphonia.core.verdicts import ItemCall, ItemVerdict
 from symphonia.pipeline.rating_judge import Judge, RatingContext, judge_for
 
 THEME_RULE = (
-    "a rated theme's status is the call all of its rated items share; items the panel called "
-    "differently are shown as separate parts of the theme"
+    "a theme's status is the call its rated items share, so items called differently "
+    "are shown apart"
 )
 _PART_LABEL = {
     Part.AGREED: "agreed",
@@ -92,9 +92,9 @@ def _part_reason(tp: ThemePart) -> str:
     if tp.part is Part.REJECTED:
         return f"the panel rejects {every} under the pre-registered rule{tally}"
     if tp.part is Part.DIVIDED:
-        return f"{counts.sentence()}; {_listed(tp.verdicts)}"
+        return f"{counts.sentence()}; {_listed(tp.verdicts)}" if tally else _listed(tp.verdicts)
     if all(v.call is ItemCall.TOO_FEW for v in tp.verdicts):
-        return f"too few ratings to judge ({counts.sentence()}); {_listed(tp.verdicts)}"
+        return f"too few ratings to judge{tally}; {_listed(tp.verdicts)}"
     return f"no agreement either way: ratings in the middle or too spread{tally}"
 
 
@@ -126,6 +126,7 @@ def _ratings_summary(
             if key in only.stats:
                 summary[key] = only.stats[key]
         summary["direction"] = only.direction.value
+        summary["call"] = only.call.value
     else:
         for key in ("percent_agreement", "percent_disagreement"):
             if (span := _range(verdicts, key)) is not None:
