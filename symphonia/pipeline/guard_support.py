@@ -109,6 +109,8 @@ FRAMING_WORDS = frozenset(
         "raters",
         "rejected",
         "rejecting",
+        "judge",
+        "to",
     ]
 )
 """The report's own framing vocabulary (sections, counts, rating figures). Words around a

@@ -148,6 +148,8 @@ async def test_votes_are_judged_per_comment_between_opinion_groups(
     for statement in result.synthesis.statements:
         if statement.text.startswith("Singular view"):
             assert set(statement.citations) <= {f"c{FEW}", f"c{UNMODERATED}"}
+        # The rating notes are framing and figures the guard can check, never new claims.
+        assert statement.guard.get("ok", True), statement.guard
 
 
 @pytest.mark.parametrize("how", ["header only", "absent", "empty"])
