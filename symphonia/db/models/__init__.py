@@ -5,6 +5,14 @@ Importing this package also installs the immutability guards (`symphonia.db.immu
 
 from __future__ import annotations
 
+from symphonia.db.models.accounts import (
+    Account,
+    ApiToken,
+    LinkPurpose,
+    MembershipRole,
+    SignInLink,
+    StudyMembership,
+)
 from symphonia.db.models.analysis import AnalysisRun, SingularView, Theme, ThemeMember
 from symphonia.db.models.audit import AuditEvent
 from symphonia.db.models.base import NAMING_CONVENTION, Base, metadata
@@ -20,21 +28,27 @@ from symphonia.db.models.synthesis import (
 
 __all__ = [
     "NAMING_CONVENTION",
+    "Account",
     "Amendment",
     "AnalysisRun",
+    "ApiToken",
     "AuditEvent",
     "Base",
     "Citation",
     "Fragment",
+    "LinkPurpose",
+    "MembershipRole",
     "Participant",
     "Publication",
     "Rating",
     "RatingItem",
     "Round",
+    "SignInLink",
     "SingularView",
     "StakeholderGroup",
     "Statement",
     "Study",
+    "StudyMembership",
     "SynthesisVersion",
     "Theme",
     "ThemeMember",

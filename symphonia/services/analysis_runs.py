@@ -1,0 +1,331 @@
+"""An analysis run's life as a job: claimed, kept alive, finished or failed, recovered.
+
+The rules that make a killed worker lose nothing and store nothing twice:
+
+- **Claiming** is one conditional UPDATE (pending -> running, `attempts` + 1), so two workers
+  never both get a run: on PostgreSQL its candidate is picked ``FOR UPDATE SKIP LOCKED``
+  (workers skip each other's rows instead of queueing on them); on SQLite, which lets one
+  writer in at a time, the statement itself is the lock.
+- The claim is a **fencing token**: (run, worker, attempt). Heartbeats, the final store and
+  a failure each change the row only while it still carries that token, so a worker that
+  was given up for dead (and whose run went to another worker) cannot store a second result.
+- A run left ``running`` whose **heartbeat is stale** (its worker was killed) goes back to
+  pending when a worker starts, and runs again; after `max_attempts` claims it is failed
+  instead, so a run that kills every worker cannot loop forever.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from symphonia.core.actors import Actor, Permission
+from symphonia.db.audit import record_event
+from symphonia.db.enums import RunStatus
+from symphonia.db.models import AnalysisRun, Round, SynthesisVersion
+from symphonia.services.errors import Conflict, NotFound
+from symphonia.services.lookup import get_round
+from symphonia.services.permissions import require, study_for
+from symphonia.services.tx import transaction
+
+Clock = Callable[[], datetime.datetime]
+
+DEFAULT_STALE_AFTER = datetime.timedelta(seconds=60)
+"""A running run whose heartbeat is older than this is taken for abandoned."""
+DEFAULT_MAX_ATTEMPTS = 3
+
+
+def utcnow() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A worker's hold on one run: the fencing token described in the module docstring."""
+
+    run_id: uuid.UUID
+    worker: str
+    attempt: int
+
+
+def _fenced(claim: Claim) -> Any:
+    return update(AnalysisRun).where(
+        AnalysisRun.id == claim.run_id,
+        AnalysisRun.status == RunStatus.RUNNING,
+        AnalysisRun.worker == claim.worker,
+        AnalysisRun.attempts == claim.attempt,
+    )
+
+
+def _claiming(worker: str, now: datetime.datetime) -> Any:
+    return (
+        update(AnalysisRun)
+        .where(AnalysisRun.status == RunStatus.PENDING)
+        .values(
+            status=RunStatus.RUNNING,
+            worker=worker,
+            attempts=AnalysisRun.attempts + 1,
+            started_at=now,
+            heartbeat_at=now,
+            error=None,
+        )
+        .returning(AnalysisRun.id, AnalysisRun.attempts)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def claim_next(session: AsyncSession, worker: str, *, clock: Clock = utcnow) -> Claim | None:
+    """Take the oldest pending run for `worker`, or None when nothing is waiting."""
+    oldest = (
+        select(AnalysisRun.id)
+        .where(AnalysisRun.status == RunStatus.PENDING)
+        .order_by(AnalysisRun.created_at, AnalysisRun.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    async with transaction(session):
+        row = (
+            await session.execute(_claiming(worker, clock()).where(AnalysisRun.id == oldest))
+        ).one_or_none()
+    return None if row is None else Claim(row.id, worker, row.attempts)
+
+
+async def claim_run(
+    session: AsyncSession, run_id: uuid.UUID, worker: str, *, clock: Clock = utcnow
+) -> Claim:
+    """Take one named run (the CLI runs the run it just requested), if still pending."""
+    async with transaction(session):
+        row = (
+            await session.execute(_claiming(worker, clock()).where(AnalysisRun.id == run_id))
+        ).one_or_none()
+    if row is None:
+        raise Conflict(
+            f"analysis run {run_id} is no longer pending; another worker has it",
+            code="run_taken",
+            context={"run": str(run_id)},
+        )
+    return Claim(row.id, worker, row.attempts)
+
+
+async def beat(
+    session: AsyncSession, claim: Claim, progress: Mapping[str, Any], *, clock: Clock = utcnow
+) -> bool:
+    """Record that the claim's worker is alive, with its latest progress. False when the run
+    is no longer this claim's (its result will be refused when stored)."""
+    async with transaction(session):
+        done = await session.execute(
+            _fenced(claim)
+            .values(heartbeat_at=clock(), progress=dict(progress))
+            .execution_options(synchronize_session=False)
+        )
+    return bool(getattr(done, "rowcount", 0))
+
+
+async def take_for_storing(
+    session: AsyncSession, claim: Claim, *, clock: Clock = utcnow
+) -> AnalysisRun:
+    """Inside the storing transaction: mark the run succeeded, if it is still the claim's,
+    and return it to fill in. Refused otherwise; the caller's transaction then rolls back,
+    so a run is stored exactly once."""
+    done = await session.execute(
+        _fenced(claim)
+        .values(status=RunStatus.SUCCEEDED, finished_at=clock(), heartbeat_at=clock())
+        .execution_options(synchronize_session=False)
+    )
+    if not getattr(done, "rowcount", 0):
+        raise Conflict(
+            f"analysis run {claim.run_id} was given to another worker while this one ran "
+            "(its heartbeat went stale); nothing from this attempt was stored",
+            code="run_taken",
+            context={"run": str(claim.run_id)},
+        )
+    return await session.get_one(AnalysisRun, claim.run_id, populate_existing=True)
+
+
+async def fail_run(
+    session: AsyncSession, claim: Claim, error: str, *, actor: Actor, clock: Clock = utcnow
+) -> bool:
+    """Mark the claim's run failed and keep `error`; False if the run was no longer its."""
+    async with transaction(session):
+        done = await session.execute(
+            _fenced(claim)
+            .values(status=RunStatus.FAILED, error=error, finished_at=clock())
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(done, "rowcount", 0):
+            return False
+        run = await session.get_one(AnalysisRun, claim.run_id, populate_existing=True)
+        rnd = await session.get_one(Round, run.round_id)
+        record_event(
+            session,
+            actor,
+            "analysis.failed",
+            "analysis_run",
+            run.id,
+            study_id=rnd.study_id,
+            detail={"round": rnd.number, "attempt": claim.attempt, "error": error[:2000]},
+        )
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class Recovery:
+    """What a worker start did with runs abandoned by killed workers."""
+
+    requeued: tuple[uuid.UUID, ...]
+    failed: tuple[uuid.UUID, ...]
+
+
+async def recover_stale(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    stale_after: datetime.timedelta = DEFAULT_STALE_AFTER,
+    max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    clock: Clock = utcnow,
+) -> Recovery:
+    """Put runs whose worker stopped beating back in the queue (or fail them after
+    `max_attempts`), each with an audit event."""
+    cutoff = clock() - stale_after
+    requeued: list[uuid.UUID] = []
+    failed: list[uuid.UUID] = []
+    async with transaction(session):
+        stale = (
+            await session.execute(
+                select(AnalysisRun, Round)
+                .join(Round, Round.id == AnalysisRun.round_id)
+                .where(AnalysisRun.status == RunStatus.RUNNING, AnalysisRun.heartbeat_at < cutoff)
+                .order_by(AnalysisRun.created_at)
+            )
+        ).all()
+        for run, rnd in stale:
+            claim = Claim(run.id, run.worker or "", run.attempts)
+            give_up = run.attempts >= max_attempts
+            values: dict[str, Any] = {"worker": None}
+            if give_up:
+                error = (
+                    f"the worker stopped during each of {run.attempts} attempts "
+                    "(killed, or out of memory?); request the analysis again to retry"
+                )
+                values |= {"status": RunStatus.FAILED, "error": error, "finished_at": clock()}
+            else:
+                values |= {"status": RunStatus.PENDING}
+            done = await session.execute(
+                _fenced(claim)
+                .where(AnalysisRun.heartbeat_at < cutoff)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            if not getattr(done, "rowcount", 0):
+                continue  # it beat, or another worker recovered it, in the meantime
+            (failed if give_up else requeued).append(run.id)
+            record_event(
+                session,
+                actor,
+                "analysis.failed" if give_up else "analysis.requeued",
+                "analysis_run",
+                run.id,
+                study_id=rnd.study_id,
+                detail={
+                    "round": rnd.number,
+                    "attempt": run.attempts,
+                    "worker": run.worker,
+                    "last_heartbeat": run.heartbeat_at.isoformat() if run.heartbeat_at else None,
+                },
+            )
+    return Recovery(tuple(requeued), tuple(failed))
+
+
+@dataclass(frozen=True, slots=True)
+class RunView:
+    """An analysis run as a facilitator follows it."""
+
+    id: uuid.UUID
+    study_slug: str
+    round_number: int
+    status: RunStatus
+    options: Mapping[str, Any]
+    progress: Mapping[str, Any]
+    error: str | None
+    requested_by: str | None
+    created_at: datetime.datetime
+    started_at: datetime.datetime | None
+    heartbeat_at: datetime.datetime | None
+    finished_at: datetime.datetime | None
+    attempts: int
+    worker: str | None
+    version_number: int | None
+    """The synthesis version the run stored (once it succeeded)."""
+
+    @classmethod
+    def of(cls, run: AnalysisRun, slug: str, number: int, version: int | None) -> RunView:
+        return cls(
+            id=run.id,
+            study_slug=slug,
+            round_number=number,
+            status=run.status,
+            options=MappingProxyType(dict(run.options)),
+            progress=MappingProxyType(dict(run.progress)),
+            error=run.error,
+            requested_by=run.requested_by,
+            created_at=run.created_at,
+            started_at=run.started_at,
+            heartbeat_at=run.heartbeat_at,
+            finished_at=run.finished_at,
+            attempts=run.attempts,
+            worker=run.worker,
+            version_number=version,
+        )
+
+
+async def _versions(session: AsyncSession, run_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    rows = await session.execute(
+        select(SynthesisVersion.run_id, SynthesisVersion.number).where(
+            SynthesisVersion.run_id.in_(run_ids)
+        )
+    )
+    return {run_id: number for run_id, number in rows if run_id is not None}
+
+
+async def list_runs(
+    session: AsyncSession, slug: str, number: int, *, actor: Actor
+) -> tuple[RunView, ...]:
+    """The round's analysis runs, newest first."""
+    async with transaction(session):
+        study = await study_for(session, slug, actor, Permission.RUN_ANALYSIS)
+        rnd = await get_round(session, study, number)
+        runs = list(
+            await session.scalars(
+                select(AnalysisRun)
+                .where(AnalysisRun.round_id == rnd.id)
+                .order_by(AnalysisRun.created_at.desc(), AnalysisRun.id.desc())
+            )
+        )
+        versions = await _versions(session, [r.id for r in runs])
+    return tuple(RunView.of(r, slug, number, versions.get(r.id)) for r in runs)
+
+
+async def get_run(session: AsyncSession, run_id: uuid.UUID, *, actor: Actor) -> RunView:
+    """One run, by id (the web's progress poll)."""
+    async with transaction(session):
+        run = await session.scalar(
+            select(AnalysisRun)
+            .where(AnalysisRun.id == run_id)
+            .options(selectinload(AnalysisRun.round).selectinload(Round.study))
+            .execution_options(populate_existing=True)
+        )
+        if run is None or not actor.sees(run.round.study_id):
+            raise NotFound(f"unknown analysis run {run_id}", code="unknown_run")
+        study = run.round.study
+        require(actor, study.id, Permission.RUN_ANALYSIS, study.slug)
+        versions = await _versions(session, [run.id])
+    return RunView.of(run, study.slug, run.round.number, versions.get(run.id))
