@@ -254,7 +254,9 @@ async def test_audit_publication_and_amendment_rows_are_append_only(
 ) -> None:
     await _publish(sessionmaker, seed)
     async with sessionmaker() as s:
-        record_event(s, Actor.operator(), "study.created", "study", seed.study.id, study_id=seed.study.id)
+        record_event(
+            s, Actor.operator(), "study.created", "study", seed.study.id, study_id=seed.study.id
+        )
         await s.commit()
     for table in ("audit_event", "publication"):
         async with sessionmaker() as s:

@@ -34,6 +34,8 @@ OPERATOR = Actor.operator("test")
 def listed(refusal: RejectedInput) -> list[str]:
     """The refusal's problems as the CLI prints them: "location: field: reason"."""
     return [str(p) for p in refusal.problems]
+
+
 Maker = async_sessionmaker[AsyncSession]
 
 
@@ -261,9 +263,7 @@ async def test_a_polis_folder_name_with_a_control_character_is_refused(
     async with sessionmaker() as s:
         with pytest.raises(RejectedInput) as refused:
             await import_polis(s, conversation, folder, actor=OPERATOR)
-    assert listed(refused.value)[0].startswith(
-        "study.title: contains the control character U+001B"
-    )
+    assert listed(refused.value)[0].startswith("study.title: contains the control character U+001B")
     assert await actions(sessionmaker) == []
 
 
