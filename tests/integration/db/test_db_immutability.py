@@ -11,9 +11,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
+from symphonia.core.actors import Actor
 from symphonia.core.fragments import FragmentKind
 from symphonia.core.synthesis import Section
-from symphonia.core.actors import Actor
 from symphonia.db.audit import record_event
 from symphonia.db.enums import AmendmentAction, Origin
 from symphonia.db.errors import ImmutableRecordError

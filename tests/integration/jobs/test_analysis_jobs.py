@@ -72,7 +72,8 @@ async def test_a_request_writes_a_pending_run_and_a_worker_stores_it_once(
         assert await worker.drain() == 0  # nothing left: nothing runs twice
     done = await run_row(sessionmaker, run_id)
     assert (done.status, done.attempts, done.error) == (RunStatus.SUCCEEDED, 1, None)
-    assert done.embedding_model == "fake-model" and done.input_hash
+    assert done.embedding_model == "fake-model"
+    assert done.input_hash
     assert done.progress["step"]  # the last progress the pipeline reported is kept
     assert await count(sessionmaker, SynthesisVersion) == 1
     async with sessionmaker() as s:
@@ -81,7 +82,8 @@ async def test_a_request_writes_a_pending_run_and_a_worker_stores_it_once(
         rnd = await s.scalar(select(Round).where(Round.number == closed_round))
     assert actions[-2:] == ["analysis.requested", "analysis.completed"]
     assert (view.id, view.status, view.version_number) == (run_id, RunStatus.SUCCEEDED, 1)
-    assert rnd is not None and rnd.status is RoundStatus.ANALYSED
+    assert rnd is not None
+    assert rnd.status is RoundStatus.ANALYSED
 
 
 async def test_unknown_options_are_refused_before_anything_is_written(
@@ -113,13 +115,15 @@ async def test_a_failed_run_keeps_its_error(
     assert (worker.succeeded, worker.failed) == (0, 1)
     failed = await run_row(sessionmaker, run_id)
     assert failed.status is RunStatus.FAILED
-    assert failed.error is not None and "SYMPHONIA_LLM" in failed.error
+    assert failed.error is not None
+    assert "SYMPHONIA_LLM" in failed.error
     assert failed.finished_at is not None
     assert await count(sessionmaker, SynthesisVersion) == 0
     assert await count(sessionmaker, AuditEvent, AuditEvent.action == "analysis.failed") == 1
     async with sessionmaker() as s:
         rnd = await s.scalar(select(Round).where(Round.number == closed_round))
-    assert rnd is not None and rnd.status is RoundStatus.CLOSED
+    assert rnd is not None
+    assert rnd.status is RoundStatus.CLOSED
 
 
 async def test_progress_is_visible_from_another_session_while_it_runs(
@@ -142,7 +146,8 @@ async def test_progress_is_visible_from_another_session_while_it_runs(
             assert seen is not None
             assert seen.status is RunStatus.RUNNING
             assert dict(seen.progress) == {"step": "embed", "done": 1, "total": 3}
-            assert seen.heartbeat_at is not None and seen.worker == worker.name
+            assert seen.heartbeat_at is not None
+            assert seen.worker == worker.name
         finally:
             release.set()
             for _ in range(400):
@@ -167,7 +172,8 @@ async def test_two_workers_claiming_at_once_get_one_run(
     claims = await asyncio.gather(claim("a"), claim("b"), claim("c"))
     taken = [c for c in claims if c is not None]
     assert len(taken) == 1
-    assert taken[0].run_id == run_id and taken[0].attempt == 1  # type: ignore[attr-defined]
+    assert taken[0].run_id == run_id
+    assert taken[0].attempt == 1
     async with sessionmaker() as s:
         with pytest.raises(Conflict, match="no longer pending"):
             await claim_run(s, run_id, "d")
@@ -198,7 +204,8 @@ async def test_an_abandoned_run_is_requeued_and_its_old_worker_cannot_store_it(
     assert await count(sessionmaker, SynthesisVersion) == 0
     async with sessionmaker() as s:
         new = await claim_next(s, "new")
-    assert new is not None and new.attempt == 2
+    assert new is not None
+    assert new.attempt == 2
     await execute_run(
         sessionmaker, new, embedder=CountingEmbedder, drafter_for=lambda _n: None, actor=OPERATOR
     )
@@ -215,14 +222,16 @@ async def test_a_run_abandoned_too_often_is_failed_not_retried_forever(
     for attempt in (1, 2, 3):
         async with sessionmaker() as s:
             claim = await claim_next(s, f"w{attempt}")
-            assert claim is not None and claim.attempt == attempt
+            assert claim is not None
+            assert claim.attempt == attempt
             outcome = await recover_stale(s, actor=OPERATOR, max_attempts=3, clock=lambda: later)
         assert (outcome.requeued, outcome.failed) == (
             ((run_id,), ()) if attempt < 3 else ((), (run_id,))
         )
     run = await run_row(sessionmaker, run_id)
     assert run.status is RunStatus.FAILED
-    assert run.error is not None and "3 attempts" in run.error
+    assert run.error is not None
+    assert "3 attempts" in run.error
 
 
 async def test_a_fresh_heartbeat_is_not_taken_for_abandoned(
