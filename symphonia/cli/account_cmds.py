@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from symphonia.cli.common import ACTOR, console, fail, handle_errors, run, settings
 from symphonia.cli.usage import Command
@@ -118,18 +117,15 @@ def list_cmd() -> None:
         if not views:
             console.print("no accounts yet; create one with `symphonia account create`")
             return
-        table = Table("email", "name", "active", "creates studies", "password", "roles")
-        for v in views:
-            yes = {True: "yes", False: "no"}
-            table.add_row(
-                v.email,
-                v.display_name,
-                yes[v.is_active],
-                yes[v.may_create_studies],
-                yes[v.has_password],
-                _roles(v),
-            )
-        console.print(table)
+        for v in views:  # one line each, whole (a table would cut emails short)
+            notes = [
+                "" if v.is_active else "inactive",
+                "creates studies" if v.may_create_studies else "",
+                "password" if v.has_password else "link only",
+            ]
+            shown = "; ".join(n for n in notes if n)
+            roles = _roles(v) or "no roles"
+            console.print(f"{v.email} ({v.display_name}; {shown}): {roles}", markup=False)
 
     run(go)
 

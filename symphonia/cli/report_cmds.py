@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from rich.table import Table
 
 from symphonia.cli.analyze_cmd import DrafterName
 from symphonia.cli.common import (
@@ -133,20 +132,15 @@ def status(study: StudyArg, number: RoundArg) -> None:
                 f"run `symphonia synthesize {study} {number}`"
             )
             return
-        table = Table("run", "status", "progress", "version", "attempts", "requested by", "at")
-        for view in runs:
-            version = str(view.version_number) if view.version_number else ""
-            table.add_row(
-                str(view.id),
-                view.status.value,
-                _progress(view),
-                version,
-                str(view.attempts),
-                view.requested_by or "",
-                _when(view),
-            )
-        console.print(table)
-        for view in runs:
+        for view in runs:  # one line each, whole: ids are for copying
+            parts = [f"run {view.id}: {view.status.value}", _when(view)]
+            if view.progress and view.status.value in ("running", "pending"):
+                parts.append(_progress(view))
+            if view.version_number:
+                parts.append(f"synthesis version {view.version_number}")
+            parts.append(f"attempts {view.attempts}")
+            parts.append(f"requested by {view.requested_by or 'unknown'}")
+            console.print(", ".join(parts), markup=False)
             if view.error:
                 console.print(f"run {view.id} failed: {view.error}", markup=False)
         console.print(count(len(runs), "run"))

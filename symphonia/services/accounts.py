@@ -56,7 +56,7 @@ def normalise_email(email: str) -> str:
     value = email.strip().lower()
     local, at, domain = value.partition("@")
     reason = None
-    if not at or not local or "." not in domain.strip(".") or "@" in domain:
+    if not at or not local or not domain.strip(".") or "@" in domain:
         reason = f"{email!r} is not an email address"
     elif len(value) > 320 or any(c.isspace() or ord(c) < 32 for c in value):
         reason = "must be at most 320 characters, without spaces or control characters"

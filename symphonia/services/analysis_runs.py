@@ -194,55 +194,58 @@ async def recover_stale(
     clock: Clock = utcnow,
 ) -> Recovery:
     """Put runs whose worker stopped beating back in the queue (or fail them after
-    `max_attempts`), each with an audit event."""
-    cutoff = clock() - stale_after
-    requeued: list[uuid.UUID] = []
-    failed: list[uuid.UUID] = []
+    `max_attempts`), each with an audit event.
+
+    Each change is one conditional UPDATE, written before anything is read, so workers
+    starting together recover each run once (and SQLite never sees a read turn into a
+    write). A requeued run keeps the name of the worker that abandoned it until claimed.
+    """
+    now = clock()
+    cutoff = now - stale_after
+    stale = (AnalysisRun.status == RunStatus.RUNNING, AnalysisRun.heartbeat_at < cutoff)
+    returned = (AnalysisRun.id, AnalysisRun.attempts, AnalysisRun.worker, AnalysisRun.heartbeat_at)
+    error = (
+        "the worker stopped during each of its attempts (killed, or out of memory?); "
+        "request the analysis again to retry"
+    )
     async with transaction(session):
-        stale = (
+        failed = (
             await session.execute(
-                select(AnalysisRun, Round)
-                .join(Round, Round.id == AnalysisRun.round_id)
-                .where(AnalysisRun.status == RunStatus.RUNNING, AnalysisRun.heartbeat_at < cutoff)
-                .order_by(AnalysisRun.created_at)
-            )
-        ).all()
-        for run, rnd in stale:
-            claim = Claim(run.id, run.worker or "", run.attempts)
-            give_up = run.attempts >= max_attempts
-            values: dict[str, Any] = {"worker": None}
-            if give_up:
-                error = (
-                    f"the worker stopped during each of {run.attempts} attempts "
-                    "(killed, or out of memory?); request the analysis again to retry"
-                )
-                values |= {"status": RunStatus.FAILED, "error": error, "finished_at": clock()}
-            else:
-                values |= {"status": RunStatus.PENDING}
-            done = await session.execute(
-                _fenced(claim)
-                .where(AnalysisRun.heartbeat_at < cutoff)
-                .values(**values)
+                update(AnalysisRun)
+                .where(*stale, AnalysisRun.attempts >= max_attempts)
+                .values(status=RunStatus.FAILED, error=error, finished_at=now)
+                .returning(*returned)
                 .execution_options(synchronize_session=False)
             )
-            if not getattr(done, "rowcount", 0):
-                continue  # it beat, or another worker recovered it, in the meantime
-            (failed if give_up else requeued).append(run.id)
-            record_event(
-                session,
-                actor,
-                "analysis.failed" if give_up else "analysis.requeued",
-                "analysis_run",
-                run.id,
-                study_id=rnd.study_id,
-                detail={
-                    "round": rnd.number,
-                    "attempt": run.attempts,
-                    "worker": run.worker,
-                    "last_heartbeat": run.heartbeat_at.isoformat() if run.heartbeat_at else None,
-                },
+        ).all()
+        requeued = (
+            await session.execute(
+                update(AnalysisRun)
+                .where(*stale)
+                .values(status=RunStatus.PENDING)
+                .returning(*returned)
+                .execution_options(synchronize_session=False)
             )
-    return Recovery(tuple(requeued), tuple(failed))
+        ).all()
+        joined = await session.execute(
+            select(AnalysisRun.id, Round)
+            .join(Round, Round.id == AnalysisRun.round_id)
+            .where(AnalysisRun.id.in_([r.id for r in [*failed, *requeued]]))
+        )
+        rounds = {run_id: rnd for run_id, rnd in joined}
+        for rows, action in ((failed, "analysis.failed"), (requeued, "analysis.requeued")):
+            for row in rows:
+                rnd = rounds[row.id]
+                detail = {
+                    "round": rnd.number,
+                    "attempt": row.attempts,
+                    "worker": row.worker,
+                    "last_heartbeat": row.heartbeat_at.isoformat() if row.heartbeat_at else None,
+                }
+                if action == "analysis.failed":
+                    detail["error"] = error
+                record_event(session, actor, action, "analysis_run", row.id, rnd.study_id, detail)
+    return Recovery(tuple(r.id for r in requeued), tuple(r.id for r in failed))
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from symphonia.core.actors import Actor
@@ -64,7 +64,7 @@ async def authenticate_token(session: AsyncSession, raw: str, *, clock: Clock = 
     """The Actor a bearer token stands for, or :class:`AuthenticationFailed`."""
     now = clock()
     refused = AuthenticationFailed("the API token is not valid", code="token_invalid")
-    async with transaction(session):
+    async with transaction(session):  # reads only: requests with one token run side by side
         token = await session.scalar(
             select(ApiToken).where(ApiToken.token_hash == hash_secret(raw))
         )
@@ -76,8 +76,21 @@ async def authenticate_token(session: AsyncSession, raw: str, *, clock: Clock = 
             holder = await signed_in_holder(session, token.participant_id, token.account_id)
         except AuthenticationFailed:
             raise refused from None
-        if token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY:
-            token.last_used_at = now
+        stale = token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY
+    if stale:  # its own short write, conditional, so concurrent requests write it once
+        async with transaction(session):
+            await session.execute(
+                update(ApiToken)
+                .where(
+                    ApiToken.id == token.id,
+                    or_(
+                        ApiToken.last_used_at.is_(None),
+                        ApiToken.last_used_at < now - LAST_USED_EVERY,
+                    ),
+                )
+                .values(last_used_at=now)
+                .execution_options(synchronize_session=False)
+            )
     return holder.actor
 
 

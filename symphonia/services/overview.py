@@ -164,18 +164,12 @@ async def study_overview(session: AsyncSession, slug: str, *, actor: Actor) -> S
                 .order_by(StakeholderGroup.key)
             )
         )
-        experts = dict(
-            (
-                await session.execute(
-                    select(Participant.group_id, func.count())
-                    .where(
-                        Participant.study_id == study.id,
-                        Participant.role == ParticipantRole.EXPERT,
-                    )
-                    .group_by(Participant.group_id)
-                )
-            ).tuples()
+        per_group = await session.execute(
+            select(Participant.group_id, func.count())
+            .where(Participant.study_id == study.id, Participant.role == ParticipantRole.EXPERT)
+            .group_by(Participant.group_id)
         )
+        experts = {group_id: int(n) for group_id, n in per_group}
         rounds = list(
             await session.scalars(
                 select(Round).where(Round.study_id == study.id).order_by(Round.number)
@@ -186,8 +180,8 @@ async def study_overview(session: AsyncSession, slug: str, *, actor: Actor) -> S
     return StudyOverview(
         study=StudyView.of(study),
         roles=actor.roles_in(study.id),
-        groups=tuple(GroupView(g.key, g.label, int(experts.get(g.id, 0))) for g in groups),
-        panel_size=int(sum(experts.values())),
+        groups=tuple(GroupView(g.key, g.label, experts.get(g.id, 0)) for g in groups),
+        panel_size=sum(experts.values()),
         rounds=_summaries(study, rounds, counts, runs, visible),
     )
 

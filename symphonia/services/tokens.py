@@ -139,25 +139,33 @@ async def redeem_sign_in_link(
     """Use a link: who it signs in, once. Refused (with the reason) when unknown, used,
     expired or revoked."""
     now = clock()
+    hashed = hash_secret(token)
     async with transaction(session):
+        # The write comes first: it takes the row (SQLite: the database) before anything is
+        # read, so of two redemptions racing, one marks the link used and the other waits,
+        # then finds it used. A read first would let both read it unused.
+        used = (
+            await session.execute(
+                update(SignInLink)
+                .where(
+                    SignInLink.token_hash == hashed,
+                    SignInLink.used_at.is_(None),
+                    SignInLink.revoked_at.is_(None),
+                    SignInLink.expires_at > now,
+                )
+                .values(used_at=now)
+                .returning(SignInLink.id)
+                .execution_options(synchronize_session=False)
+            )
+        ).scalar_one_or_none()
         link = await session.scalar(
-            select(SignInLink).where(SignInLink.token_hash == hash_secret(token))
+            select(SignInLink)
+            .where(SignInLink.token_hash == hashed)
+            .execution_options(populate_existing=True)
         )
         if link is None:
             raise AuthenticationFailed("this sign-in link is not valid", code="link_unknown")
-        used = await session.execute(
-            update(SignInLink)
-            .where(
-                SignInLink.id == link.id,
-                SignInLink.used_at.is_(None),
-                SignInLink.revoked_at.is_(None),
-                SignInLink.expires_at > now,
-            )
-            .values(used_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        if not getattr(used, "rowcount", 0):
-            await session.refresh(link)
+        if used is None:
             if link.revoked_at is not None:
                 raise AuthenticationFailed("this sign-in link was revoked", code="link_revoked")
             if link.used_at is not None:

@@ -231,7 +231,7 @@ async def test_a_run_abandoned_too_often_is_failed_not_retried_forever(
     run = await run_row(sessionmaker, run_id)
     assert run.status is RunStatus.FAILED
     assert run.error is not None
-    assert "3 attempts" in run.error
+    assert "each of its attempts" in run.error
 
 
 async def test_a_fresh_heartbeat_is_not_taken_for_abandoned(
