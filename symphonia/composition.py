@@ -21,7 +21,9 @@ from types import TracebackType
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from symphonia.core.actors import Actor
 from symphonia.pipeline.contracts import Drafter, Embedder
+from symphonia.services.analysis_exec import Execution
 from symphonia.services.analysis_runs import utcnow
 from symphonia.services.providers import build_drafter, build_embedder
 from symphonia.settings import Settings, get_settings
@@ -90,6 +92,17 @@ class Container:
             if name not in self._drafters:
                 self._drafters[name] = build_drafter(name, self.settings)
             return self._drafters[name]
+
+    def execution(self, actor: Actor) -> Execution:
+        """How this process executes analysis runs on `actor`'s behalf: its embedder and
+        drafters, its clock, and the heartbeat the settings ask for."""
+        return Execution(
+            embedder=self.embedder,
+            drafter_for=self.drafter,
+            actor=actor,
+            heartbeat_every=self.settings.worker.heartbeat_s,
+            clock=self.clock,
+        )
 
     def sign_in_url(self, token: str) -> str:
         """The link that redeems a sign-in or invitation token (shown once, never stored)."""

@@ -38,17 +38,9 @@ async def synthesize_inline(
     the run is recorded, claimed, executed with progress, stored once)."""
     container.drafter(drafter)  # refuse an unusable drafter before anything is written
     with progress_bars(not quiet) as progress:
+        how = container.execution(ACTOR)
         return await run_inline(
-            container.sessions,
-            study,
-            number,
-            AnalysisOptions(drafter),
-            embedder=container.embedder,
-            drafter_for=container.drafter,
-            actor=ACTOR,
-            progress=progress,
-            heartbeat_every=container.settings.worker.heartbeat_s,
-            clock=container.clock,
+            container.sessions, study, number, AnalysisOptions(drafter), how, progress=progress
         )
 
 

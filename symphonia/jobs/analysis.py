@@ -44,15 +44,8 @@ class AnalysisJobs:
             return await claim_next(session, worker, clock=self.container.clock)
 
     async def run(self, claim: Claim) -> None:
-        outcome = await execute_run(
-            self.container.sessions,
-            claim,
-            embedder=self.container.embedder,
-            drafter_for=self.container.drafter,
-            actor=self.actor,
-            heartbeat_every=self.container.settings.worker.heartbeat_s,
-            clock=self.container.clock,
-        )
+        how = self.container.execution(self.actor)
+        outcome = await execute_run(self.container.sessions, claim, how)
         logger.info(
             "analysis run %s stored as synthesis version %s", claim.run_id, outcome.version_number
         )

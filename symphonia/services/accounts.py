@@ -126,6 +126,20 @@ async def create_account(
         return await _view(session, account)
 
 
+async def _membership(
+    session: AsyncSession, email: str, slug: str, actor: Actor
+) -> tuple[Study, Account, StudyMembership | None]:
+    """The study (once `actor` may manage its members), the account, and its membership."""
+    study = await study_for(session, slug, actor, Permission.MANAGE_MEMBERS)
+    account = await _account(session, email)
+    membership = await session.scalar(
+        select(StudyMembership).where(
+            StudyMembership.account_id == account.id, StudyMembership.study_id == study.id
+        )
+    )
+    return study, account, membership
+
+
 async def grant_role(
     session: AsyncSession, email: str, slug: str, role: StudyRole, *, actor: Actor
 ) -> AccountView:
@@ -135,13 +149,7 @@ async def grant_role(
         reason = f"{role.value!r} is not a staff role; expected one of {staff}"
         raise RejectedInput("the role cannot be granted", [Problem("membership", "role", reason)])
     async with transaction(session):
-        study = await study_for(session, slug, actor, Permission.MANAGE_MEMBERS)
-        account = await _account(session, email)
-        membership = await session.scalar(
-            select(StudyMembership).where(
-                StudyMembership.account_id == account.id, StudyMembership.study_id == study.id
-            )
-        )
+        study, account, membership = await _membership(session, email, slug, actor)
         if membership is None:
             membership = StudyMembership(account_id=account.id, study_id=study.id)
             session.add(membership)
@@ -157,13 +165,7 @@ async def revoke_role(session: AsyncSession, email: str, slug: str, *, actor: Ac
     """Take the account's role in the study away. A study keeps at least one facilitator
     account unless the operator removes it (who needs none)."""
     async with transaction(session):
-        study = await study_for(session, slug, actor, Permission.MANAGE_MEMBERS)
-        account = await _account(session, email)
-        membership = await session.scalar(
-            select(StudyMembership).where(
-                StudyMembership.account_id == account.id, StudyMembership.study_id == study.id
-            )
-        )
+        study, account, membership = await _membership(session, email, slug, actor)
         if membership is None:
             raise NotFound(
                 f"{account.email} has no role in study {slug!r}", code="unknown_membership"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -22,14 +22,8 @@ from symphonia.db.enums import RunStatus
 from symphonia.db.models import AnalysisRun
 from symphonia.pipeline.contracts import Drafter, Embedder, ProgressCallback, no_progress
 from symphonia.pipeline.llm import DEFAULT_DRAFTER, DRAFTERS
-from symphonia.services.analysis_exec import (
-    DEFAULT_HEARTBEAT_SECONDS,
-    AnalysisOutcome,
-    DrafterFor,
-    Sessions,
-    execute_run,
-)
-from symphonia.services.analysis_runs import Clock, claim_run, utcnow
+from symphonia.services.analysis_exec import AnalysisOutcome, Execution, Sessions, execute_run
+from symphonia.services.analysis_runs import claim_run
 from symphonia.services.errors import Problem, RejectedInput
 from symphonia.services.lookup import get_round
 from symphonia.services.permissions import study_for
@@ -39,6 +33,7 @@ from symphonia.services.tx import transaction
 __all__ = [
     "AnalysisOptions",
     "AnalysisOutcome",
+    "Execution",
     "analyse_round",
     "request_analysis",
     "run_inline",
@@ -112,30 +107,17 @@ async def run_inline(
     sessions: Sessions,
     slug: str,
     number: int,
-    options: AnalysisOptions = AnalysisOptions(),
+    options: AnalysisOptions,
+    how: Execution,
     *,
-    embedder: Callable[[], Embedder],
-    drafter_for: DrafterFor,
-    actor: Actor,
     progress: ProgressCallback = no_progress,
-    heartbeat_every: float = DEFAULT_HEARTBEAT_SECONDS,
-    clock: Clock = utcnow,
 ) -> AnalysisOutcome:
     """Request an analysis and run it here and now, as a worker would (the CLI's path)."""
     async with sessions() as session:
-        run_id = await request_analysis(session, slug, number, options, actor=actor)
-        worker = f"inline:{actor.label}:{os.getpid()}"
-        claim = await claim_run(session, run_id, worker, clock=clock)
-    return await execute_run(
-        sessions,
-        claim,
-        embedder=embedder,
-        drafter_for=drafter_for,
-        actor=actor,
-        progress=progress,
-        heartbeat_every=heartbeat_every,
-        clock=clock,
-    )
+        run_id = await request_analysis(session, slug, number, options, actor=how.actor)
+        worker = f"inline:{how.actor.label}:{os.getpid()}"
+        claim = await claim_run(session, run_id, worker, clock=how.clock)
+    return await execute_run(sessions, claim, how, progress=progress)
 
 
 async def analyse_round(
@@ -153,16 +135,8 @@ async def analyse_round(
     objects are expired afterwards, since the run changed rows under them."""
     options = AnalysisOptions(drafter.name if drafter is not None else DEFAULT_DRAFTER)
     sessions = async_sessionmaker(bind=session.bind, expire_on_commit=False)
+    how = Execution(embedder=lambda: embedder, drafter_for=lambda _name: drafter, actor=actor)
     try:
-        return await run_inline(
-            sessions,
-            slug,
-            number,
-            options,
-            embedder=lambda: embedder,
-            drafter_for=lambda _name: drafter,
-            actor=actor,
-            progress=progress,
-        )
+        return await run_inline(sessions, slug, number, options, how, progress=progress)
     finally:
         session.expire_all()

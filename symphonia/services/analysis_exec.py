@@ -51,6 +51,19 @@ DrafterFor = Callable[[str], Drafter | None]
 
 
 @dataclass(frozen=True, slots=True)
+class Execution:
+    """How this process executes runs: its collaborators (`embedder` is called in the
+    pipeline's thread, so a model that loads slowly loads off the loop), who it acts as,
+    and how often it beats."""
+
+    embedder: Callable[[], Embedder]
+    drafter_for: DrafterFor
+    actor: Actor
+    heartbeat_every: float = DEFAULT_HEARTBEAT_SECONDS
+    clock: Clock = utcnow
+
+
+@dataclass(frozen=True, slots=True)
 class AnalysisOutcome:
     run_id: uuid.UUID
     version_number: int
@@ -131,16 +144,12 @@ def _analyse(
 async def execute_run(
     sessions: Sessions,
     claim: Claim,
+    how: Execution,
     *,
-    embedder: Callable[[], Embedder],
-    drafter_for: DrafterFor,
-    actor: Actor,
     progress: ProgressCallback = no_progress,
-    heartbeat_every: float = DEFAULT_HEARTBEAT_SECONDS,
-    clock: Clock = utcnow,
 ) -> AnalysisOutcome:
-    """Run the claimed analysis and store its result (see the module docstring). `embedder`
-    is called in the pipeline's thread, so a model that loads slowly loads off the loop."""
+    """Run the claimed analysis and store its result (see the module docstring)."""
+    actor, clock = how.actor, how.clock
     try:
         async with sessions() as session, transaction(session):
             run = await session.get_one(AnalysisRun, claim.run_id)
@@ -149,14 +158,14 @@ async def execute_run(
             data = await load_round_input(session, study, rnd)
             drafter_name = str(run.options.get("drafter", ""))
             requested_by_id = run.requested_by_id
-        drafter = drafter_for(drafter_name)
+        drafter = how.drafter_for(drafter_name)
         tracker = ProgressTracker(progress)
         stop = asyncio.Event()
         beating = asyncio.create_task(
-            _heartbeats(sessions, claim, tracker, heartbeat_every, stop, clock)
+            _heartbeats(sessions, claim, tracker, how.heartbeat_every, stop, clock)
         )
         try:
-            result = await asyncio.to_thread(_analyse, data, embedder, drafter, tracker)
+            result = await asyncio.to_thread(_analyse, data, how.embedder, drafter, tracker)
         finally:
             stop.set()
             await beating

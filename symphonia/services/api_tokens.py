@@ -17,12 +17,13 @@ from symphonia.core.actors import Actor
 from symphonia.db.audit import record_event
 from symphonia.db.models import ApiToken
 from symphonia.services.analysis_runs import Clock, utcnow
-from symphonia.services.errors import AuthenticationFailed, NotFound
+from symphonia.services.errors import AuthenticationFailed
 from symphonia.services.tokens import (
     IssuedSecret,
     hash_secret,
     holder_study,
     new_secret,
+    revoke_secret,
     signed_in_holder,
 )
 from symphonia.services.tx import transaction
@@ -95,11 +96,4 @@ async def authenticate_token(session: AsyncSession, raw: str, *, clock: Clock = 
 
 
 async def revoke_api_token(session: AsyncSession, token_id: uuid.UUID, *, actor: Actor) -> None:
-    async with transaction(session):
-        token = await session.get(ApiToken, token_id)
-        if token is None:
-            raise NotFound("no such API token", code="unknown_token")
-        study_id = await holder_study(session, token.participant_id, token.account_id, actor)
-        if token.revoked_at is None:
-            token.revoked_at = utcnow()
-            record_event(session, actor, "api_token.revoked", "api_token", token.id, study_id)
+    await revoke_secret(session, ApiToken, token_id, actor=actor)

@@ -19,6 +19,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,12 +27,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from symphonia.core.actors import Actor, Permission
 from symphonia.db.audit import record_event
 from symphonia.db.enums import ParticipantRole
-from symphonia.db.models import Account, LinkPurpose, Participant, SignInLink, Study
+from symphonia.db.models import Account, ApiToken, LinkPurpose, Participant, SignInLink, Study
 from symphonia.services.accounts import actor_for_account, actor_for_participant
 from symphonia.services.analysis_runs import Clock, utcnow
 from symphonia.services.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied
 from symphonia.services.permissions import require
 from symphonia.services.tx import transaction
+
+Secret = TypeVar("Secret", SignInLink, ApiToken)
 
 INVITATION_TTL = datetime.timedelta(days=14)
 SIGN_IN_TTL = datetime.timedelta(hours=1)
@@ -200,12 +203,24 @@ async def signed_in_holder(
     return SignedIn(actor, int(epoch or 0))
 
 
-async def revoke_sign_in_link(session: AsyncSession, link_id: uuid.UUID, *, actor: Actor) -> None:
+async def revoke_secret(
+    session: AsyncSession,
+    kind: type[Secret],
+    secret_id: uuid.UUID,
+    *,
+    actor: Actor,
+) -> None:
+    """Revoke a link or a token (who may issue it may revoke it); revoking twice is no-op."""
+    name = kind.__tablename__
     async with transaction(session):
-        link = await session.get(SignInLink, link_id)
-        if link is None:
-            raise NotFound("no such sign-in link", code="unknown_link")
-        study_id = await holder_study(session, link.participant_id, link.account_id, actor)
-        if link.revoked_at is None:
-            link.revoked_at = utcnow()
-            record_event(session, actor, "sign_in_link.revoked", "sign_in_link", link.id, study_id)
+        secret = await session.get(kind, secret_id)
+        if secret is None:
+            raise NotFound(f"no such {name.replace('_', ' ')}", code=f"unknown_{name}")
+        study_id = await holder_study(session, secret.participant_id, secret.account_id, actor)
+        if secret.revoked_at is None:
+            secret.revoked_at = utcnow()
+            record_event(session, actor, f"{name}.revoked", name, secret.id, study_id)
+
+
+async def revoke_sign_in_link(session: AsyncSession, link_id: uuid.UUID, *, actor: Actor) -> None:
+    await revoke_secret(session, SignInLink, link_id, actor=actor)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from symphonia.db.models.base import AuditColumns, Base, CreatedAt, enum_type
 
 if TYPE_CHECKING:
-    from symphonia.db.models.study import Participant, Study
+    from symphonia.db.models.study import Study
 
 
 class MembershipRole(enum.StrEnum):
@@ -82,42 +82,36 @@ class StudyMembership(AuditColumns, Base):
     study: Mapped[Study] = relationship()
 
 
-class SignInLink(CreatedAt, Base):
+class HeldSecret(CreatedAt):
+    """A hashed secret held by exactly one participant or one account, revocable."""
+
+    __table_args__ = (sa.CheckConstraint(_ONE_HOLDER, name="one_holder"),)
+
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    participant_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("participant.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("account.id", ondelete="CASCADE"), index=True
+    )
+    revoked_at: Mapped[datetime.datetime | None]
+
+
+class SignInLink(HeldSecret, Base):
     """A single-use, expiring, revocable link that signs a participant or an account in."""
 
     __tablename__ = "sign_in_link"
-    __table_args__ = (sa.CheckConstraint(_ONE_HOLDER, name="one_holder"),)
 
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    participant_id: Mapped[uuid.UUID | None] = mapped_column(
-        sa.ForeignKey("participant.id", ondelete="CASCADE"), index=True
-    )
-    account_id: Mapped[uuid.UUID | None] = mapped_column(
-        sa.ForeignKey("account.id", ondelete="CASCADE"), index=True
-    )
     purpose: Mapped[LinkPurpose] = mapped_column(enum_type(LinkPurpose, "link_purpose"))
     expires_at: Mapped[datetime.datetime]
     used_at: Mapped[datetime.datetime | None]
-    revoked_at: Mapped[datetime.datetime | None]
-
-    participant: Mapped[Participant | None] = relationship()
-    account: Mapped[Account | None] = relationship()
 
 
-class ApiToken(CreatedAt, Base):
+class ApiToken(HeldSecret, Base):
     """A bearer token for the JSON API, scoped to one participant or one account."""
 
     __tablename__ = "api_token"
-    __table_args__ = (sa.CheckConstraint(_ONE_HOLDER, name="one_holder"),)
 
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    participant_id: Mapped[uuid.UUID | None] = mapped_column(
-        sa.ForeignKey("participant.id", ondelete="CASCADE"), index=True
-    )
-    account_id: Mapped[uuid.UUID | None] = mapped_column(
-        sa.ForeignKey("account.id", ondelete="CASCADE"), index=True
-    )
     label: Mapped[str] = mapped_column(sa.String(200))
     expires_at: Mapped[datetime.datetime | None]
-    revoked_at: Mapped[datetime.datetime | None]
     last_used_at: Mapped[datetime.datetime | None]

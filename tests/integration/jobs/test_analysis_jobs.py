@@ -18,7 +18,7 @@ from symphonia.db.enums import RoundStatus, RunStatus
 from symphonia.db.models import AnalysisRun, AuditEvent, Round, SynthesisVersion
 from symphonia.jobs import InProcessWorker
 from symphonia.services.analysis import AnalysisOptions, request_analysis
-from symphonia.services.analysis_exec import execute_run
+from symphonia.services.analysis_exec import Execution, execute_run
 from symphonia.services.analysis_runs import (
     claim_next,
     claim_run,
@@ -191,14 +191,9 @@ async def test_an_abandoned_run_is_requeued_and_its_old_worker_cannot_store_it(
     async with sessionmaker() as s:
         recovered = await recover_stale(s, actor=OPERATOR, clock=lambda: later)
     assert recovered.requeued == (run_id,)
+    how = Execution(embedder=CountingEmbedder, drafter_for=lambda _name: None, actor=OPERATOR)
     with pytest.raises(Conflict, match="given to another worker"):
-        await execute_run(
-            sessionmaker,
-            old,
-            embedder=CountingEmbedder,
-            drafter_for=lambda _name: None,
-            actor=OPERATOR,
-        )
+        await execute_run(sessionmaker, old, how)
     run = await run_row(sessionmaker, run_id)
     assert (run.status, run.error) == (RunStatus.PENDING, None)
     assert await count(sessionmaker, SynthesisVersion) == 0
@@ -206,9 +201,7 @@ async def test_an_abandoned_run_is_requeued_and_its_old_worker_cannot_store_it(
         new = await claim_next(s, "new")
     assert new is not None
     assert new.attempt == 2
-    await execute_run(
-        sessionmaker, new, embedder=CountingEmbedder, drafter_for=lambda _n: None, actor=OPERATOR
-    )
+    await execute_run(sessionmaker, new, how)
     assert (await run_row(sessionmaker, run_id)).status is RunStatus.SUCCEEDED
     assert await count(sessionmaker, SynthesisVersion) == 1
 
