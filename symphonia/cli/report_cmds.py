@@ -23,8 +23,8 @@ from symphonia.composition import Container
 from symphonia.reports.json_report import render_json
 from symphonia.reports.markdown import render_markdown
 from symphonia.services.analysis import AnalysisOptions, AnalysisOutcome, run_inline
-from symphonia.services.analysis_runs import RunView, list_runs
 from symphonia.services.exports import build_report
+from symphonia.services.run_views import RunView, list_runs
 
 ReportFormat = Literal["json", "md"]
 

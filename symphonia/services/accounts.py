@@ -1,9 +1,7 @@
-"""Staff accounts and their roles per study; turning a signed-in principal into an Actor.
+"""Staff accounts and their roles per study, passwords, and the first run's facilitator.
 
-The web app calls :func:`actor_for_account` / :func:`actor_for_participant` on every
-request (one query each), so a role granted or revoked takes effect on the next request,
-and a session made before the account's `auth_epoch` went up (a new password, a
-deactivation) is refused.
+An account's `auth_epoch` goes up with a new password or a deactivation, which ends every
+session made before (see :mod:`symphonia.services.principals`).
 """
 
 from __future__ import annotations
@@ -15,10 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from symphonia.core.actors import STAFF_ROLES, Actor, ActorKind, Permission, StudyRole
+from symphonia.core.actors import STAFF_ROLES, Actor, Permission, StudyRole
 from symphonia.db.audit import record_event
-from symphonia.db.enums import ParticipantRole
-from symphonia.db.models import Account, MembershipRole, Participant, Study, StudyMembership
+from symphonia.db.models import Account, MembershipRole, Study, StudyMembership
 from symphonia.services import passwords
 from symphonia.services.errors import (
     AuthenticationFailed,
@@ -254,64 +251,6 @@ async def set_account_active(
             action = "account.activated" if active else "account.deactivated"
             record_event(session, actor, action, "account", account.id)
         return await _view(session, account)
-
-
-def _signed_out() -> NotFound:
-    return NotFound("the session no longer signs anyone in", code="signed_out")
-
-
-async def actor_for_account(
-    session: AsyncSession, account_id: uuid.UUID, *, epoch: int | None = None
-) -> Actor:
-    """The Actor for a signed-in account, with its roles (one query). Refused when the
-    account is gone, inactive, or (`epoch` given) its sessions were ended since."""
-    rows = (
-        await session.execute(
-            select(Account, StudyMembership.study_id, StudyMembership.role)
-            .outerjoin(StudyMembership, StudyMembership.account_id == Account.id)
-            .where(Account.id == account_id)
-        )
-    ).all()
-    if not rows:
-        raise _signed_out()
-    account = rows[0][0]
-    if not account.is_active or (epoch is not None and epoch != account.auth_epoch):
-        raise _signed_out()
-    roles = {study: frozenset({StudyRole(role.value)}) for _, study, role in rows if study}
-    return Actor(
-        ActorKind.ACCOUNT,
-        account.id,
-        f"account:{account.email}",
-        roles,
-        may_create_studies=account.may_create_studies,
-    )
-
-
-async def actor_for_participant(
-    session: AsyncSession, participant_id: uuid.UUID, *, epoch: int | None = None
-) -> Actor:
-    """The Actor for a signed-in panellist (one query): an expert of their one study.
-    Panel members recorded as facilitators or editors hold no role through it (staff act
-    through accounts)."""
-    row = (
-        await session.execute(
-            select(
-                Participant.pseudonym,
-                Participant.role,
-                Participant.auth_epoch,
-                Study.id,
-                Study.slug,
-            )
-            .join(Study, Study.id == Participant.study_id)
-            .where(Participant.id == participant_id)
-        )
-    ).one_or_none()
-    if row is None or (epoch is not None and epoch != row.auth_epoch):
-        raise _signed_out()
-    roles = {row.id: frozenset({StudyRole.EXPERT})} if row.role is ParticipantRole.EXPERT else {}
-    return Actor(
-        ActorKind.PARTICIPANT, participant_id, f"participant:{row.slug}/{row.pseudonym}", roles
-    )
 
 
 async def first_facilitator(

@@ -28,10 +28,10 @@ from symphonia.core.actors import Actor, Permission
 from symphonia.db.audit import record_event
 from symphonia.db.enums import ParticipantRole
 from symphonia.db.models import Account, ApiToken, LinkPurpose, Participant, SignInLink, Study
-from symphonia.services.accounts import actor_for_account, actor_for_participant
 from symphonia.services.analysis_runs import Clock, utcnow
 from symphonia.services.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied
 from symphonia.services.permissions import require
+from symphonia.services.principals import actor_for_account, actor_for_participant
 from symphonia.services.tx import transaction
 
 Secret = TypeVar("Secret", SignInLink, ApiToken)

@@ -19,14 +19,9 @@ from symphonia.db.models import AnalysisRun, AuditEvent, Round, SynthesisVersion
 from symphonia.jobs import InProcessWorker
 from symphonia.services.analysis import AnalysisOptions, request_analysis
 from symphonia.services.analysis_exec import Execution, execute_run
-from symphonia.services.analysis_runs import (
-    claim_next,
-    claim_run,
-    get_run,
-    list_runs,
-    recover_stale,
-)
+from symphonia.services.analysis_runs import claim_next, claim_run, recover_stale
 from symphonia.services.errors import Conflict, RejectedInput
+from symphonia.services.run_views import get_run, list_runs
 from symphonia.settings import WorkerSettings, load_settings
 from tests.fakes.slow_embedder import SlowEmbedder
 from tests.integration.jobs.conftest import OPERATOR, SLUG

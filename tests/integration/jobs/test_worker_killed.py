@@ -24,7 +24,7 @@ from symphonia.db.models import (
     ThemeMember,
 )
 from symphonia.services.analysis import request_analysis
-from symphonia.services.analysis_runs import get_run
+from symphonia.services.run_views import get_run
 from tests.conftest import ROOT
 from tests.fakes.worker_process import STALE_AFTER_S
 from tests.integration.jobs.conftest import OPERATOR, SLUG

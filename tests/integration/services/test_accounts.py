@@ -11,8 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from symphonia.core.actors import Actor, ActorKind, StudyRole
 from symphonia.db.models import Account, AuditEvent, Participant, Study
 from symphonia.services.accounts import (
-    actor_for_account,
-    actor_for_participant,
     create_account,
     first_facilitator,
     grant_role,
@@ -29,6 +27,7 @@ from symphonia.services.errors import (
     PermissionDenied,
     RejectedInput,
 )
+from symphonia.services.principals import actor_for_account, actor_for_participant
 from symphonia.services.studies import load_study
 from symphonia.studyfiles import load_study as read_study_file
 

@@ -17,16 +17,12 @@ from symphonia.core.fragments import Fragment, FragmentKind
 from symphonia.core.study import StudyDefinition
 from symphonia.db.enums import RoundStatus
 from symphonia.db.models import Participant
-from symphonia.services.accounts import (
-    actor_for_account,
-    actor_for_participant,
-    create_account,
-    grant_role,
-)
+from symphonia.services.accounts import create_account, grant_role
 from symphonia.services.analysis import request_analysis
 from symphonia.services.errors import NotFound, PermissionDenied, SymphoniaError
 from symphonia.services.exports import build_report
 from symphonia.services.overview import list_studies, round_view, study_overview
+from symphonia.services.principals import actor_for_account, actor_for_participant
 from symphonia.services.round_runs import RoundRecords, run_round
 from symphonia.services.rounds import open_round
 from symphonia.services.studies import load_study

@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from symphonia.core.actors import Actor, ActorKind, StudyRole
 from symphonia.db.models import LinkPurpose, Participant
-from symphonia.services.accounts import actor_for_account, create_account, grant_role
+from symphonia.services.accounts import create_account, grant_role
 from symphonia.services.api_tokens import authenticate_token, issue_api_token, revoke_api_token
 from symphonia.services.errors import AuthenticationFailed, Conflict, NotFound, PermissionDenied
+from symphonia.services.principals import actor_for_account
 from symphonia.services.studies import load_study
 from symphonia.services.tokens import (
     hash_secret,
