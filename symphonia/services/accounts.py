@@ -191,13 +191,13 @@ async def revoke_role(session: AsyncSession, email: str, slug: str, *, actor: Ac
 
 async def find_account(session: AsyncSession, email: str, *, actor: Actor) -> AccountView:
     _may_manage_accounts(actor)
-    async with transaction(session):
+    async with transaction(session, write=False):
         return await _view(session, await _account(session, email))
 
 
 async def list_accounts(session: AsyncSession, *, actor: Actor) -> tuple[AccountView, ...]:
     _may_manage_accounts(actor)
-    async with transaction(session):
+    async with transaction(session, write=False):
         accounts = list(await session.scalars(select(Account).order_by(Account.email)))
         return tuple([await _view(session, a) for a in accounts])
 

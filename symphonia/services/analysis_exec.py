@@ -151,7 +151,7 @@ async def execute_run(
     """Run the claimed analysis and store its result (see the module docstring)."""
     actor, clock = how.actor, how.clock
     try:
-        async with sessions() as session, transaction(session):
+        async with sessions() as session, transaction(session, write=False):
             run = await session.get_one(AnalysisRun, claim.run_id)
             rnd = await session.get_one(Round, run.round_id)
             study = await session.get_one(Study, rnd.study_id)

@@ -65,7 +65,9 @@ async def authenticate_token(session: AsyncSession, raw: str, *, clock: Clock = 
     """The Actor a bearer token stands for, or :class:`AuthenticationFailed`."""
     now = clock()
     refused = AuthenticationFailed("the API token is not valid", code="token_invalid")
-    async with transaction(session):  # reads only: requests with one token run side by side
+    async with transaction(
+        session, write=False
+    ):  # reads only: requests with one token run side by side
         token = await session.scalar(
             select(ApiToken).where(ApiToken.token_hash == hash_secret(raw))
         )

@@ -54,7 +54,7 @@ async def build_report(
     Who may read drafts gets any version; everyone else with a role in the study gets
     published versions only, as though the drafts did not exist.
     """
-    async with transaction(session):
+    async with transaction(session, write=False):
         study = await study_for(session, slug, actor, Permission.VIEW_STUDY)
         drafts = actor.can(study.id, Permission.VIEW_DRAFTS)
         if not drafts:

@@ -83,7 +83,7 @@ class RoundDetail:
 
 async def list_studies(session: AsyncSession, *, actor: Actor) -> tuple[StudySummary, ...]:
     """Every study the actor holds a role in (every study, for the operator), by id."""
-    async with transaction(session):
+    async with transaction(session, write=False):
         query = select(Study).order_by(Study.slug)
         if not actor.unrestricted:
             query = query.where(Study.id.in_(list(actor.roles)))
@@ -154,7 +154,7 @@ def _summaries(
 
 async def study_overview(session: AsyncSession, slug: str, *, actor: Actor) -> StudyOverview:
     """The study, its stakeholder groups and its rounds with their status and counts."""
-    async with transaction(session):
+    async with transaction(session, write=False):
         study = await study_for(session, slug, actor, Permission.VIEW_STUDY)
         visible = actor.can(study.id, Permission.VIEW_PARTICIPATION)
         groups = list(
@@ -188,7 +188,7 @@ async def study_overview(session: AsyncSession, slug: str, *, actor: Actor) -> S
 
 async def round_view(session: AsyncSession, slug: str, number: int, *, actor: Actor) -> RoundDetail:
     """One round: its status and counts, and participation per stakeholder group."""
-    async with transaction(session):
+    async with transaction(session, write=False):
         study = await study_for(session, slug, actor, Permission.VIEW_STUDY)
         rnd = await get_round(session, study, number)
         visible = actor.can(study.id, Permission.VIEW_PARTICIPATION)

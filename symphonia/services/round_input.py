@@ -20,6 +20,7 @@ from symphonia.pipeline.analyze import RatingContext
 from symphonia.services.errors import Conflict
 from symphonia.services.lookup import participants_by_pseudonym
 from symphonia.services.rating_items import contribute_round_before, item_fragments
+from symphonia.services.submission_rules import current_fragments
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,9 +54,10 @@ async def _previous_rate_round(session: AsyncSession, study: Study, number: int)
 
 
 async def _fragment_rows(session: AsyncSession, evidence: Round) -> dict[str, FragmentRow]:
+    """The round's current fragments: an edited one as its latest version, none withdrawn."""
     rows = await session.scalars(
         select(FragmentRow)
-        .where(FragmentRow.round_id == evidence.id)
+        .where(FragmentRow.round_id == evidence.id, current_fragments())
         .order_by(FragmentRow.created_at, FragmentRow.external_id)
     )
     return {r.external_id: r for r in rows}
@@ -95,7 +97,9 @@ async def check_analysable(session: AsyncSession, study: Study, rnd: Round) -> R
             context={"study": slug, "round": evidence.number, "analysed_round": number},
         )
     has_fragments = await session.scalar(
-        select(FragmentRow.id).where(FragmentRow.round_id == evidence.id).limit(1)
+        select(FragmentRow.id)
+        .where(FragmentRow.round_id == evidence.id, current_fragments())
+        .limit(1)
     )
     if has_fragments is None:
         raise Conflict(

@@ -78,7 +78,7 @@ async def list_runs(
     session: AsyncSession, slug: str, number: int, *, actor: Actor
 ) -> tuple[RunView, ...]:
     """The round's analysis runs, newest first."""
-    async with transaction(session):
+    async with transaction(session, write=False):
         study = await study_for(session, slug, actor, Permission.RUN_ANALYSIS)
         rnd = await get_round(session, study, number)
         runs = list(
@@ -94,7 +94,7 @@ async def list_runs(
 
 async def get_run(session: AsyncSession, run_id: uuid.UUID, *, actor: Actor) -> RunView:
     """One run, by id (the web's progress poll)."""
-    async with transaction(session):
+    async with transaction(session, write=False):
         run = await session.scalar(
             select(AnalysisRun)
             .where(AnalysisRun.id == run_id)

@@ -16,6 +16,7 @@ from symphonia.db.models.accounts import (
 from symphonia.db.models.analysis import AnalysisRun, SingularView, Theme, ThemeMember
 from symphonia.db.models.audit import AuditEvent
 from symphonia.db.models.base import NAMING_CONVENTION, Base, metadata
+from symphonia.db.models.contributions import FragmentDraft, FragmentWithdrawal
 from symphonia.db.models.rounds import Fragment, Rating, RatingItem, Round
 from symphonia.db.models.study import Participant, StakeholderGroup, Study
 from symphonia.db.models.synthesis import (
@@ -36,6 +37,8 @@ __all__ = [
     "Base",
     "Citation",
     "Fragment",
+    "FragmentDraft",
+    "FragmentWithdrawal",
     "LinkPurpose",
     "MembershipRole",
     "Participant",

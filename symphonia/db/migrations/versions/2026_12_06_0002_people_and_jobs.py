@@ -13,6 +13,8 @@ Create Date: 2026-12-06 11:13:44.422778+00:00
   `account` instead of `participant`: staff act on drafts.
 - `analysis_run` becomes a job: options, progress, requester, started/heartbeat times,
   attempts and worker; `embedding_model` and `input_hash` are unknown while it is pending.
+- Fragments from the web: `fragment.idempotency_key` (unique per author and round),
+  `fragment_withdrawal` (append-only, with its triggers) and `fragment_draft` (autosave).
 
 SQLite: changing a foreign key or a NOT NULL means copying the table (batch mode), and
 copying drops the table's triggers; renaming the copy also fails while another table's
@@ -82,6 +84,58 @@ def _holder_indexes(table: str) -> None:
     with op.batch_alter_table(table, schema=None) as batch_op:
         batch_op.create_index(batch_op.f(f'ix_{table}_account_id'), ['account_id'], unique=False)
         batch_op.create_index(batch_op.f(f'ix_{table}_participant_id'), ['participant_id'], unique=False)
+
+
+WITHDRAWAL_TRIGGERS = {
+    'sqlite': [
+        f"CREATE TRIGGER trg_fragment_withdrawal_no_{op_name.lower()} BEFORE {op_name}"
+        " ON fragment_withdrawal FOR EACH ROW BEGIN SELECT RAISE(ABORT,"
+        f" 'symphonia:immutable: {op_name} on fragment_withdrawal refused'); END"
+        for op_name in ('UPDATE', 'DELETE')
+    ],
+    'postgresql': [
+        "CREATE TRIGGER trg_fragment_withdrawal_no_change BEFORE UPDATE OR DELETE"
+        " ON fragment_withdrawal FOR EACH ROW EXECUTE FUNCTION symphonia_refuse_change()",
+        "CREATE TRIGGER trg_fragment_withdrawal_no_truncate BEFORE TRUNCATE"
+        " ON fragment_withdrawal FOR EACH STATEMENT EXECUTE FUNCTION symphonia_refuse_change()",
+    ],
+}
+"""Withdrawals are append-only, as fragments are (symphonia_refuse_change comes from 0001)."""
+
+
+def _fragments_from_the_web() -> None:
+    with op.batch_alter_table('fragment', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('idempotency_key', sa.String(length=128), nullable=True))
+        batch_op.create_index(batch_op.f('ix_fragment_author_id_round_id_idempotency_key'), ['author_id', 'round_id', 'idempotency_key'], unique=True)
+    op.create_table('fragment_withdrawal',
+    sa.Column('id', GUID(), nullable=False),
+    sa.Column('fragment_id', GUID(), nullable=False),
+    sa.Column('participant_id', GUID(), nullable=True),
+    sa.Column('actor', sa.String(length=200), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('created_at', DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['fragment_id'], ['fragment.id'], name=op.f('fk_fragment_withdrawal_fragment_id_fragment')),
+    sa.ForeignKeyConstraint(['participant_id'], ['participant.id'], name=op.f('fk_fragment_withdrawal_participant_id_participant')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_fragment_withdrawal')),
+    sa.UniqueConstraint('fragment_id', name=op.f('uq_fragment_withdrawal_fragment_id'))
+    )
+    op.create_table('fragment_draft',
+    sa.Column('id', GUID(), nullable=False),
+    sa.Column('participant_id', GUID(), nullable=False),
+    sa.Column('round_id', GUID(), nullable=False),
+    sa.Column('draft_key', sa.String(length=64), nullable=False),
+    sa.Column('content', JSON, nullable=False),
+    sa.Column('created_at', DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('updated_at', DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['participant_id'], ['participant.id'], name=op.f('fk_fragment_draft_participant_id_participant'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['round_id'], ['round.id'], name=op.f('fk_fragment_draft_round_id_round'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_fragment_draft')),
+    sa.UniqueConstraint('participant_id', 'round_id', 'draft_key', name=op.f('uq_fragment_draft_participant_id_round_id_draft_key'))
+    )
+    with op.batch_alter_table('fragment_draft', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_fragment_draft_participant_id'), ['participant_id'], unique=False)
+    for statement in WITHDRAWAL_TRIGGERS[op.get_bind().dialect.name]:
+        op.execute(statement)
 
 
 def upgrade() -> None:
@@ -183,12 +237,19 @@ def upgrade() -> None:
             batch_op.drop_constraint(batch_op.f('fk_synthesis_version_approved_by_id_participant'), type_='foreignkey')
             batch_op.create_foreign_key(batch_op.f('fk_synthesis_version_approved_by_id_account'), 'account', ['approved_by_id'], ['id'])
             batch_op.create_foreign_key(batch_op.f('fk_synthesis_version_created_by_id_account'), 'account', ['created_by_id'], ['id'])
+    _fragments_from_the_web()
 
 
 def downgrade() -> None:
     """Back to 0001. Accounts, links and tokens are dropped; references to accounts are
     cleared (they cannot point at participants); an amendment made without an account
-    stops the downgrade, since 0001 requires an editor participant."""
+    stops the downgrade, since 0001 requires an editor participant. Withdrawals and drafts
+    are dropped (the fragments stay)."""
+    op.drop_table('fragment_draft')
+    op.drop_table('fragment_withdrawal')
+    with op.batch_alter_table('fragment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_fragment_author_id_round_id_idempotency_key'))
+        batch_op.drop_column('idempotency_key')
     with triggers_set_aside('synthesis_version', 'publication'):
         with op.batch_alter_table('synthesis_version', schema=None) as batch_op:
             batch_op.drop_constraint(batch_op.f('fk_synthesis_version_created_by_id_account'), type_='foreignkey')
