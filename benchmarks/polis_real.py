@@ -31,6 +31,7 @@ from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
+from symphonia.core.actors import Actor
 from symphonia.core.fragments import Rating
 from symphonia.db.engine import create_engine, create_sessionmaker
 from symphonia.db.migrate import upgrade_async
@@ -102,12 +103,14 @@ async def one(export: Path, workdir: Path) -> str:
     t0 = time.perf_counter()
     conversation = read_polis_export(export)
     async with maker() as session:
-        imported = await import_polis(session, conversation, export, "bench")
+        imported = await import_polis(session, conversation, export, actor=Actor.operator("bench"))
     t_import = time.perf_counter() - t0
     embedder = build_embedder(load_settings())
     t1 = time.perf_counter()
     async with maker() as session:
-        outcome = await analyse_round(session, imported.slug, 2, embedder, None, "bench")
+        outcome = await analyse_round(
+            session, imported.slug, 2, embedder, None, actor=Actor.operator("bench")
+        )
     t_analyse = time.perf_counter() - t1
     await engine.dispose()
     result = outcome.result

@@ -66,6 +66,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from symphonia.core.errors import Problem, RejectedInput
 from symphonia.core.fragments import InvalidInput
 from symphonia.core.protocol import (
     ConsensusRule,
@@ -92,14 +93,16 @@ from symphonia.interchange.text import NotUtf8, decode_utf8
 STUDY_FILE = "study.toml"
 
 
-class StudyFileError(ValueError):
-    """A study file that cannot be used; ``problems`` holds every (field, reason) found."""
+class StudyFileError(RejectedInput, ValueError):
+    """A study file that cannot be used; ``problems`` holds every problem found, each with
+    the file as its location (a TOML file's own parse error names the line in its reason)."""
 
     def __init__(self, file: str, problems: list[tuple[str, str]]) -> None:
         self.file = file
-        self.problems = problems
         self.field, self.reason = problems[0]
-        super().__init__("\n".join(f"{file}: {f}: {r}" for f, r in problems))
+        listed = [Problem(file, f, r) for f, r in problems]
+        message = "\n".join(str(p) for p in listed)
+        super().__init__(f"{file}: cannot be used", listed, message=message)
 
 
 def _choice(allowed: tuple[str, ...], what: str) -> BeforeValidator:

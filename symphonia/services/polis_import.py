@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from symphonia.core.actors import Actor
 from symphonia.core.protocol import GroupBasis, ParticipationBase, Protocol, RatingScale
 from symphonia.core.study import (
     Panellist,
@@ -38,10 +39,9 @@ from symphonia.db.models import Study
 from symphonia.interchange import Issue
 from symphonia.polis import PolisConversation
 from symphonia.services.errors import Conflict
-from symphonia.services.rounds import close_round, open_round
+from symphonia.services.round_runs import RoundRecords, run_round
 from symphonia.services.studies import load_study
-from symphonia.services.submissions import import_fragments, import_ratings
-from symphonia.services.tallies import import_tallies
+from symphonia.services.submissions import SourceLines
 from symphonia.services.tx import transaction
 
 POLIS_GROUP = "polis-participants"
@@ -139,7 +139,7 @@ class PolisImportOutcome:
 
 
 async def import_polis(
-    session: AsyncSession, conversation: PolisConversation, source: Path, actor: str
+    session: AsyncSession, conversation: PolisConversation, source: Path, *, actor: Actor
 ) -> PolisImportOutcome:
     slug = slug_for(source)
     definition = polis_definition(conversation, slug, source)
@@ -158,17 +158,22 @@ async def import_polis(
     async with transaction(session):
         existing = await session.scalar(select(Study.id).where(Study.slug == slug))
         if existing is not None:
-            raise Conflict(f"{source} was already imported as study {slug!r}; nothing was changed")
-        study = (await load_study(session, definition, actor)).study
-        await open_round(session, slug, 1, actor)
-        await import_fragments(session, slug, 1, conversation.fragments, actor, str(source))
-        await close_round(session, slug, 1, actor)
-        await open_round(session, slug, 2, actor)
-        if conversation.tallies:
-            await import_tallies(session, slug, 2, conversation.tallies, actor, str(source))
-        else:
-            await import_ratings(session, slug, 2, conversation.ratings, actor, source=str(source))
-        await close_round(session, slug, 2, actor)
+            raise Conflict(
+                f"{source} was already imported as study {slug!r}; nothing was changed",
+                code="already_imported",
+                context={"study": slug},
+            )
+        study = (await load_study(session, definition, actor=actor)).study
+        origin = SourceLines(str(source))
+        comments = RoundRecords(fragments=conversation.fragments, fragments_from=origin)
+        await run_round(session, slug, 1, comments, actor=actor)
+        votes = RoundRecords(
+            ratings=conversation.ratings,
+            ratings_from=origin,
+            tallies=conversation.tallies,
+            tallies_from=str(source),
+        )
+        await run_round(session, slug, 2, votes, actor=actor)
         detail = {
             "source": str(source),
             "fragments": outcome.fragments,

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from symphonia.core.actors import Actor, Permission
 from symphonia.core.fragments import InvalidInput
 from symphonia.core.protocol import protocol_from_dict
 from symphonia.core.ratings import RatingTally
@@ -23,7 +24,9 @@ from symphonia.db.models import Rating as RatingRow
 from symphonia.db.models import RatingItem as RatingItemRow
 from symphonia.db.models import RatingTally as TallyRow
 from symphonia.db.models import Round
-from symphonia.services.lookup import get_round, get_study
+from symphonia.services.errors import Problem
+from symphonia.services.lookup import get_round
+from symphonia.services.permissions import study_for
 from symphonia.services.rating_items import add_rating_items, known_items
 from symphonia.services.submissions import ImportOutcome, refuse, refuse_empty, require_open
 from symphonia.services.tx import transaction
@@ -54,15 +57,16 @@ async def import_tallies(
     slug: str,
     number: int,
     tallies: Sequence[RatingTally],
-    actor: str,
     source: str = "",
+    *,
+    actor: Actor,
 ) -> ImportOutcome:
     """Add counts to an open rate round; their items are fragments of the evidence round
     (rated directly) or items the round declares. Returns the number of ratings counted."""
     if not tallies:
         raise refuse_empty(source, "rating counts")
     async with transaction(session):
-        study = await get_study(session, slug)
+        study = await study_for(session, slug, actor, Permission.IMPORT_DATA)
         rnd = await get_round(session, study, number, share_lock=True)
         require_open(study, rnd, RoundKind.RATE, "rating counts")
         scale = protocol_from_dict(study.protocol).scale
@@ -78,21 +82,25 @@ async def import_tallies(
             )
         )
         counted = await tallied_items(session, rnd)
-        problems: list[str] = []
+        problems: list[Problem] = []
         seen: set[str] = set()
         for tally in tallies:
             where = f"{source or 'counts'}: item {tally.item!r}"
             if tally.item not in declared and known.evidence.get(tally.item) is None:
-                problems.append(f"{where}: not a fragment of the evidence round nor an item")
+                problems.append(
+                    Problem(where, "", "not a fragment of the evidence round nor an item")
+                )
             if tally.item in rated:
-                problems.append(f"{where}: already rated by raters; counts would count twice")
+                problems.append(
+                    Problem(where, "", "already rated by raters; counts would count twice")
+                )
             if tally.item in counted or tally.item in seen:
-                problems.append(f"{where}: counts given twice")
+                problems.append(Problem(where, "", "counts given twice"))
             seen.add(tally.item)
             try:
                 tally.scores(scale)
             except InvalidInput as exc:
-                problems.append(f"{where}: {exc.reason}")
+                problems.append(Problem(where, "", exc.reason))
         if problems:
             raise refuse(source, problems)
         new_items = [known.evidence[t.item] for t in tallies if t.item not in declared]

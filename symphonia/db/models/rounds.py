@@ -59,6 +59,7 @@ class Fragment(CreatedAt, Base):
     __table_args__ = (
         sa.UniqueConstraint("round_id", "external_id"),
         sa.CheckConstraint("confidence BETWEEN 1 AND 5", name="confidence_range"),
+        sa.Index(None, "author_id", "round_id", "idempotency_key", unique=True),
     )
 
     round_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("round.id"))
@@ -70,6 +71,9 @@ class Fragment(CreatedAt, Base):
     sources: Mapped[list[str]] = mapped_column(JSON, default=list)
     question: Mapped[str | None] = mapped_column(sa.String(300))
     supersedes_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("fragment.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(128))
+    """The key a web or API submission came with: the same key again returns this fragment
+    instead of storing a second one (a double click, a retried request)."""
 
     round: Mapped[Round] = relationship(back_populates="fragments")
     author: Mapped[Participant] = relationship()

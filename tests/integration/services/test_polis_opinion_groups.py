@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from symphonia.core.actors import Actor
 from symphonia.core.ratings import RatingTally
 from symphonia.db.models import RatingTally as TallyRow
 from symphonia.db.models import Theme as ThemeRow
@@ -28,6 +29,8 @@ from symphonia.services.studies import load_study
 from symphonia.services.submissions import import_fragments, import_ratings
 from symphonia.services.tallies import import_tallies
 from tests.unit.pipeline.conftest import CountingEmbedder
+
+OPERATOR = Actor.operator("test")
 
 Maker = async_sessionmaker[AsyncSession]
 
@@ -106,9 +109,9 @@ async def test_votes_are_judged_per_comment_between_opinion_groups(
     source = write_export(tmp_path / "cycling")
     conversation = read_polis_export(source)
     async with sessionmaker() as s:
-        imported = await import_polis(s, conversation, source, "test")
+        imported = await import_polis(s, conversation, source, actor=OPERATOR)
     async with sessionmaker() as s:
-        outcome = await analyse_round(s, imported.slug, 2, CountingEmbedder(), None, "test")
+        outcome = await analyse_round(s, imported.slug, 2, CountingEmbedder(), None, actor=OPERATOR)
     result = outcome.result
     run = result.run
     formed = run["groups"]["opinion_groups"]
@@ -138,7 +141,7 @@ async def test_votes_are_judged_per_comment_between_opinion_groups(
 
     async with sessionmaker() as s:
         rows = list(await s.scalars(select(ThemeRow)))
-        report = render_markdown(await build_report(s, imported.slug, 2))
+        report = render_markdown(await build_report(s, imported.slug, 2, actor=OPERATOR))
     stored = {r.key: r for r in rows}
     agreed = next(r for r in rows if "c1" in str(r.stats) and r.status.value == "consensus")
     assert agreed.stats["ratings"]["raters"] > agreed.stats["contributors"]
@@ -167,13 +170,13 @@ async def test_an_export_with_no_votes_falls_back_on_comment_counts(
     assert counted["c5"].counts == ((1, BLOC_B), (3, BLOC_A))
     assert f"c{MODERATED_OUT}" not in counted
     async with sessionmaker() as s:
-        imported = await import_polis(s, conversation, source, "test")
+        imported = await import_polis(s, conversation, source, actor=OPERATOR)
     assert imported.counts_only
     assert imported.participants == len({int(c) % 5 for c in COMMENTS if c != MODERATED_OUT})
     async with sessionmaker() as s:
-        stored = list(await s.scalars(select(TallyRow)))
-        outcome = await analyse_round(s, imported.slug, 2, CountingEmbedder(), None, "test")
-    assert {r.unrecorded for r in stored} == {
+        unrecorded = {r.unrecorded for r in await s.scalars(select(TallyRow))}
+        outcome = await analyse_round(s, imported.slug, 2, CountingEmbedder(), None, actor=OPERATOR)
+    assert unrecorded == {
         "passes (comments.csv counts agree and disagree votes only)"
     }
     result = outcome.result
@@ -196,23 +199,25 @@ async def test_an_item_is_rated_by_raters_or_by_counts_never_both(
     conversation = read_polis_export(source)
     definition = polis_definition(conversation, "mixed", source)
     async with sessionmaker() as s, s.begin():
-        await load_study(s, definition, "test")
-        await open_round(s, "mixed", 1, "test")
-        await import_fragments(s, "mixed", 1, conversation.fragments, "test")
+        await load_study(s, definition, actor=OPERATOR)
+        await open_round(s, "mixed", 1, actor=OPERATOR)
+        await import_fragments(s, "mixed", 1, conversation.fragments, actor=OPERATOR)
     from symphonia.services.rounds import close_round
 
     async with sessionmaker() as s, s.begin():
-        await close_round(s, "mixed", 1, "test")
-        await open_round(s, "mixed", 2, "test")
-        await import_tallies(s, "mixed", 2, [RatingTally("c1", ((3, 5),))], "test", "counts")
+        await close_round(s, "mixed", 1, actor=OPERATOR)
+        await open_round(s, "mixed", 2, actor=OPERATOR)
+        await import_tallies(
+            s, "mixed", 2, [RatingTally("c1", ((3, 5),))], "counts", actor=OPERATOR
+        )
     c1_votes = [r for r in conversation.ratings if r.item == "c1"]
     async with sessionmaker() as s:
         with pytest.raises(RejectedInput) as refused:
-            await import_ratings(s, "mixed", 2, c1_votes, "test", source="votes")
+            await import_ratings(s, "mixed", 2, c1_votes, source="votes", actor=OPERATOR)
     assert "is rated by counts in round 2" in str(refused.value.problems[0])
     async with sessionmaker() as s:
         await import_ratings(
-            s, "mixed", 2, [r for r in conversation.ratings if r.item == "c2"], "test"
+            s, "mixed", 2, [r for r in conversation.ratings if r.item == "c2"], actor=OPERATOR
         )
     async with sessionmaker() as s:
         with pytest.raises(RejectedInput) as twice:
@@ -225,8 +230,8 @@ async def test_an_item_is_rated_by_raters_or_by_counts_never_both(
                     RatingTally("c1", ((3, 1),)),
                     RatingTally("c9", ((4, 1),)),
                 ],
-                "test",
                 "counts",
+                actor=OPERATOR,
             )
     problems = "\n".join(map(str, twice.value.problems))
     assert "item 'c2': already rated by raters" in problems

@@ -1,15 +1,13 @@
 """rating_tally: counts of ratings per item and score, without who gave them
 
-Revision ID: 0004
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-06 12:00:00+00:00
 
 For sources that publish only counts (a Polis export with an empty votes.csv carries
 per-comment `agrees` and `disagrees` in comments.csv). A new table only: no existing table is
 altered, so no immutability trigger needs re-creating.
 
-Numbered 0004 because branches made in parallel add their own 0002 and 0003; whoever merges
-them sets `down_revision` to the head before this one (it depends on nothing but 0001).
 """
 from __future__ import annotations
 
@@ -19,8 +17,8 @@ import sqlalchemy as sa
 from alembic import op
 from advanced_alchemy.types import GUID, DateTimeUTC
 
-revision: str = '0004'
-down_revision: str | Sequence[str] | None = '0001'
+revision: str = '0003'
+down_revision: str | Sequence[str] | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
