@@ -176,9 +176,7 @@ async def test_an_export_with_no_votes_falls_back_on_comment_counts(
     async with sessionmaker() as s:
         unrecorded = {r.unrecorded for r in await s.scalars(select(TallyRow))}
         outcome = await analyse_round(s, imported.slug, 2, CountingEmbedder(), None, actor=OPERATOR)
-    assert unrecorded == {
-        "passes (comments.csv counts agree and disagree votes only)"
-    }
+    assert unrecorded == {"passes (comments.csv counts agree and disagree votes only)"}
     result = outcome.result
     assert result.run["groups"]["counts_without_identity"] == len(counted)
     assert result.run["groups"]["opinion_groups"]["k"] == 0
