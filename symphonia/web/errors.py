@@ -13,10 +13,12 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.exceptions import NotFoundException as LitestarNotFound
+from litestar.response import Redirect
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_401_UNAUTHORIZED,
@@ -127,6 +129,10 @@ def service_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Re
 def http_error_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, HTTPException)
     status = exc.status_code
+    if isinstance(exc, NotAuthorizedException) and not _wants_json(request):
+        # a page that needs someone signed in: go and sign in, then come back here
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(f"/sign-in?{urlencode({'next': target})}")
     if status >= HTTP_500_INTERNAL_SERVER_ERROR:
         log.error("server error on %s %s", request.method, request.url.path, exc_info=exc)
         return _respond(request, status, TITLES[500], [])

@@ -12,18 +12,19 @@ from typing import Any
 
 from litestar.config.app import AppConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins import InitPluginProtocol
 from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from symphonia import __version__
 from symphonia.settings import Settings
 from symphonia.web import routes
+from symphonia.web.deps import DEPENDENCIES
 from symphonia.web.errors import EXCEPTION_HANDLERS
 from symphonia.web.headers import SecurityHeadersMiddleware
 from symphonia.web.resources import static_dir, template_environment
@@ -47,6 +48,7 @@ class SymphoniaWeb(InitPluginProtocol):
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         web = self.settings.web
         app_config.route_handlers.extend(routes.ROUTE_HANDLERS)
+        app_config.dependencies.update(DEPENDENCIES)
         app_config.route_handlers.append(
             create_static_files_router(
                 path="/static", directories=[static_dir(self.settings)], name="static"

@@ -14,13 +14,14 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from symphonia.core.errors import SymphoniaError
 from symphonia.settings import Settings
 
 _ROOT = Path(__file__).resolve().parents[2]
 REQUIRED_ASSETS = ("htmx.min.js", "symphonia.css")
 
 
-class MissingAssets(RuntimeError):
+class MissingAssets(SymphoniaError):
     """The front-end build is missing: the pages would have no styles or htmx."""
 
 

@@ -5,6 +5,13 @@ from __future__ import annotations
 from litestar.types import ControllerRouterHandler
 
 from symphonia.web.pages.home import HomeController
+from symphonia.web.pages.sign_in import SignInController
+from symphonia.web.pages.studies import StudiesController
 from symphonia.web.pages.system import health
 
-ROUTE_HANDLERS: list[ControllerRouterHandler] = [HomeController, health]
+ROUTE_HANDLERS: list[ControllerRouterHandler] = [
+    HomeController,
+    SignInController,
+    StudiesController,
+    health,
+]

@@ -18,12 +18,14 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from symphonia.core.errors import SymphoniaError
+
 SECRET_FILE = "secret_key"  # noqa: S105 (a file name, not a secret)
 MIN_SECRET_CHARS = 32
 """A configured secret shorter than this is refused: it could be guessed offline."""
 
 
-class WeakSecret(ValueError):
+class WeakSecret(SymphoniaError, ValueError):
     """SYMPHONIA_SECRET_KEY is too short to protect sessions."""
 
 
