@@ -24,6 +24,7 @@ from symphonia.cli.refusals import refusal_lines
 from symphonia.core.fragments import InvalidInput
 from symphonia.db.errors import StorageError
 from symphonia.interchange import InterchangeError
+from symphonia.pipeline.embed import EmbeddingModelError
 from symphonia.pipeline.llm import LLMNotConfigured
 from symphonia.pipeline.onnx_export import OnnxUnsupported
 from symphonia.services.errors import ServiceError
@@ -32,8 +33,11 @@ from symphonia.studyfiles import StudyFileError
 
 T = TypeVar("T")
 
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+# markup=False: what these print is mostly the user's own text (titles, paths, ids), and Rich
+# would read "[/]" or "[bold]" in it as markup, failing (after the data was written) or
+# restyling it. Markup is opted into per call, on our own fixed strings only.
+console = Console(soft_wrap=True, markup=False)
+err_console = Console(stderr=True, soft_wrap=True, markup=False)
 
 EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
     InvalidInput,
@@ -43,6 +47,7 @@ EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
     SettingsError,
     StorageError,
     LLMNotConfigured,
+    EmbeddingModelError,
     OnnxUnsupported,
     OSError,
     SQLAlchemyError,
@@ -57,8 +62,8 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    err_console.print("[bold red]error:[/] ", end="")
-    err_console.print(message, highlight=False, markup=False)  # paths may hold "[...]"
+    err_console.print("[bold red]error:[/] ", end="", markup=True)
+    err_console.print(message, highlight=False)
     raise typer.Exit(code)
 
 
@@ -73,9 +78,24 @@ def handle_errors() -> Iterator[None]:
             fail(f"{exc.filename}: {exc.strerror or exc}")
         if isinstance(exc, SQLAlchemyError):
             fail(f"database error: {getattr(exc, 'orig', None) or exc}")
-        err_console.print("[bold red]error:[/] ", end="")
-        err_console.print("\n".join(refusal_lines(exc)), markup=False, highlight=False)
+        err_console.print("[bold red]error:[/] ", end="", markup=True)
+        err_console.print("\n".join(refusal_lines(exc)), highlight=False)
         raise typer.Exit(2) from None
+
+
+def warn(message: str) -> None:
+    """A warning on stderr: something the user should know that did not stop the command."""
+    err_console.print("[bold yellow]warning:[/] ", end="", markup=True)
+    err_console.print(message, highlight=False)
+
+
+def warn_if_cache_rebuilt(embedder: object) -> None:
+    """Say so when the embedding cache was unreadable and was started afresh (the texts are
+    embedded again; nothing is lost but time)."""
+    cache = getattr(embedder, "cache", None)
+    recovered = getattr(cache, "recovered", None)
+    if recovered:
+        warn(f"embedding cache rebuilt: {recovered}")
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:

@@ -21,11 +21,13 @@ from symphonia.cli.common import (
     progress_bars,
     run,
     settings,
+    warn_if_cache_rebuilt,
 )
 from symphonia.core.study import RoundKind, StudyDefinition
 from symphonia.core.themes import Theme
 from symphonia.db.enums import RoundStatus
 from symphonia.interchange import try_read_fragments, try_read_rating_items, try_read_ratings
+from symphonia.interchange.files import write_atomically
 from symphonia.reports.json_report import render_json
 from symphonia.reports.markdown import render_markdown
 from symphonia.services.analysis import analyse_round
@@ -102,6 +104,7 @@ def demo(
             await load_study(session, definition, ACTOR)
         await _run_schedule(definition)
         embedder = build_embedder(settings())
+        warn_if_cache_rebuilt(embedder)
         drafter = build_drafter("extractive", settings())
         final = out
         for rdef in definition.rounds:
@@ -112,9 +115,8 @@ def demo(
                     )
                 document = await build_report(session, definition.id, rdef.number)
             target = out / definition.id / f"round-{rdef.number}"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.with_suffix(".md").write_text(render_markdown(document), encoding="utf-8")
-            target.with_suffix(".json").write_text(render_json(document), encoding="utf-8")
+            write_atomically(target.with_suffix(".md"), render_markdown(document))
+            write_atomically(target.with_suffix(".json"), render_json(document))
             result = outcome.result
             console.print(
                 f"round {rdef.number}: {len(result.themes)} themes "

@@ -16,8 +16,13 @@ from symphonia.cli.common import (
     run,
     settings,
     silence_library_progress,
+    warn_if_cache_rebuilt,
 )
+from symphonia.cli.drafting import AllowFallback, drafting_failed, report_drafting
 from symphonia.cli.study_cmds import RoundArg, StudyArg
+from symphonia.core.text_rules import MAX_INTEGER
+from symphonia.interchange.files import write_atomically
+from symphonia.pipeline.llm import DraftingFailed
 from symphonia.reports.json_report import render_json
 from symphonia.reports.markdown import render_markdown
 from symphonia.services.analysis import analyse_round
@@ -34,19 +39,23 @@ def synthesize(
         DrafterName, typer.Option(help="extractive (offline) or llm (needs an endpoint).")
     ] = "extractive",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    allow_fallback: AllowFallback = False,
 ) -> None:
     """Analyse a round (themes, classification, guarded draft) and store a new version."""
     if quiet:
         silence_library_progress()
 
     async def go() -> None:
-        chosen = build_drafter(drafter, settings())
+        chosen = build_drafter(drafter, settings(), allow_fallback=allow_fallback)
         embedder = build_embedder(settings())
         async with db_session() as session:
             with progress_bars(not quiet) as progress:
-                outcome = await analyse_round(
-                    session, study, number, embedder, chosen, ACTOR, progress
-                )
+                try:
+                    outcome = await analyse_round(
+                        session, study, number, embedder, chosen, ACTOR, progress
+                    )
+                except DraftingFailed as exc:
+                    drafting_failed(exc, "No synthesis version was stored")
         result = outcome.result
         flagged = sum(1 for s in result.synthesis.statements if not s.guard.get("ok", True))
         console.print(
@@ -55,6 +64,8 @@ def synthesize(
             f"{len(result.synthesis.statements)} statements ({flagged} flagged for the editor); "
             f"stored as synthesis version {outcome.version_number}"
         )
+        report_drafting(result.synthesis.meta)
+        warn_if_cache_rebuilt(embedder)
 
     run(go())
 
@@ -69,7 +80,8 @@ def export(
         Path | None, typer.Option("--out", "-o", help="Output file (default: print it).")
     ] = None,
     version: Annotated[
-        int | None, typer.Option(help="Synthesis version (default: the latest).", min=1)
+        int | None,
+        typer.Option(help="Synthesis version (default: the latest).", min=1, max=MAX_INTEGER),
     ] = None,
 ) -> None:
     """Export a round's synthesis with full provenance, as JSON or Markdown."""
@@ -81,8 +93,7 @@ def export(
         if out is None:
             typer.echo(text, nl=False)
             return
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+        write_atomically(out, text)
         console.print(f"wrote {out}")
 
     run(go())

@@ -9,8 +9,9 @@ import typer
 from rich.table import Table
 from sqlalchemy import select
 
-from symphonia.cli.common import ACTOR, console, db_session, handle_errors, run
+from symphonia.cli.common import ACTOR, console, count, db_session, handle_errors, run
 from symphonia.cli.usage import Command
+from symphonia.core.protocol import MAX_ROUNDS
 from symphonia.services.rounds import close_round, open_round
 from symphonia.services.studies import load_study
 from symphonia.studyfiles import load_study as read_study_file
@@ -19,7 +20,9 @@ study_app = typer.Typer(help="Load and list studies.", no_args_is_help=True)
 round_app = typer.Typer(help="Open and close rounds.", no_args_is_help=True)
 
 StudyArg = Annotated[str, typer.Argument(help="Study id, as in its study.toml.", metavar="STUDY")]
-RoundArg = Annotated[int, typer.Argument(help="Round number.", min=1, metavar="NUMBER")]
+RoundArg = Annotated[
+    int, typer.Argument(help="Round number.", min=1, max=MAX_ROUNDS, metavar="NUMBER")
+]
 
 
 @study_app.command(
@@ -41,9 +44,23 @@ def load(
             console.print(f"study {definition.id!r} unchanged: the database already matches")
             return
         verb = "created" if outcome.created else "updated"
+        removed = [
+            count(n, noun)
+            for n, noun in (
+                (outcome.removed_groups, "group"),
+                (outcome.removed_participants, "participant"),
+                (outcome.removed_rounds, "draft round"),
+            )
+            if n
+        ]
         console.print(
             f"study {definition.id!r} {verb}: {outcome.added_groups} groups, "
             f"{outcome.added_participants} participants, {outcome.added_rounds} rounds added"
+            + (
+                f"; removed as the file no longer lists them: {', '.join(removed)}"
+                if removed
+                else ""
+            )
         )
 
     run(go())

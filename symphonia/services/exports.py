@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from symphonia.core.text_rules import MAX_INTEGER, clip
 from symphonia.db.enums import Anonymity
 from symphonia.db.models import (
     AnalysisRun,
@@ -58,10 +59,12 @@ async def build_report(
         )
         if version_number is not None:
             query = query.where(SynthesisVersion.number == version_number)
-        version = await session.scalar(query.limit(1))
+        storable = version_number is None or 1 <= version_number <= MAX_INTEGER
+        version = await session.scalar(query.limit(1)) if storable else None
         if version is None:
             if version_number is not None:
-                raise NotFound(f"round {number} of {slug!r} has no version {version_number}")
+                shown = clip(str(version_number))
+                raise NotFound(f"round {number} of {slug!r} has no version {shown}")
             raise NotFound(
                 f"round {number} of {slug!r} has no synthesis yet; run `symphonia synthesize` first"
             )

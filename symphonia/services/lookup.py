@@ -6,6 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from symphonia.core.protocol import MAX_ROUNDS
+from symphonia.core.text_rules import clip
 from symphonia.db.models import Participant, Round, Study
 from symphonia.services.errors import NotFound
 
@@ -32,8 +34,10 @@ async def get_round(
     """Round `number` of `study`. With `share_lock`, its row is locked FOR SHARE until the
     transaction ends: imports into an open round run side by side, but a close waits for
     them (and they for it), so nothing lands in a round after it closed."""
-    query = select(Round).where(Round.study_id == study.id, Round.number == number)
-    rnd = await session.scalar(query.with_for_update(read=True) if share_lock else query)
+    rnd = None
+    if 1 <= number <= MAX_ROUNDS:  # beyond, no round can exist, and the driver would overflow
+        query = select(Round).where(Round.study_id == study.id, Round.number == number)
+        rnd = await session.scalar(query.with_for_update(read=True) if share_lock else query)
     if rnd is None:
         numbers = (
             await session.scalars(
@@ -41,7 +45,7 @@ async def get_round(
             )
         ).all()
         raise NotFound(
-            f"study {study.slug!r} has no round {number}"
+            f"study {study.slug!r} has no round {clip(str(number))}"
             f" (rounds: {', '.join(map(str, numbers)) or 'none'})"
         )
     return rnd

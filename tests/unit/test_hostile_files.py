@@ -63,9 +63,11 @@ def test_every_csv_reader_refuses_an_unclosed_quote(tmp_path: Path, name: str, t
     path = tmp_path / f"{name}.csv"
     path.write_text(text)
     read = READERS[name](path)
-    assert not read.ok and not read.records
+    assert not read.ok
+    assert not read.records
     [issue] = read.errors
-    assert issue.field == "(csv)" and "never closed" in issue.reason
+    assert issue.field == "(csv)"
+    assert "never closed" in issue.reason
     assert issue.line == (3 if name == "ratings" else 2)
 
 
@@ -113,7 +115,8 @@ def test_numbers_of_thousands_of_digits_in_csv(
     path = tmp_path / f"{name}.csv"
     path.write_text(text)
     [issue] = READERS[name](path).errors
-    assert issue.field == field and "digits long" in issue.reason
+    assert issue.field == field
+    assert "digits long" in issue.reason
     assert len(issue.reason) < 120, "the number itself is not pasted into the message"
 
 
@@ -121,11 +124,13 @@ def test_numbers_of_thousands_of_digits_in_json(tmp_path: Path) -> None:
     path = tmp_path / "r.jsonl"
     path.write_text(f'{{"item": "s1", "rater": "E01", "score": {HUGE}}}\n')
     [issue] = try_read_ratings(path).errors
-    assert issue.line == 1 and "thousands of digits" in issue.reason
+    assert issue.line == 1
+    assert "thousands of digits" in issue.reason
     assert "set_int_max_str_digits" not in issue.reason
     path.write_text(f'{{"item": "s1", "rater": "E01", "score": 1{"0" * 40}}}\n')
     [issue] = try_read_ratings(path).errors
-    assert issue.field == "score" and "41 digits long" in issue.reason
+    assert issue.field == "score"
+    assert "41 digits long" in issue.reason
 
 
 def test_polis_ids_of_thousands_of_digits(polis_mini: Path) -> None:
