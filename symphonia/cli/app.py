@@ -41,6 +41,9 @@ app.command(
 app.command("export", cls=Command, short_help="Export a synthesis as JSON or Markdown.")(
     report_cmds.export
 )
+app.command("publish", cls=Command, short_help="Publish a synthesis version of a round.")(
+    report_cmds.publish
+)
 app.command("demo", cls=Command, short_help="Run the demo study end to end.")(demo_cmd.demo)
 
 

@@ -28,6 +28,7 @@ from symphonia.reports.markdown import render_markdown
 from symphonia.services.analysis import analyse_round
 from symphonia.services.exports import build_report
 from symphonia.services.providers import build_drafter, build_embedder
+from symphonia.services.publishing import publish_version
 
 ReportFormat = Literal["json", "md"]
 
@@ -95,5 +96,29 @@ def export(
             return
         write_atomically(out, text)
         console.print(f"wrote {out}")
+
+    run(go())
+
+
+def publish(
+    study: StudyArg,
+    number: RoundArg,
+    version: Annotated[
+        int | None,
+        typer.Option(help="Synthesis version (default: the latest).", min=1, max=MAX_INTEGER),
+    ] = None,
+) -> None:
+    """Publish a round's synthesis version: it becomes the round's public record.
+
+    Every stored version is already frozen; publishing records when and by whom, once.
+    """
+
+    async def go() -> None:
+        async with db_session() as session:
+            done = await publish_version(session, study, number, version, actor=ACTOR)
+        console.print(
+            f"published version {done.version} of round {number} of {study!r} "
+            f"({done.published_at:%Y-%m-%d %H:%M} UTC)"
+        )
 
     run(go())

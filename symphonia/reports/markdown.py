@@ -79,7 +79,12 @@ def render_markdown(doc: dict[str, Any]) -> str:
         f"**Question:** {_escape(study['question'])}",
         "",
         f"Round {rnd['number']} ({rnd['kind']}), synthesis version {version['number']} "
-        f"({version['origin']}), drafted {version['created_at']}.",
+        f"({version['origin']}), drafted {version['created_at']}; "
+        + (
+            f"published {version['published_at']}."
+            if version.get("published_at")
+            else "not published (a draft for the editors)."
+        ),
         "",
     ]
     out += _drafting(version.get("drafter") or {})

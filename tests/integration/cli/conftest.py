@@ -60,3 +60,28 @@ def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAIServer]:
         monkeypatch.setenv("SYMPHONIA_LLM_API_KEY", "test-key")
         get_settings.cache_clear()
         yield server
+
+
+def steps(cli: Invoke, *commands: tuple[object, ...]) -> None:
+    """Run each command; every one must succeed."""
+    for command in commands:
+        outcome = cli(*command)
+        assert outcome.code == 0, (command, outcome.out, outcome.err)
+
+
+def round_one_steps(study_dir: Path, study: str = "connected-icb") -> list[tuple[object, ...]]:
+    """Load `study_dir`, then open, fill and close its round 1: a round ready to synthesize."""
+    return [
+        ("db", "upgrade"),
+        ("study", "load", study_dir),
+        ("round", "open", study, "1"),
+        ("fragments", "import", study, "1", study_dir / "round1-fragments.jsonl"),
+        ("round", "close", study, "1"),
+    ]
+
+
+@pytest.fixture
+def closed_round(cli: Invoke, demo_study_dir: Path) -> Invoke:
+    """The demo study loaded, round 1 filled and closed."""
+    steps(cli, *round_one_steps(demo_study_dir))
+    return cli

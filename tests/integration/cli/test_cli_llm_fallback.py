@@ -29,19 +29,6 @@ def one_attempt(monkeypatch: pytest.MonkeyPatch) -> None:
     get_settings.cache_clear()
 
 
-@pytest.fixture
-def closed_round(cli: Invoke, demo_study_dir: Path) -> Invoke:
-    for step in [
-        ("db", "upgrade"),
-        ("study", "load", demo_study_dir),
-        ("round", "open", STUDY, "1"),
-        ("fragments", "import", STUDY, "1", demo_study_dir / "round1-fragments.jsonl"),
-        ("round", "close", STUDY, "1"),
-    ]:
-        assert cli(*step).code == 0, step
-    return cli
-
-
 def versions(data_dir: Path) -> int:
     with sqlite3.connect(data_dir / "symphonia.db") as db:
         return int(db.execute("SELECT count(*) FROM synthesis_version").fetchone()[0])

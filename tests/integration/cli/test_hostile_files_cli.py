@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.cli.conftest import Invoke, copy_study, refused
+from tests.integration.cli.conftest import Invoke, copy_study, refused, round_one_steps, steps
 
 STUDY = "connected-icb"
 
@@ -200,16 +200,7 @@ def test_rich_markup_in_titles_and_paths_is_printed_as_written(
         for ln in lines
     ]
     toml.write_text("\n".join(lines) + "\n")
-    assert cli("db", "upgrade").code == 0
-    for step in (
-        ("study", "load", study),
-        ("round", "open", STUDY, "1"),
-        ("fragments", "import", STUDY, "1", study / "round1-fragments.jsonl"),
-        ("round", "close", STUDY, "1"),
-        ("synthesize", STUDY, "1", "-q"),
-    ):
-        outcome = cli(*step)
-        assert outcome.code == 0, (step, outcome.err)
+    steps(cli, *round_one_steps(study), ("synthesize", STUDY, "1", "-q"))
     listed = cli("study", "list")
     assert listed.code == 0, listed.err
     assert "Priorities [/] [bold]x[/bold]" in listed.out
@@ -228,15 +219,7 @@ def test_rich_markup_in_titles_and_paths_is_printed_as_written(
 def test_a_failed_export_leaves_the_previous_report_whole(
     cli: Invoke, tmp_path: Path, demo_study_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for step in (
-        ("db", "upgrade"),
-        ("study", "load", demo_study_dir),
-        ("round", "open", STUDY, "1"),
-        ("fragments", "import", STUDY, "1", demo_study_dir / "round1-fragments.jsonl"),
-        ("round", "close", STUDY, "1"),
-        ("synthesize", STUDY, "1", "-q"),
-    ):
-        assert cli(*step).code == 0, step
+    steps(cli, *round_one_steps(demo_study_dir), ("synthesize", STUDY, "1", "-q"))
     report = tmp_path / "report.json"
     assert cli("export", STUDY, "1", "-f", "json", "--out", report).code == 0
     good = report.read_text()

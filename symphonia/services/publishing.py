@@ -1,0 +1,81 @@
+"""Publishing a synthesis version: the act that makes one version the round's public record.
+
+Every stored version is already frozen (`symphonia.db.immutability`); publishing adds the
+`Publication` row (when, by whom), sets the version's `published_at` (once: a second
+publication of the same version is refused), marks the round published and audits it. A
+later version of the same round may be published too: a correction is a new version, and
+the earlier publication stays on record.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from symphonia.core.text_rules import MAX_INTEGER, clip
+from symphonia.db.audit import record_event
+from symphonia.db.enums import RoundStatus
+from symphonia.db.models import Publication, SynthesisVersion
+from symphonia.services.errors import Conflict, NotFound
+from symphonia.services.lookup import get_round, get_study
+from symphonia.services.tx import transaction
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedVersion:
+    """What was published: the study, round and version, and when."""
+
+    study: str
+    round: int
+    version: int
+    published_at: datetime.datetime
+
+
+async def publish_version(
+    session: AsyncSession,
+    slug: str,
+    number: int,
+    version_number: int | None = None,
+    *,
+    actor: str,
+) -> PublishedVersion:
+    """Publish version `version_number` of round `number` (default: its latest version)."""
+    async with transaction(session):
+        study = await get_study(session, slug, lock=True)
+        rnd = await get_round(session, study, number)
+        query = select(SynthesisVersion).where(SynthesisVersion.round_id == rnd.id)
+        if version_number is not None:
+            query = query.where(SynthesisVersion.number == version_number)
+        storable = version_number is None or 1 <= version_number <= MAX_INTEGER
+        version = (
+            await session.scalar(query.order_by(SynthesisVersion.number.desc()).limit(1))
+            if storable
+            else None
+        )
+        if version is None:
+            which = f"version {clip(str(version_number))}" if version_number else "synthesis"
+            raise NotFound(f"round {number} of {slug!r} has no {which} to publish")
+        if version.published_at is not None:
+            raise Conflict(
+                f"version {version.number} of round {number} of {slug!r} was published on "
+                f"{version.published_at:%Y-%m-%d %H:%M} UTC; a version is published once "
+                "(publish a newer version to correct it)"
+            )
+        now = datetime.datetime.now(datetime.UTC)
+        version.published_at = now
+        session.add(Publication(version_id=version.id, published_at=now, actor=actor))
+        if rnd.status in (RoundStatus.CLOSED, RoundStatus.ANALYSED):
+            rnd.status = RoundStatus.PUBLISHED
+        record_event(
+            session,
+            actor,
+            "version.published",
+            "round",
+            f"{slug}/{number}",
+            study_id=study.id,
+            detail={"version": version.number},
+        )
+    return PublishedVersion(slug, number, version.number, now)
