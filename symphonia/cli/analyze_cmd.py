@@ -28,8 +28,9 @@ from symphonia.cli.common import (
 )
 from symphonia.cli.drafting import AllowFallback, drafting_failed, report_drafting
 from symphonia.core.fragments import Fragment, Rating
-from symphonia.core.protocol import Protocol, RatingScale
+from symphonia.core.protocol import MAX_SCALE_POINTS, Protocol, RatingScale
 from symphonia.core.study import RatingItem
+from symphonia.core.text_rules import clip
 from symphonia.interchange import (
     MAX_ERRORS,
     InterchangeError,
@@ -83,8 +84,8 @@ def analyze(
     if quiet:
         silence_library_progress()
     with handle_errors():
-        if scale < 3:
-            fail("--scale must be at least 3 points")
+        if not 3 <= scale <= MAX_SCALE_POINTS:
+            fail(f"--scale must be from 3 to {MAX_SCALE_POINTS} points, got {clip(str(scale))}")
         if out.is_dir():
             fail(f"--out {out} is a directory; give a file name")
         if items is not None and ratings is None:

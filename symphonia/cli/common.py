@@ -25,7 +25,7 @@ from symphonia.core.fragments import InvalidInput
 from symphonia.db.errors import StorageError
 from symphonia.interchange import InterchangeError
 from symphonia.pipeline.embed import EmbeddingModelError
-from symphonia.pipeline.llm import LLMNotConfigured
+from symphonia.pipeline.llm import DraftingFailed, LLMNotConfigured
 from symphonia.pipeline.onnx_export import OnnxUnsupported
 from symphonia.services.errors import ServiceError
 from symphonia.settings import Settings, SettingsError, get_settings
@@ -47,6 +47,7 @@ EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
     SettingsError,
     StorageError,
     LLMNotConfigured,
+    DraftingFailed,
     EmbeddingModelError,
     OnnxUnsupported,
     OSError,

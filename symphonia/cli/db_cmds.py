@@ -10,6 +10,7 @@ import typer
 
 from symphonia.cli.common import console, fail, handle_errors, settings
 from symphonia.cli.usage import Command
+from symphonia.core.text_rules import clip
 
 if TYPE_CHECKING:
     from symphonia.db.migrate import DowngradePlan
@@ -92,8 +93,9 @@ def _migration_errors(verb: str, revision: str) -> Iterator[None]:
     except CommandError as exc:
         from symphonia.db.migrate import heads
 
+        reason = str(exc) if len(revision) <= 40 else "no such revision"
         fail(
-            f"cannot {verb} to revision {revision!r}: {exc} "
+            f"cannot {verb} to revision {clip(repr(revision))}: {reason} "
             f"(known: 'head' = {', '.join(heads())}, or 'base')"
         )
 

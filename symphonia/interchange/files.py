@@ -13,7 +13,8 @@ Writing. A report or an export replaces the file it is written to; writing in pl
 leave a truncated file when the disk fills or the process dies half-way, and the previous
 good copy would be gone. :func:`write_atomically` writes a temporary file in the target's
 directory, flushes it to disk (``fsync``) and renames it over the target, so a reader sees the
-old file or the new one, never half of either.
+old file or the new one, never half of either. A target that is a pipe or a character device
+(``--out /dev/stdout``) is written to as it is: renaming over it would replace the device.
 """
 
 from __future__ import annotations
@@ -92,10 +93,19 @@ def write_atomically(path: str | Path, data: str | bytes, *, mode: int = 0o644) 
     previous file untouched. Missing parent directories are created. Returns the path.
     """
     target = Path(path)
-    if target.is_dir():
-        raise IsADirectoryError(errno.EISDIR, "is a directory; give a file name", str(target))
-    target.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        info = os.stat(target)  # follows a symlink: what would a write reach?
+    except FileNotFoundError:
+        info = None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "is a directory; give a file name", str(target))
+        if stat.S_ISFIFO(info.st_mode) or stat.S_ISCHR(info.st_mode):
+            _write_through(target, payload)  # /dev/stdout, a pipe: written, never replaced
+            return target
+        raise InputFileError(target, f"is {_kind(info.st_mode)}, not a file that can be written")
+    target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -109,6 +119,25 @@ def write_atomically(path: str | Path, data: str | bytes, *, mode: int = 0o644) 
         raise
     _sync_directory(target.parent)
     return target
+
+
+def _write_through(target: Path, payload: bytes) -> None:
+    """Write to a pipe or a character device as it is (``--out /dev/stdout``, a FIFO that a
+    process reads): a rename would replace the device node itself. A FIFO nobody reads is
+    refused at once rather than waited on (O_NONBLOCK makes that open fail with ENXIO)."""
+    try:
+        fd = os.open(target, os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        if exc.errno == errno.ENXIO:
+            raise InputFileError(target, "is a FIFO that no process is reading from") from None
+        raise
+    try:
+        os.set_blocking(fd, True)
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
 def _sync_directory(directory: Path) -> None:

@@ -15,6 +15,7 @@ holding NaN or infinity, is treated as missing.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import logging
 import sqlite3
@@ -63,6 +64,10 @@ class EmbeddingCache:
         with self._lock:
             try:
                 self._conn = self._connect()
+            except sqlite3.OperationalError as exc:  # a directory, no permission: not damage
+                raise OSError(
+                    errno.EIO, f"cannot open the embedding cache: {exc}", str(path)
+                ) from exc
             except sqlite3.DatabaseError as exc:
                 self._conn = self._start_afresh(exc, opened=False)
 

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from symphonia.core.protocol import MAX_ROUNDS
-from symphonia.core.text_rules import clip
+from symphonia.core.text_rules import clip, id_problem
 from symphonia.db.models import Participant, Round, Study
 from symphonia.services.errors import NotFound
 
@@ -19,12 +19,14 @@ async def get_study(session: AsyncSession, slug: str, *, lock: bool = False) -> 
     same draft round at once must not both succeed. NO KEY UPDATE, not UPDATE: inserts that
     reference the study (fragments, audit events) take FOR KEY SHARE on it, and an import
     holding its round while waiting on the study would deadlock with a close."""
-    query = select(Study).where(Study.slug == slug)
-    study = await session.scalar(query.with_for_update(key_share=True) if lock else query)
+    study = None
+    if id_problem(slug) is None:  # no study has another id; a NUL would trouble PostgreSQL
+        query = select(Study).where(Study.slug == slug)
+        study = await session.scalar(query.with_for_update(key_share=True) if lock else query)
     if study is None:
         known = (await session.scalars(select(Study.slug).order_by(Study.slug))).all()
         hint = f"; known studies: {', '.join(known)}" if known else "; no study is loaded yet"
-        raise NotFound(f"unknown study {slug!r}{hint}")
+        raise NotFound(f"unknown study {clip(repr(slug))}{hint}")
     return study
 
 

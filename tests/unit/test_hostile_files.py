@@ -216,3 +216,23 @@ def test_writing_atomically_replaces_and_is_readable(tmp_path: Path) -> None:
     assert oct(target.stat().st_mode & 0o777) == "0o644"
     with pytest.raises(IsADirectoryError):
         write_atomically(tmp_path / "sub", "x")
+
+
+@pytest.mark.timeout(10)
+def test_a_pipe_or_device_target_is_written_through_never_replaced(tmp_path: Path) -> None:
+    fifo = tmp_path / "out.json"
+    os.mkfifo(fifo)
+    with pytest.raises(InputFileError, match="a FIFO that no process is reading from"):
+        write_atomically(fifo, "{}\n")  # nobody reads: refused at once, not waited on
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        write_atomically(fifo, '{"a": 1}\n')
+        assert os.read(reader, 100) == b'{"a": 1}\n'
+    finally:
+        os.close(reader)
+    assert fifo.is_fifo(), "the FIFO itself is still there"
+    null = tmp_path / "null"
+    null.symlink_to("/dev/null")
+    write_atomically(null, "discarded")
+    assert null.is_symlink()
+    assert Path("/dev/null").is_char_device()

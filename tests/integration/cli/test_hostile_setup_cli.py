@@ -188,3 +188,19 @@ def test_a_study_file_edited_after_round_one_is_refused_with_each_change(
         'rounds.1.opens: "2025-01-13" → "2025-01-06" (it has opened)',
     )
     assert "unchanged" not in outcome.out
+
+
+@pytest.mark.parametrize("scale", ["2", "102", "99999999999999999999999"])
+def test_analyze_scales_outside_the_rule_name_the_option(
+    cli: Invoke, tmp_path: Path, demo_study_dir: Path, scale: str
+) -> None:
+    fragments = demo_study_dir / "round1-fragments.jsonl"
+    outcome = cli("analyze", fragments, "--out", tmp_path / "r.json", "--scale", scale, "-q")
+    refused(outcome, "--scale must be from 3 to 101 points")
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_a_revision_of_hundreds_of_characters_is_one_short_line(loaded: Invoke) -> None:
+    outcome = loaded("db", "downgrade", "9" * 500)
+    refused(outcome, "cannot downgrade to revision '999", "no such revision")
+    assert len(outcome.err) < 200

@@ -174,3 +174,11 @@ def test_non_finite_or_wrong_length_vectors_count_as_missing(tmp_path: Path) -> 
             "INSERT INTO embeddings VALUES (?, ?, ?, ?)", ("m", key_short, 4, b"\0" * 8)
         )
         assert cache.get_many("m", [key_nan, key_short]) == {}
+
+
+def test_a_cache_path_that_cannot_be_opened_is_an_os_error_not_damage(tmp_path: Path) -> None:
+    folder = tmp_path / "cache-is-a-folder"
+    folder.mkdir()
+    with pytest.raises(OSError, match="cannot open the embedding cache"):
+        EmbeddingCache(folder)
+    assert folder.is_dir(), "nothing was moved aside"
