@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from symphonia.core.text_rules import MAX_INTEGER, clip
+from symphonia.core.text_rules import clip
 from symphonia.db.enums import Anonymity
 from symphonia.db.models import (
     AnalysisRun,
@@ -26,7 +26,7 @@ from symphonia.db.models import (
 )
 from symphonia.db.models import Fragment as FragmentRow
 from symphonia.services.errors import NotFound
-from symphonia.services.lookup import get_round, get_study
+from symphonia.services.lookup import get_round, get_study, version_query
 from symphonia.services.tx import transaction
 
 SECTION_ORDER = ("consensus", "contested", "gap", "action", "minority")
@@ -47,20 +47,13 @@ async def build_report(
     async with transaction(session):
         study = await get_study(session, slug)
         rnd = await get_round(session, study, number)
-        query = (
-            select(SynthesisVersion)
-            .where(SynthesisVersion.round_id == rnd.id)
-            .options(
-                selectinload(SynthesisVersion.statements)
-                .selectinload(Statement.citations)
-                .selectinload(Citation.fragment)
-            )
-            .order_by(SynthesisVersion.number.desc())
+        query = version_query(rnd, version_number)
+        loads = (
+            selectinload(SynthesisVersion.statements)
+            .selectinload(Statement.citations)
+            .selectinload(Citation.fragment)
         )
-        if version_number is not None:
-            query = query.where(SynthesisVersion.number == version_number)
-        storable = version_number is None or 1 <= version_number <= MAX_INTEGER
-        version = await session.scalar(query.limit(1)) if storable else None
+        version = await session.scalar(query.options(loads)) if query is not None else None
         if version is None:
             if version_number is not None:
                 shown = clip(str(version_number))

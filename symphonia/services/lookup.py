@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from symphonia.core.protocol import MAX_ROUNDS
-from symphonia.core.text_rules import clip, id_problem
-from symphonia.db.models import Participant, Round, Study
+from symphonia.core.text_rules import MAX_INTEGER, clip, id_problem
+from symphonia.db.models import Participant, Round, Study, SynthesisVersion
 from symphonia.services.errors import NotFound
 
 
@@ -60,3 +60,14 @@ async def participants_by_pseudonym(session: AsyncSession, study: Study) -> dict
         .options(selectinload(Participant.group))
     )
     return {p.pseudonym: p for p in rows}
+
+
+def version_query(rnd: Round, version_number: int | None) -> Select[SynthesisVersion] | None:
+    """The query for version `version_number` of `rnd` (its latest when None), or None when
+    no version can have that number (asking would overflow the driver's integer)."""
+    if version_number is not None and not 1 <= version_number <= MAX_INTEGER:
+        return None
+    query = select(SynthesisVersion).where(SynthesisVersion.round_id == rnd.id)
+    if version_number is not None:
+        query = query.where(SynthesisVersion.number == version_number)
+    return query.order_by(SynthesisVersion.number.desc()).limit(1)

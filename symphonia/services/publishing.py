@@ -12,15 +12,14 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from symphonia.core.text_rules import MAX_INTEGER, clip
+from symphonia.core.text_rules import clip
 from symphonia.db.audit import record_event
 from symphonia.db.enums import RoundStatus
-from symphonia.db.models import Publication, SynthesisVersion
+from symphonia.db.models import Publication
 from symphonia.services.errors import Conflict, NotFound
-from symphonia.services.lookup import get_round, get_study
+from symphonia.services.lookup import get_round, get_study, version_query
 from symphonia.services.tx import transaction
 
 
@@ -46,15 +45,8 @@ async def publish_version(
     async with transaction(session):
         study = await get_study(session, slug, lock=True)
         rnd = await get_round(session, study, number)
-        query = select(SynthesisVersion).where(SynthesisVersion.round_id == rnd.id)
-        if version_number is not None:
-            query = query.where(SynthesisVersion.number == version_number)
-        storable = version_number is None or 1 <= version_number <= MAX_INTEGER
-        version = (
-            await session.scalar(query.order_by(SynthesisVersion.number.desc()).limit(1))
-            if storable
-            else None
-        )
+        query = version_query(rnd, version_number)
+        version = await session.scalar(query) if query is not None else None
         if version is None:
             which = f"version {clip(str(version_number))}" if version_number else "synthesis"
             raise NotFound(f"round {number} of {slug!r} has no {which} to publish")
