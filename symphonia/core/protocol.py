@@ -7,8 +7,8 @@ sees the ratings, so the protocol is a value object that the services lock when 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import InitVar, dataclass
 from typing import Any
 
 from symphonia.core.fragments import InvalidInput
@@ -70,10 +70,17 @@ class RatingScale:
 
     minimum: int = 1
     maximum: int = 9
+    check: InitVar[bool] = True
+    """False defers the check to :func:`protocol_problems` (a form reports every problem)."""
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, check: bool) -> None:
+        if check and (reason := self.problem()) is not None:
+            raise InvalidInput("scale", reason)
+
+    def problem(self) -> str | None:
         if self.maximum - self.minimum < 2:
-            raise InvalidInput("scale", "needs at least three points (maximum - minimum >= 2)")
+            return "needs at least three points (maximum - minimum >= 2)"
+        return None
 
     @property
     def points(self) -> int:
@@ -131,23 +138,59 @@ class Protocol:
     group_basis: GroupBasis = GroupBasis.STAKEHOLDER
     opinion_grouping: OpinionGrouping = OpinionGrouping()
 
-    def __post_init__(self) -> None:
-        if not 0.5 <= self.agreement_threshold <= 1.0:
-            raise InvalidInput("agreement_threshold", "must be between 0.5 and 1.0")
-        if self.max_iqr < 0:
-            raise InvalidInput("max_iqr", "must not be negative")
-        if not 0.0 < self.min_participation <= 1.0:
-            raise InvalidInput("min_participation", "must be above 0 and at most 1")
-        if not 0.0 <= self.min_group_agreement <= 1.0:
-            raise InvalidInput("min_group_agreement", "must be between 0 and 1")
-        if self.stopping.max_rounds < 1:
-            raise InvalidInput("stopping.max_rounds", "must be at least 1")
-        if self.min_item_ratings < 1:
-            raise InvalidInput("min_item_ratings", "must be at least 1")
-        if self.opinion_grouping.min_ratings < 1:
-            raise InvalidInput("opinion_grouping.min_ratings", "must be at least 1")
-        if not 2 <= self.opinion_grouping.max_groups <= 9:
-            raise InvalidInput("opinion_grouping.max_groups", "must be between 2 and 9")
+    check: InitVar[bool] = True
+    """False defers the checks to :func:`protocol_problems`, so a form or an API call can be
+    told every problem at once instead of only the first."""
+
+    def __post_init__(self, check: bool) -> None:
+        problems = protocol_problems(self) if check else []
+        if problems:
+            field_name, reason = problems[0]
+            raise InvalidInput(field_name, reason)
+
+
+_RULES: tuple[tuple[str, Callable[[Protocol], bool], str], ...] = (
+    (
+        "agreement_threshold",
+        lambda p: 0.5 <= p.agreement_threshold <= 1.0,
+        "must be between 0.5 and 1.0",
+    ),
+    ("max_iqr", lambda p: p.max_iqr >= 0, "must not be negative"),
+    (
+        "min_participation",
+        lambda p: 0.0 < p.min_participation <= 1.0,
+        "must be above 0 and at most 1",
+    ),
+    (
+        "min_group_agreement",
+        lambda p: 0.0 <= p.min_group_agreement <= 1.0,
+        "must be between 0 and 1",
+    ),
+    ("stopping.max_rounds", lambda p: p.stopping.max_rounds >= 1, "must be at least 1"),
+    ("stopping.cv_change_below", lambda p: p.stopping.cv_change_below >= 0, "must not be negative"),
+    ("min_item_ratings", lambda p: p.min_item_ratings >= 1, "must be at least 1"),
+    (
+        "opinion_grouping.min_ratings",
+        lambda p: p.opinion_grouping.min_ratings >= 1,
+        "must be at least 1",
+    ),
+    (
+        "opinion_grouping.max_groups",
+        lambda p: 2 <= p.opinion_grouping.max_groups <= 9,
+        "must be between 2 and 9",
+    ),
+)
+"""Each field's rule: (dotted field, holds, reason when it does not)."""
+
+
+def protocol_problems(protocol: Protocol) -> list[tuple[str, str]]:
+    """Every rule the protocol breaks, as (dotted field, reason) pairs (none: it is usable).
+    Non-finite numbers break every rule they touch (NaN compares false with everything)."""
+    problems: list[tuple[str, str]] = []
+    if (reason := protocol.scale.problem()) is not None:
+        problems.append(("scale", reason))
+    problems += [(name, reason) for name, holds, reason in _RULES if not holds(protocol)]
+    return problems
 
 
 def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
