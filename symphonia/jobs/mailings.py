@@ -32,6 +32,7 @@ from symphonia.mail import Mailer
 from symphonia.services.errors import NotFound
 from symphonia.services.invitations import MailKind, MailPlan, Recipient, send_one
 from symphonia.services.permissions import require
+from symphonia.services.views import StudyView
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ class MailingState(enum.StrEnum):
 @dataclass(frozen=True, slots=True)
 class MailingView:
     id: uuid.UUID
-    study_slug: str
+    study: StudyView
     kind: MailKind
     round_number: int | None
     state: MailingState
@@ -94,7 +95,7 @@ class _Mailing:
     def view(self) -> MailingView:
         return MailingView(
             self.id,
-            self.plan.study.slug,
+            self.plan.study,
             self.plan.kind,
             self.plan.round_number,
             self.state,

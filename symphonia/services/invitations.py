@@ -32,12 +32,12 @@ from symphonia.db.audit import record_event
 from symphonia.db.enums import ParticipantRole, RoundStatus
 from symphonia.db.models import LinkPurpose, Participant, SignInLink, Study
 from symphonia.mail import Mail, Mailer, MailError
-from symphonia.services.errors import Conflict, Problem, RejectedInput
+from symphonia.services.errors import Conflict, NotFound, Problem, RejectedInput
 from symphonia.services.lookup import get_round
 from symphonia.services.panel_view import InvitationState, invitation_state, links_by_participant
 from symphonia.services.participation import took_part
 from symphonia.services.permissions import study_for
-from symphonia.services.tokens import INVITATION_TTL, issue_sign_in_link
+from symphonia.services.tokens import INVITATION_TTL, issue_sign_in_link, revoke_sign_in_link
 from symphonia.services.tx import transaction
 from symphonia.services.views import StudyView
 
@@ -171,6 +171,24 @@ async def _choose(
         elif unwanted is not None:
             skipped.append((person.pseudonym, unwanted))
     return tuple(recipients), tuple(skipped)
+
+
+async def revoke_invitation(
+    session: AsyncSession, slug: str, link_id: uuid.UUID, *, actor: Actor
+) -> str:
+    """Revoke a panellist's sign-in link (it stops working at once); the pseudonym. A link
+    of anyone but this study's panellists is not found here."""
+    async with transaction(session):
+        study = await study_for(session, slug, actor, Permission.MANAGE_PANEL)
+        pseudonym = await session.scalar(
+            select(Participant.pseudonym)
+            .join(SignInLink, SignInLink.participant_id == Participant.id)
+            .where(SignInLink.id == link_id, Participant.study_id == study.id)
+        )
+        if pseudonym is None:
+            raise NotFound(f"no such sign-in link in study {slug!r}", code="unknown_sign_in_link")
+        await revoke_sign_in_link(session, link_id, actor=actor)
+    return pseudonym
 
 
 async def _experts(session: AsyncSession, study: Study) -> dict[str, Participant]:

@@ -67,6 +67,25 @@ async def protocol_view(session: AsyncSession, slug: str, *, actor: Actor) -> Pr
         return _view(study, await _rounds(session, study), actor)
 
 
+async def editable_protocol(session: AsyncSession, slug: str, *, actor: Actor) -> ProtocolView:
+    """The protocol, for someone who may change it now; refused otherwise (a form checks
+    this before reading what was sent, so a refusal never depends on the values)."""
+    async with transaction(session, write=False):
+        study = await study_for(session, slug, actor, Permission.MANAGE_STUDY)
+        _refuse_locked(study)
+        return _view(study, await _rounds(session, study), actor)
+
+
+def _refuse_locked(study: Study) -> None:
+    if study.protocol_locked_at is not None:
+        raise Conflict(
+            f"the protocol of {study.slug!r} was locked when round 1 opened "
+            f"({study.protocol_locked_at:%Y-%m-%d %H:%M} UTC); it can no longer change",
+            code="protocol_locked",
+            context={"study": study.slug},
+        )
+
+
 def _changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     return {
         key: {"before": before.get(key), "after": after.get(key)}
@@ -82,13 +101,7 @@ async def set_protocol(
     every problem listed when a rule is broken (`protocol` may be built unchecked)."""
     async with transaction(session):
         study = await study_for(session, slug, actor, Permission.MANAGE_STUDY, lock=True)
-        if study.protocol_locked_at is not None:
-            raise Conflict(
-                f"the protocol of {slug!r} was locked when round 1 opened "
-                f"({study.protocol_locked_at:%Y-%m-%d %H:%M} UTC); it can no longer change",
-                code="protocol_locked",
-                context={"study": slug},
-            )
+        _refuse_locked(study)
         rounds = await _rounds(session, study)
         problems = [
             Problem("protocol", name, reason) for name, reason in protocol_problems(protocol)

@@ -37,7 +37,8 @@ class StudyFolder:
     """Why the folder's study file cannot be used (None: it can)."""
 
 
-def _may_create(actor: Actor) -> None:
+def require_study_creator(actor: Actor) -> None:
+    """Refuse unless the actor may create studies (the account-level right)."""
     if not actor.may_create_studies:
         raise PermissionDenied(
             f"{actor.label} may not create studies", code="may_not_create_studies"
@@ -46,7 +47,7 @@ def _may_create(actor: Actor) -> None:
 
 def study_folders(rounds_dir: Path, *, actor: Actor) -> tuple[StudyFolder, ...]:
     """The study folders on offer, by name, each read (a broken one says why)."""
-    _may_create(actor)
+    require_study_creator(actor)
     if not rounds_dir.is_dir():
         return ()
     found = []
@@ -86,7 +87,7 @@ async def create_study(
 ) -> LoadOutcome:
     """A new study from a definition made in a form; an id in use is refused (a form must
     never update a study by accident). The stopping rule's cap covers the rounds declared."""
-    _may_create(actor)
+    require_study_creator(actor)
     protocol = definition.protocol
     if protocol.stopping.max_rounds < len(definition.rounds):
         stopping = replace(protocol.stopping, max_rounds=len(definition.rounds))
