@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
+from symphonia.web.api_facilitator.panel import PanelApi
+from symphonia.web.api_facilitator.rounds import RoundsApi
+from symphonia.web.api_facilitator.studies import StudySetupApi
 from symphonia.web.pages.analysis import AnalysisController
 from symphonia.web.pages.home import HomeController
 from symphonia.web.pages.mailings import MailingController
@@ -25,5 +28,8 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     MailingController,
     RoundsAdminController,
     AnalysisController,
+    StudySetupApi,
+    PanelApi,
+    RoundsApi,
     health,
 ]
