@@ -18,7 +18,6 @@ attempted.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime
 import enum
 import logging
@@ -202,18 +201,20 @@ class Mailings:
         batch.failed.append((recipient.pseudonym, delivery.error or "not sent"))
         return False
 
-    async def wait(self) -> None:
-        """Until every batch started so far is done (tests, and a graceful shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-
     async def aclose(self, grace_s: float = 10.0) -> None:
-        """Stop after the message in hand; cancel what is still going after `grace_s`."""
+        """Give the batches running on this loop `grace_s` to finish, then stop every batch
+        after the message in hand (what is left is listed as not sent) and cancel any
+        still waiting on the mail server. (A test client may run requests on another loop
+        than the app's lifespan: those batches are stopped, not awaited.)"""
+        loop = asyncio.get_running_loop()
+        mine = {task for task in self._tasks if task.get_loop() is loop}
+        if mine:
+            await asyncio.wait(mine, timeout=grace_s)
         self._stopping = True
-        if not self._tasks:
-            return
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.wait(), timeout=grace_s)
         for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            if task.get_loop() is loop:
+                task.cancel()
+            else:
+                task.get_loop().call_soon_threadsafe(task.cancel)
+        if mine:
+            await asyncio.gather(*mine, return_exceptions=True)

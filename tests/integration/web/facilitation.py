@@ -1,5 +1,5 @@
-"""Helpers for the facilitator's page and API tests: an app whose worker runs analyses with
-a fast fake embedder, a facilitator signed in, and waiting for background work."""
+"""Helpers for the facilitator's page and API tests: an app whose worker analyses with a
+fast fake embedder, a facilitator signed in, and waiting for background work."""
 
 from __future__ import annotations
 
@@ -31,10 +31,19 @@ CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
 
 def working_app(
-    web: Web, *, mailer: Mailer | None = None, rounds_dir: Path | None = None
+    web: Web,
+    *,
+    mailer: Mailer | None = None,
+    rounds_dir: Path | None = None,
+    run_worker: bool = True,
 ) -> tuple[Litestar, Settings]:
-    """The test's app with its in-process worker on (a fake embedder: analyses take
-    moments) and, if given, another mailer or rounds directory."""
+    """The test's app with its in-process worker (a fast fake embedder: analyses take
+    moments) and, if given, another mailer or rounds directory.
+
+    A test client runs the app (its lifespan, its worker and every request) on its own event
+    loop in a thread, and blocks the test's loop while a request runs: so one client per
+    app, and no worker on the test's loop (a write it began would hold SQLite's lock while
+    the test's loop waits for the request that needs it)."""
     settings = dataclasses.replace(
         web.settings, worker=FAST, rounds_dir=rounds_dir or web.settings.rounds_dir
     )
@@ -43,7 +52,7 @@ def working_app(
     def make(s: Settings) -> Container:
         return Container(s, mailer=chosen, embedder=CountingEmbedder())  # type: ignore[arg-type]
 
-    return create_app(settings, container_factory=make, run_worker=True), settings
+    return create_app(settings, container_factory=make, run_worker=run_worker), settings
 
 
 @asynccontextmanager

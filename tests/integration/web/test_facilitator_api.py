@@ -48,9 +48,8 @@ async def test_a_round_run_through_the_api(web: Web) -> None:
         changed = await api.put("/api/v1/studies/icb/protocol", json=good, headers=auth)
         assert changed.json()["protocol"]["rule"] == "rand_ucla"
 
-        wrong = await api.post(
-            "/api/v1/studies/icb/panel", json={"csv": "pseudonym,email,group\nE01,x,y\n"}, headers=auth
-        )  # fmt: skip
+        bad_csv = {"csv": "pseudonym,email,group\nE01,x,y\n"}
+        wrong = await api.post("/api/v1/studies/icb/panel", json=bad_csv, headers=auth)
         assert wrong.status_code == 422
         assert [(p["location"], p["field"]) for p in wrong.json()["problems"]] == [
             ("csv:2", "email")

@@ -66,13 +66,23 @@ async def test_a_round_run_by_a_facilitator_in_the_browser(web: Web) -> None:
         assert 'href="/studies/icb/panel"' in front.text
 
         fields = {
-            "rule": "rand_ucla", "scale_min": "1", "scale_max": "9",
-            "agreement_threshold": "75%", "max_iqr": "2", "min_participation": "60",
-            "min_group_agreement": "50", "min_item_ratings": "1",
-            "participation_base": "panel", "group_basis": "stakeholder", "max_rounds": "3",
-            "cv_change_below": "0.15", "wilcoxon": "yes", "og_min_ratings": "7",
-            "og_max_groups": "5", "og_seed": "0",
-        }  # fmt: skip
+            "rule": "rand_ucla",
+            "scale_min": "1",
+            "scale_max": "9",
+            "agreement_threshold": "75%",
+            "max_iqr": "2",
+            "min_participation": "60",
+            "min_group_agreement": "50",
+            "min_item_ratings": "1",
+            "participation_base": "panel",
+            "group_basis": "stakeholder",
+            "max_rounds": "3",
+            "cv_change_below": "0.15",
+            "wilcoxon": "yes",
+            "og_min_ratings": "7",
+            "og_max_groups": "5",
+            "og_seed": "0",
+        }
         saved = await _post(client, "/studies/icb/protocol", fields, "/studies/icb/protocol")
         assert saved.headers["location"] == "/studies/icb/protocol?saved=true"
         shown = (await client.get("/studies/icb/protocol?saved=true")).text
@@ -135,9 +145,11 @@ async def test_a_round_run_by_a_facilitator_in_the_browser(web: Web) -> None:
         )
         assert closed.headers["location"] == "/studies/icb/rounds/1/analysis"
         asked = await _post(
-            client, "/studies/icb/rounds/1/analysis", {"drafter": "extractive"},
+            client,
             "/studies/icb/rounds/1/analysis",
-        )  # fmt: skip
+            {"drafter": "extractive"},
+            "/studies/icb/rounds/1/analysis",
+        )
         run_page = asked.headers["location"]
 
         async def done() -> str | None:
