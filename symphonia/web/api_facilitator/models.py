@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+from collections.abc import Sequence
 from typing import Annotated, Literal
 
 from msgspec import Meta, Struct, field
@@ -29,6 +30,7 @@ from symphonia.core.study import (
     StakeholderGroup,
     StudyDefinition,
 )
+from symphonia.services.overview import StudySummary
 from symphonia.services.protocol import ProtocolView
 from symphonia.services.run_views import RunView
 from symphonia.services.studies import LoadOutcome
@@ -108,6 +110,33 @@ class StudyOut(Struct):
             s.protocol_locked_at,
             outcome.created,
             outcome.changed,
+        )
+
+
+class StudySummaryOut(Struct):
+    id: str
+    title: str
+    question: str
+    roles: Annotated[list[str], Meta(description="The caller's roles in the study.")]
+    rounds: list[RoundStateOut]
+
+
+class StudyList(Struct):
+    studies: list[StudySummaryOut]
+
+    @classmethod
+    def of(cls, found: Sequence[StudySummary]) -> StudyList:
+        return cls(
+            [
+                StudySummaryOut(
+                    s.study.slug,
+                    s.study.title,
+                    s.study.question,
+                    sorted(r.value for r in s.roles),
+                    [RoundStateOut.of(r) for r in s.rounds],
+                )
+                for s in found
+            ]
         )
 
 

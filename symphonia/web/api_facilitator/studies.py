@@ -8,6 +8,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
+from symphonia.services.overview import list_studies
 from symphonia.services.protocol import protocol_view, set_protocol
 from symphonia.services.study_setup import create_study, load_study_folder, study_folders
 from symphonia.web.api_facilitator.models import (
@@ -18,6 +19,7 @@ from symphonia.web.api_facilitator.models import (
     ProtocolOut,
     Refused,
     StudyIn,
+    StudyList,
     StudyOut,
 )
 from symphonia.web.deps import Db, Me, Services
@@ -37,6 +39,16 @@ INPUT_REFUSALS = {
 class StudySetupApi(Controller):
     path = "/api/v1"
     tags = ["Facilitators"]  # noqa: RUF012  (Litestar reads it as a class attribute)
+
+    @get(
+        "/studies",
+        summary="List my studies",
+        description="Every study the caller holds a role in, with the caller's roles and the "
+        "status of each round.",
+        responses={401: REFUSALS[401]},
+    )
+    async def mine(self, me: Me, db: Db) -> StudyList:
+        return StudyList.of(await list_studies(db, actor=me))
 
     @post(
         "/studies",

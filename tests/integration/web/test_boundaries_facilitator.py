@@ -264,6 +264,14 @@ async def test_every_facilitator_api_read_answers_each_role_as_it_should(
                 got = await api.get(path_of(ids), headers=cast.api_headers(role))
                 assert got.status_code == statuses[role], (name, role, got.status_code)
                 _no_leak(role, got.status_code, got.text)
+        for role in ROLES:
+            listed = await api.get("/api/v1/studies", headers=cast.api_headers(role))
+            if role == "anonymous":
+                assert listed.status_code == 401
+                continue
+            ids_listed = {s["id"] for s in listed.json()["studies"]}
+            assert ("study-a" in ids_listed) == (role in SEES_A), role
+            _no_leak(role, 404 if role.endswith("_b") else 200, listed.text)
         started = await api.post(
             f"{API}/invitations", json={}, headers=cast.api_headers("facilitator_a")
         )

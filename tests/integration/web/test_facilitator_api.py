@@ -36,6 +36,9 @@ async def test_a_round_run_through_the_api(web: Web) -> None:
         assert made.status_code == 201, made.text
         assert made.json()["id"] == "icb"
         assert made.json()["created"] is True
+        mine = (await api.get("/api/v1/studies", headers=auth)).json()["studies"]
+        assert [(s["id"], s["roles"]) for s in mine] == [("icb", ["facilitator"])]
+        assert [r["status"] for r in mine[0]["rounds"]] == ["draft", "draft"]
 
         protocol = (await api.get("/api/v1/studies/icb/protocol", headers=auth)).json()
         assert protocol["editable"] is True
