@@ -27,8 +27,13 @@ class StudyNav:
     items: tuple[NavItem, ...]
 
 
+ROUND_PAGES = "/rounds"
+"""The `current` of a round's pages (open, close, analysis, a run): under no link."""
+
+
 def study_nav(actor: Actor, study: StudyView, current: str = "") -> StudyNav:
-    """`current` is the page's suffix under the study ("/panel"; "" for its front page)."""
+    """`current` is the page's suffix under the study ("/panel"; "" for its front page;
+    :data:`ROUND_PAGES` for pages under none of the links)."""
     base = f"/studies/{study.slug}"
     items = tuple(
         NavItem(text, base + suffix, suffix == current)

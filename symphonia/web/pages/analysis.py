@@ -29,7 +29,7 @@ from symphonia.web.context import Nav, nav_for, page
 from symphonia.web.deps import Db, Me, Services
 from symphonia.web.facilitator_deps import FACILITATOR_DEPENDENCIES, WorkerDep
 from symphonia.web.forms import FormBody, FormState, read_form
-from symphonia.web.study_nav import StudyNav, study_nav
+from symphonia.web.study_nav import ROUND_PAGES, StudyNav, study_nav
 
 
 def drafter_choices(settings: Settings) -> tuple[tuple[str, str, str, bool], ...]:
@@ -94,7 +94,7 @@ class AnalysisController(Controller):
         return AnalysisPage(
             f"Analyse round {number}",
             nav_for(me),
-            study_nav(me, detail.study),
+            study_nav(me, detail.study, ROUND_PAGES),
             detail,
             runs,
             drafter_choices(settings),
@@ -146,7 +146,9 @@ class AnalysisController(Controller):
         run = await get_run(db, run_id, actor=me, slug=slug)
         detail = await round_view(db, slug, run.round_number, actor=me)
         title = f"Analysis of round {run.round_number}"
-        return page("run.html", RunPage(title, nav_for(me), study_nav(me, detail.study), run))
+        return page(
+            "run.html", RunPage(title, nav_for(me), study_nav(me, detail.study, ROUND_PAGES), run)
+        )
 
     @get("/runs/{run_id:uuid}/progress")
     async def progress(

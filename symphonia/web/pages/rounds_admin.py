@@ -15,7 +15,7 @@ from symphonia.services.rounds import close_round, open_round
 from symphonia.web.charts import BarChart, share_chart
 from symphonia.web.context import Nav, nav_for, page
 from symphonia.web.deps import Db, Me
-from symphonia.web.study_nav import StudyNav, study_nav
+from symphonia.web.study_nav import ROUND_PAGES, StudyNav, study_nav
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +71,8 @@ class RoundsAdminController(Controller):
         check = await round_check(db, slug, number, step, actor=me)
         title = f"{step.value.capitalize()} round {number}"
         return page(
-            "round_step.html", RoundStepPage(title, nav_for(me), study_nav(me, check.study), check)
+            "round_step.html",
+            RoundStepPage(title, nav_for(me), study_nav(me, check.study, ROUND_PAGES), check),
         )
 
     @get("/rounds/{number:int}/open")
