@@ -25,9 +25,12 @@ $(ASSETS): package.json package-lock.json assets/symphonia.scss assets/symphonia
 	bash scripts/build-assets.sh
 	touch $(ASSETS)
 
-## Analyse the demo study end to end on the embedded defaults and print the report's path.
+## From nothing: analyse the demo study, print sign-in links for a facilitator, an editor,
+## an expert and a reader of it, and serve the web platform on http://127.0.0.1:8000.
 run: install
 	$(BIN)/symphonia demo
+	$(BIN)/symphonia demo-people
+	$(BIN)/symphonia serve --host 127.0.0.1 --port 8000
 
 lint: install
 	$(BIN)/ruff check symphonia tests benchmarks

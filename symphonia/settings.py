@@ -177,6 +177,11 @@ def _data_dir() -> Path:
     return Path(_env("SYMPHONIA_DATA_DIR", str(Path.cwd() / ".symphonia")) or ".symphonia")
 
 
+def _rounds_dir() -> Path:
+    """Study folders (each with a study.toml) that facilitators may load from the web."""
+    return Path(_env("SYMPHONIA_ROUNDS_DIR", str(Path.cwd() / "rounds")) or "rounds")
+
+
 @dataclass(frozen=True, slots=True)
 class LLMSettings:
     base_url: str | None = None
@@ -253,6 +258,8 @@ class MailSettings:
 class Settings:
     data_dir: Path = field(default_factory=_data_dir)
     database_url: str = ""
+    rounds_dir: Path = field(default_factory=_rounds_dir)
+    """SYMPHONIA_ROUNDS_DIR: the study folders the web's "load a study" offers (./rounds)."""
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     embedding_cache: Path | None = None
     embedding_backend: str = "auto"
@@ -288,6 +295,7 @@ def load_settings() -> Settings:
     return Settings(
         data_dir=data_dir,
         database_url=_database_url(),
+        rounds_dir=_rounds_dir(),
         embedding_model=_embedding_model(),
         embedding_cache=Path(cache) if cache else None,
         embedding_backend=_choice(

@@ -12,6 +12,7 @@ from symphonia.cli import (
     data_cmds,
     db_cmds,
     demo_cmd,
+    demo_people,
     report_cmds,
     serve_cmd,
     study_cmds,
@@ -55,6 +56,9 @@ app.command("publish", cls=Command, short_help="Publish a synthesis version of a
     report_cmds.publish
 )
 app.command("demo", cls=Command, short_help="Run the demo study end to end.")(demo_cmd.demo)
+app.command(
+    "demo-people", cls=Command, short_help="Sign-in links for every role of the demo study."
+)(demo_people.demo_people)
 app.command("serve", cls=Command, short_help="Run the web platform.")(serve_cmd.serve)
 app.add_typer(report_cmds.analysis_app, name="analysis")
 app.add_typer(account_cmds.account_app, name="account")

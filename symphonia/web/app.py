@@ -2,7 +2,8 @@
 
 The app owns one :class:`~symphonia.composition.Container` (engine, sessions, the embedder,
 the mailer) for its lifetime and, on the embedded default, the in-process worker that runs
-analysis jobs next to the server: heavy work in a thread, never on the event loop.
+analysis jobs next to the server: heavy work in a thread, never on the event loop; and
+the batches of invitations and reminders being sent (:mod:`symphonia.jobs.mailings`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from litestar.logging.config import LoggingConfig
 
 from symphonia.composition import Container
 from symphonia.jobs import InProcessWorker
+from symphonia.jobs.mailings import Mailings
 from symphonia.settings import Settings, get_settings
 from symphonia.web.plugin import SymphoniaWeb
 from symphonia.web.secrets import web_keys
@@ -41,9 +43,11 @@ def create_app(
         if worker is not None:
             worker.start()
         app.state.worker = worker
+        app.state.mailings = mailings = Mailings(container)
         try:
             yield
         finally:
+            await mailings.aclose()
             if worker is not None:
                 await worker.stop()
             await container.aclose()

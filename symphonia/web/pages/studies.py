@@ -12,6 +12,7 @@ from symphonia.core.actors import Permission, StudyRole
 from symphonia.services.overview import StudyOverview, StudySummary, list_studies, study_overview
 from symphonia.web.context import Nav, nav_for, page
 from symphonia.web.deps import Db, Me
+from symphonia.web.study_nav import StudyNav, study_nav
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,7 @@ class StudyPage:
     may_manage: bool
     may_contribute: bool
     sees_participation: bool
+    study_nav: StudyNav
 
 
 def roles_text(roles: frozenset[StudyRole]) -> str:
@@ -55,5 +57,6 @@ class StudiesController(Controller):
             may_manage=me.can(study_id, Permission.RUN_ROUNDS),
             may_contribute=me.can(study_id, Permission.CONTRIBUTE),
             sees_participation=me.can(study_id, Permission.VIEW_PARTICIPATION),
+            study_nav=study_nav(me, overview.study),
         )
         return page("study.html", context)
