@@ -90,17 +90,18 @@ class RatingScale:
     """False defers the check to :func:`protocol_problems` (a form reports every problem)."""
 
     def __post_init__(self, check: bool) -> None:
-        if check and (reason := self.problem()) is not None:
-            raise InvalidInput("scale", reason)
+        if check and (found := self.problem()) is not None:
+            raise InvalidInput(*found)
 
-    def problem(self) -> str | None:
-        for end, value in (("minimum", self.minimum), ("maximum", self.maximum)):
+    def problem(self) -> tuple[str, str] | None:
+        """The first rule the scale breaks, as (dotted field, reason); None when usable."""
+        for name, value in (("scale.min", self.minimum), ("scale.max", self.maximum)):
             if not -MAX_SCALE_BOUND <= value <= MAX_SCALE_BOUND:
-                return f"the {end} must be between -{MAX_SCALE_BOUND} and {MAX_SCALE_BOUND}"
+                return name, f"must be between -{MAX_SCALE_BOUND} and {MAX_SCALE_BOUND}"
         if self.maximum - self.minimum < 2:
-            return "needs at least three points (maximum - minimum >= 2)"
+            return "scale", "needs at least three points (maximum - minimum >= 2)"
         if self.points > MAX_SCALE_POINTS:
-            return f"has {self.points} points; the most is {MAX_SCALE_POINTS}"
+            return "scale", f"has {self.points} points; the most is {MAX_SCALE_POINTS}"
         return None
 
     @property
@@ -229,8 +230,8 @@ def protocol_problems(protocol: Protocol) -> list[tuple[str, str]]:
         # PostgreSQL's JSON refuses it on write); inf is no threshold either.
         if not math.isfinite(value)
     ]
-    if (reason := protocol.scale.problem()) is not None:
-        problems.append(("scale", reason))
+    if (found := protocol.scale.problem()) is not None:
+        problems.append(found)
     finite = {name for name, _ in problems}
     problems += [
         (name, reason)

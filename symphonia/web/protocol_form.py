@@ -68,7 +68,10 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "group_basis": tuple(b.value for b in GroupBasis),
     "wilcoxon": ("yes", "no"),
 }
-FIELD_OF_PATH = {f.path: f.name for f in reversed(FIELDS)}
+FIELD_OF_PATH = {f.path: f.name for f in reversed(FIELDS)} | {
+    "scale.min": "scale_min",
+    "scale.max": "scale_max",
+}
 """The form field each protocol path is shown beside ("scale": the first of its two)."""
 
 
