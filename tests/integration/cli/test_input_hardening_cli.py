@@ -95,6 +95,8 @@ def every_command(demo: Path, polis: Path, tmp: Path) -> dict[str, list[object]]
         "account grant": ["account", "grant", "a@example.org", "--study", "x", "--role", "editor"],
         "account revoke": ["account", "revoke", "a@example.org", "--study", "x"],
         "account password": ["account", "password", "a@example.org"],
+        "demo-people": ["demo-people"],
+        "serve": ["serve", "--port", "58917"],
     }
 
 
