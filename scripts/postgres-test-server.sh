@@ -65,7 +65,7 @@ fi
 
 # DROP DATABASE ... WITH (FORCE) must be able to end an autovacuum worker that happens to be
 # in a throw-away database (it runs under no role); pg_signal_backend allows exactly that.
-if [[ "$(psql_admin "-c \"select 1 from pg_roles where pg_has_role('${PG_USER}', 'pg_signal_backend', 'member')\"" | head -n 1)" != "1" ]]; then
+if [[ "$(psql_admin "-c \"select pg_has_role('${PG_USER}', 'pg_signal_backend', 'member')\"")" != "t" ]]; then
     psql_admin "-c \"grant pg_signal_backend to ${PG_USER}\"" >/dev/null
 fi
 
