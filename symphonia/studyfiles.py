@@ -52,6 +52,10 @@ problems found are reported together. Shape of the file::
     # ratings = "round2-ratings.jsonl"     # rate rounds, with
     # items = "round2-items.jsonl"
 
+A prioritisation study has ``kind = "prioritise"`` in ``[study]``, a ``[prioritise]`` section
+(criteria, weights, rule, items file: :mod:`symphonia.interchange.priority_study`, whose
+problems also name their line) and ``scores = "..."`` in its rate rounds.
+
 File paths are relative to the directory of ``study.toml`` and must stay inside it.
 Protocol fields left out take the defaults of :class:`symphonia.core.protocol.Protocol`.
 """

@@ -13,6 +13,7 @@ from symphonia.cli.common import (
     ACTOR,
     console,
     count,
+    fail,
     progress_bars,
     run,
     silence_library_progress,
@@ -114,6 +115,8 @@ def export(
         async with container.session() as session:
             priorities = await is_priority_round(session, study, number, actor=ACTOR)
         if priorities:  # issue 13: a prioritisation round has a ranking, not a synthesis
+            if version is not None:
+                fail(f"round {number} of {study!r} ranks priorities; its report has no versions")
             written = await write_priority_report(container, study, number, format, out)
             for path in written:
                 console.print(f"wrote {path}")

@@ -4,7 +4,7 @@ The shape is the read model's (:class:`symphonia.services.priority_views.Priorit
 with ``priorities`` as the ranked list: each entry has its ``rank``, ``score``, ``interval``
 (``{"low", "high", "confidence"}``), ``schulze_rank``, ``borda``, per-group ``group_ranks`` and,
 after a first rating round, its ``previous_rank`` and shift. Numbers are rounded to four
-decimals so two exports of the same round are identical on every machine. The figures'
+decimals (small ones to four significant digits) so two exports of the same round are identical on every machine. The figures'
 text alternatives are included (``figures``), so a reader of the JSON has what the charts say.
 """
 
@@ -21,7 +21,11 @@ DIGITS = 4
 
 
 def _rounded(value: Any) -> Any:
+    """Four decimals; a small number (a p-value of 5e-06) keeps four significant digits
+    instead of becoming 0."""
     if isinstance(value, float):
+        if value != 0 and abs(value) < 10**-DIGITS:
+            return float(f"{value:.{DIGITS}g}")
         return round(value, DIGITS)
     if isinstance(value, dict):
         return {k: _rounded(v) for k, v in value.items()}

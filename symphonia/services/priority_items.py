@@ -98,7 +98,7 @@ async def _actions(session: AsyncSession, study: Study) -> dict[str, tuple[Fragm
         .options(selectinload(Fragment.author).selectinload(Participant.group))
         .order_by(Round.number, Fragment.external_id)
     )
-    return {f.external_id: (f, r) for f, r in rows.tuples()}
+    return {f.external_id: (f, r) for f, r in rows}
 
 
 async def candidate_fragments(

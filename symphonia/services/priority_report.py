@@ -63,7 +63,7 @@ async def round_scores(session: AsyncSession, rnd: Round) -> list[PriorityScore]
     ]
 
 
-async def _previous(session: AsyncSession, study: Study, number: int) -> Round | None:
+async def previous_rating_round(session: AsyncSession, study: Study, number: int) -> Round | None:
     return await session.scalar(
         select(Round)
         .where(
@@ -110,7 +110,7 @@ async def build_priority_report(
         items = [r.external_id for r in rows]
         analysis = analyse_priorities(definition, items, await round_scores(session, rnd), group_of)
         comparison = previous_w = None
-        previous = await _previous(session, study, number)
+        previous = await previous_rating_round(session, study, number)
         if previous is not None:
             before = analyse_priorities(
                 definition, items, await round_scores(session, previous), group_of
@@ -161,21 +161,6 @@ def _row(result: ItemResult, item: PriorityItem, change: ItemChange | None) -> P
         rank_change=change.change if change else None,
         shift_p_value=test.p_value if test else None,
         shifted=bool(test and test.significant),
-    )
-
-
-def _criteria(definition: Prioritisation) -> tuple[CriterionInfo, ...]:
-    return tuple(
-        CriterionInfo(
-            c.id,
-            c.name,
-            c.weight,
-            c.direction.value,
-            c.scale.minimum,
-            c.scale.maximum,
-            c.description,
-        )
-        for c in definition.criteria
     )
 
 
@@ -266,7 +251,7 @@ def _report(
         round_status=rnd.status.value,
         panel_size=panel_size,
         raters=analysis.raters,
-        criteria=_criteria(definition),
+        criteria=tuple(CriterionInfo.of(c) for c in definition.criteria),
         groups=tuple(GroupInfo(k, v, raters.get(k, 0)) for k, v in sorted(labels.items())),
         methods=_methods(definition),
         priorities=tuple(_row(r, titles[r.item], changes.get(r.item)) for r in analysis.items),

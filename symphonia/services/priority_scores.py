@@ -155,7 +155,7 @@ def _refuse_sheet(problems: list[Problem]) -> RejectedInput:
     return RejectedInput(refusal_summary("sheet", len(problems), "nothing was stored"), problems)
 
 
-async def _own_panellist(
+async def own_panellist(
     session: AsyncSession, study: Study, actor: Actor, slug: str
 ) -> Participant:
     rater = await session.get(Participant, actor.participant_id) if actor.participant_id else None
@@ -183,7 +183,7 @@ async def submit_priority_sheet(
         raise _refuse_sheet([Problem("sheet", "", "holds no scores")])
     async with transaction(session):
         ctx = await _scoring(session, slug, number, actor, Permission.CONTRIBUTE)
-        rater = await _own_panellist(session, ctx.study, actor, slug)
+        rater = await own_panellist(session, ctx.study, actor, slug)
         problems: list[Problem] = []
         seen: set[tuple[str, str]] = set()
         for e in entries:

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from symphonia.core.priorities.definition import Criterion
+
 
 @dataclass(frozen=True, slots=True)
 class CriterionInfo:
@@ -21,6 +23,13 @@ class CriterionInfo:
     minimum: int
     maximum: int
     description: str
+
+    @classmethod
+    def of(cls, c: Criterion) -> CriterionInfo:
+        scale = c.scale
+        return cls(
+            c.id, c.name, c.weight, c.direction.value, scale.minimum, scale.maximum, c.description
+        )
 
 
 @dataclass(frozen=True, slots=True)
