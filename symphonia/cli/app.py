@@ -12,6 +12,7 @@ from symphonia.cli import (
     data_cmds,
     db_cmds,
     demo_cmd,
+    priority_cmds,
     report_cmds,
     study_cmds,
     worker_cmd,
@@ -41,6 +42,7 @@ app.add_typer(study_cmds.study_app, name="study")
 app.add_typer(study_cmds.round_app, name="round")
 app.add_typer(data_cmds.fragments_app, name="fragments")
 app.add_typer(data_cmds.ratings_app, name="ratings")
+app.add_typer(priority_cmds.priorities_app, name="priorities")
 app.command("import-polis", cls=Command, short_help="Turn a Polis export into a study.")(
     data_cmds.import_polis
 )
