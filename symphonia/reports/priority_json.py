@@ -4,8 +4,9 @@ The shape is the read model's (:class:`symphonia.services.priority_views.Priorit
 with ``priorities`` as the ranked list: each entry has its ``rank``, ``score``, ``interval``
 (``{"low", "high", "confidence"}``), ``schulze_rank``, ``borda``, per-group ``group_ranks`` and,
 after a first rating round, its ``previous_rank`` and shift. Numbers are rounded to four
-decimals (small ones to four significant digits) so two exports of the same round are identical on every machine. The figures'
-text alternatives are included (``figures``), so a reader of the JSON has what the charts say.
+decimals (small ones to four significant digits) so two exports of the same round are
+identical on every machine. The figures' text alternatives are included (``figures``), so
+a reader of the JSON has what the charts say.
 """
 
 from __future__ import annotations
