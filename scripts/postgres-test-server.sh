@@ -63,6 +63,12 @@ if [[ "$(psql_admin "-c \"select 1 from pg_roles where rolname='${PG_USER}'\"")"
     psql_admin "-c \"create role ${PG_USER} login createdb password '${PG_PASSWORD}'\"" >/dev/null
 fi
 
+# DROP DATABASE ... WITH (FORCE) must be able to end an autovacuum worker that happens to be
+# in a throw-away database (it runs under no role); pg_signal_backend allows exactly that.
+if [[ "$(psql_admin "-c \"select pg_has_role('${PG_USER}', 'pg_signal_backend', 'member')\"")" != "t" ]]; then
+    psql_admin "-c \"grant pg_signal_backend to ${PG_USER}\"" >/dev/null
+fi
+
 if [[ "$(psql_admin "-c \"select 1 from pg_database where datname='${PG_DB}'\"")" != "1" ]]; then
     psql_admin "-c \"create database ${PG_DB} owner ${PG_USER}\"" >/dev/null
 fi

@@ -52,22 +52,27 @@ problems found are reported together. Shape of the file::
     # ratings = "round2-ratings.jsonl"     # rate rounds, with
     # items = "round2-items.jsonl"
 
+A prioritisation study has ``kind = "prioritise"`` in ``[study]``, a ``[prioritise]`` section
+(criteria, weights, rule, items file: :mod:`symphonia.interchange.priority_study`, whose
+problems also name their line) and ``scores = "..."`` in its rate rounds.
+
 File paths are relative to the directory of ``study.toml`` and must stay inside it.
 Protocol fields left out take the defaults of :class:`symphonia.core.protocol.Protocol`.
 """
 
 from __future__ import annotations
 
-import json
 import tomllib
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from symphonia.core.errors import Problem, RejectedInput
 from symphonia.core.fragments import InvalidInput
+from symphonia.core.priorities.definition import Prioritisation
 from symphonia.core.protocol import (
     MAX_ROUNDS,
     ConsensusRule,
@@ -86,59 +91,68 @@ from symphonia.core.study import (
     RoundKind,
     StakeholderGroup,
     StudyDefinition,
+    StudyKind,
     study_problems,
 )
 from symphonia.core.text_rules import (
-    clip,
     field_path,
     nested_text_problems,
     study_text_problems,
 )
 from symphonia.interchange.files import MAX_STUDY_FILE_BYTES, read_bytes
+from symphonia.interchange.priority_study import (
+    PrioritiseSection,
+    line_of,
+    prioritisation_from_section,
+    toml_field_lines,
+)
 from symphonia.interchange.text import NotUtf8, decode_utf8
+from symphonia.interchange.toml_models import TOML_CONFIG, choice, enum_values, show
 
 STUDY_FILE = "study.toml"
 
 MAX_NESTING = 8
-"""Deepest nesting of tables and arrays accepted; a study file needs four levels
-(``protocol.stopping.max_rounds``; ``rounds[2].number``). Deeper input is refused before any
-recursive check walks it (TOML parsing itself overflows Python's stack near 400 levels)."""
+"""Deepest nesting of tables and arrays accepted; a study file needs five levels
+(``protocol.stopping.max_rounds``; ``prioritise.criteria[2].scale.min``). Deeper input is
+refused before any recursive check walks it (TOML parsing itself overflows Python's stack
+near 400 levels)."""
 
 
 class StudyFileError(RejectedInput, ValueError):
     """A study file that cannot be used; ``problems`` holds every problem found, each with
     the file as its location (a TOML file's own parse error names the line in its reason)."""
 
-    def __init__(self, file: str, problems: list[tuple[str, str]]) -> None:
+    def __init__(
+        self,
+        file: str,
+        problems: list[tuple[str, str]],
+        *,
+        lines: Mapping[str, int] | None = None,
+        located: Sequence[Problem] = (),
+    ) -> None:
         self.file = file
-        self.field, self.reason = problems[0]
-        listed = [Problem(file, f, r) for f, r in problems]
+        listed = [Problem(_at(file, f, lines), f, r) for f, r in problems] + list(located)
+        self.field, self.reason = listed[0].field, listed[0].reason
         message = "\n".join(str(p) for p in listed)
         super().__init__(f"{file}: cannot be used", listed, message=message)
 
 
-def _choice(allowed: tuple[str, ...], what: str) -> BeforeValidator:
-    """A validator for a closed vocabulary whose message lists the expected values."""
-
-    def check(value: object) -> object:
-        if isinstance(value, str) and value in allowed:
-            return value
-        expected = " or ".join(allowed) if len(allowed) == 2 else "one of " + ", ".join(allowed)
-        shown = repr(value) if isinstance(value, str) else _show(value)
-        raise ValueError(f"unknown {what} {shown}; expected {expected}")
-
-    return BeforeValidator(check)
+def _at(file: str, field: str, lines: Mapping[str, int] | None) -> str:
+    """`file:line` when the field's line is known (see `toml_field_lines`), else `file`."""
+    line = line_of(dict(lines), field) if lines else None
+    return f"{file}:{line}" if line is not None else file
 
 
-def _values(enum_type: Any) -> tuple[str, ...]:
-    return tuple(str(member.value) for member in enum_type)
+_choice = choice
+_values = enum_values
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = TOML_CONFIG
 
 
 class _StudySection(_Model):
+    kind: Annotated[str, _choice(_values(StudyKind), "study kind")] = "delphi"
     id: str
     title: str
     question: str
@@ -200,6 +214,7 @@ class _Round(_Model):
     fragments: str | None = None
     ratings: str | None = None
     items: str | None = None
+    scores: str | None = None
 
 
 class _StudyFile(_Model):
@@ -208,6 +223,7 @@ class _StudyFile(_Model):
     panel: list[_Panellist] = []
     protocol: _Protocol = _Protocol()
     rounds: list[_Round] = []
+    prioritise: PrioritiseSection | None = None
 
 
 _TYPE_REASONS = {
@@ -220,17 +236,7 @@ _TYPE_REASONS = {
 }
 
 
-def _show(value: object) -> str:
-    """A value as it would be written in TOML, for messages."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str | int | float):
-        return clip(json.dumps(value, ensure_ascii=False))
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "an array"
-    return type(value).__name__
+_show = show
 
 
 def _reason(error: Any) -> str:
@@ -262,7 +268,8 @@ def load_study(path: str | Path) -> StudyDefinition:
     file = resolve_study_file(path)
     shown = str(file)
     try:
-        raw = tomllib.loads(decode_utf8(read_bytes(file, MAX_STUDY_FILE_BYTES)))
+        text = decode_utf8(read_bytes(file, MAX_STUDY_FILE_BYTES))
+        raw = tomllib.loads(text)
     except FileNotFoundError:
         raise StudyFileError(shown, [("(file)", "no such file")]) from None
     except NotUtf8 as exc:
@@ -278,7 +285,7 @@ def load_study(path: str | Path) -> StudyDefinition:
         raise StudyFileError(shown, [("(toml)", f"not usable as TOML: {reason}")]) from None
     if _nesting(raw) > MAX_NESTING:
         reason = (
-            f"tables or arrays nested more than {MAX_NESTING} levels deep; a study file needs 4"
+            f"tables or arrays nested more than {MAX_NESTING} levels deep; a study file needs 5"
         )
         raise StudyFileError(shown, [("(toml)", reason)])
     try:
@@ -287,18 +294,40 @@ def load_study(path: str | Path) -> StudyDefinition:
         # No definition to check yet: every string of the file is, so that one refusal still
         # lists every problem (TOML lets escapes such as "\u0000" through).
         problems = [(field_path(e["loc"]), _reason(e)) for e in exc.errors()]
-        raise StudyFileError(shown, nested_text_problems(raw) + problems) from None
+        lines = _section_lines(text)
+        raise StudyFileError(shown, nested_text_problems(raw) + problems, lines=lines) from None
     protocol, problems = _protocol(model.protocol)
-    study = _assemble(model, protocol, base_dir=file.parent)
+    prioritise, located = _prioritise(model, protocol, file.parent, problems)
+    study = _assemble(model, protocol, prioritise, base_dir=file.parent)
     problems = (
         study_text_problems(study)  # the rule `symphonia.services.studies` enforces too
         + problems
         + study_problems(study)
         + _file_problems(model, file.parent)
     )
-    if problems:
-        raise StudyFileError(shown, problems)
+    if problems or located:
+        raise StudyFileError(shown, problems, lines=_section_lines(text), located=located)
     return study
+
+
+def _section_lines(text: str) -> dict[str, int]:
+    """Lines of the `[prioritise]` section's fields, so its problems name their line (the
+    older sections' problems name their field only, as they always have)."""
+    return {k: v for k, v in toml_field_lines(text).items() if k.startswith("prioritise")}
+
+
+def _prioritise(
+    model: _StudyFile, protocol: Protocol, base_dir: Path, problems: list[tuple[str, str]]
+) -> tuple[Prioritisation | None, list[Problem]]:
+    """The prioritise section, if any (its field problems are added to `problems`), and
+    the problems found in its items file, each at its own file and line."""
+    if model.prioritise is None:
+        return None, []
+    definition, found, located = prioritisation_from_section(
+        model.prioritise, protocol.scale, base_dir, _round_file_problem
+    )
+    problems += found
+    return definition, located
 
 
 def _nesting(value: object) -> int:
@@ -350,7 +379,9 @@ def _protocol(p: _Protocol) -> tuple[Protocol, list[tuple[str, str]]]:
     return protocol, []
 
 
-def _assemble(model: _StudyFile, protocol: Protocol, base_dir: Path) -> StudyDefinition:
+def _assemble(
+    model: _StudyFile, protocol: Protocol, prioritise: Prioritisation | None, base_dir: Path
+) -> StudyDefinition:
     """Build the definition unchecked: its problems are reported together by the caller."""
     return StudyDefinition(
         id=model.study.id,
@@ -375,10 +406,13 @@ def _assemble(model: _StudyFile, protocol: Protocol, base_dir: Path) -> StudyDef
                 fragments=r.fragments,
                 ratings=r.ratings,
                 items=r.items,
+                scores=r.scores,
             )
             for r in model.rounds
         ),
         protocol=protocol,
+        kind=StudyKind(model.study.kind),
+        prioritise=prioritise,
         base_dir=str(base_dir),
         check=False,
     )
@@ -388,7 +422,7 @@ def _file_problems(model: _StudyFile, base_dir: Path) -> list[tuple[str, str]]:
     """Round files must be relative, stay inside the study directory, and exist."""
     problems: list[tuple[str, str]] = []
     for i, r in enumerate(model.rounds):
-        for name in ("fragments", "ratings", "items"):
+        for name in ("fragments", "ratings", "items", "scores"):
             rel = getattr(r, name)
             if rel is not None and (reason := _round_file_problem(base_dir, rel)) is not None:
                 problems.append((f"rounds[{i}].{name}", reason))

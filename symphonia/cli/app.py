@@ -13,6 +13,7 @@ from symphonia.cli import (
     db_cmds,
     demo_cmd,
     demo_people,
+    priority_cmds,
     report_cmds,
     serve_cmd,
     study_cmds,
@@ -43,6 +44,7 @@ app.add_typer(study_cmds.study_app, name="study")
 app.add_typer(study_cmds.round_app, name="round")
 app.add_typer(data_cmds.fragments_app, name="fragments")
 app.add_typer(data_cmds.ratings_app, name="ratings")
+app.add_typer(priority_cmds.priorities_app, name="priorities")
 app.command("import-polis", cls=Command, short_help="Turn a Polis export into a study.")(
     data_cmds.import_polis
 )

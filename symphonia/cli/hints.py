@@ -28,6 +28,7 @@ HINTS: Mapping[str, Hint] = {
     "evidence_round_open": lambda c: f"close round {c['round']} first: {_close(c)}",
     "no_synthesis": lambda c: f"run `symphonia synthesize {c['study']} {c['round']}` first",
     "schema_outdated": lambda c: "run `symphonia db upgrade` first",
+    "priority_round_open": lambda c: f"close it first: {_close(c)}",
 }
 
 

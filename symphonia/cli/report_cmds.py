@@ -13,12 +13,14 @@ from symphonia.cli.common import (
     ACTOR,
     console,
     count,
+    fail,
     progress_bars,
     run,
     silence_library_progress,
     warn_if_cache_rebuilt,
 )
 from symphonia.cli.drafting import AllowFallback, drafting_failed, report_drafting
+from symphonia.cli.priority_cmds import write_priority_report
 from symphonia.cli.study_cmds import RoundArg, StudyArg
 from symphonia.cli.usage import Command
 from symphonia.composition import Container
@@ -29,6 +31,7 @@ from symphonia.reports.json_report import render_json
 from symphonia.reports.markdown import render_markdown
 from symphonia.services.analysis import AnalysisOptions, AnalysisOutcome, run_inline
 from symphonia.services.exports import build_report
+from symphonia.services.priority_report import is_priority_round
 from symphonia.services.publishing import publish_version
 from symphonia.services.run_views import RunView, list_runs
 
@@ -104,9 +107,20 @@ def export(
         typer.Option(help="Synthesis version (default: the latest).", min=1, max=MAX_INTEGER),
     ] = None,
 ) -> None:
-    """Export a round's synthesis with full provenance, as JSON or Markdown."""
+    """Export a round's synthesis with full provenance, as JSON or Markdown; for a rating
+    round of a prioritisation study, its ranked priorities (with SVG figures beside a
+    Markdown file)."""
 
     async def go(container: Container) -> None:
+        async with container.session() as session:
+            priorities = await is_priority_round(session, study, number, actor=ACTOR)
+        if priorities:  # issue 13: a prioritisation round has a ranking, not a synthesis
+            if version is not None:
+                fail(f"round {number} of {study!r} ranks priorities; its report has no versions")
+            written = await write_priority_report(container, study, number, format, out)
+            for path in written:
+                console.print(f"wrote {path}")
+            return
         async with container.session() as session:
             document = await build_report(session, study, number, version, actor=ACTOR)
         text = render_json(document) if format == "json" else render_markdown(document)

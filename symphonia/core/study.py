@@ -14,6 +14,7 @@ from dataclasses import InitVar, dataclass, field
 from datetime import date
 
 from symphonia.core.fragments import MAX_ID_CHARS, InvalidInput
+from symphonia.core.priorities.definition import Prioritisation, prioritisation_problems
 from symphonia.core.protocol import Protocol
 from symphonia.core.text_rules import IDENTIFIER as _IDENTIFIER
 from symphonia.core.text_rules import id_problem
@@ -34,6 +35,16 @@ class Anonymity(enum.StrEnum):
     NAMED = "named"
     ANONYMOUS = "anonymous"
     """Not even pseudonyms are shown; names must not be recorded at all."""
+
+
+class StudyKind(enum.StrEnum):
+    """What a study asks the panel."""
+
+    DELPHI = "delphi"
+    """What do we agree on? Fragments, themes, rated statements (the default)."""
+    PRIORITISE = "prioritise"
+    """Which items come first? Candidate items scored on weighted criteria
+    (:mod:`symphonia.core.priorities`)."""
 
 
 class RoundKind(enum.StrEnum):
@@ -81,6 +92,8 @@ class RoundDefinition:
     """Relative path of the round's ratings, for rate rounds."""
     items: str | None = None
     """Relative path of the rating items the ratings refer to, for rate rounds."""
+    scores: str | None = None
+    """Relative path of the round's priority scores, for rate rounds of prioritise studies."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +131,9 @@ class StudyDefinition:
     panel: tuple[Panellist, ...] = ()
     rounds: tuple[RoundDefinition, ...] = ()
     protocol: Protocol = field(default_factory=Protocol)
+    kind: StudyKind = StudyKind.DELPHI
+    prioritise: Prioritisation | None = None
+    """Criteria, weights, rule and (when a file gives them) items of a prioritise study."""
     base_dir: str | None = field(default=None, compare=False)
     """Directory the definition was loaded from (round file paths are relative to it)."""
     check: InitVar[bool] = True
@@ -160,6 +176,26 @@ def study_problems(study: StudyDefinition) -> list[tuple[str, str]]:
     problems += _group_problems(study.groups)
     problems += _panel_problems(study)
     problems += _round_problems(study)
+    problems += _kind_problems(study)
+    return problems
+
+
+def _kind_problems(study: StudyDefinition) -> list[tuple[str, str]]:
+    """A prioritise study has its section and its rate rounds take scores; a Delphi study
+    has neither."""
+    prioritise = study.kind is StudyKind.PRIORITISE
+    if prioritise and study.prioritise is None:
+        return [("prioritise", "a prioritise study needs a [prioritise] section")]
+    if not prioritise and study.prioritise is not None:
+        return [("study.kind", 'a [prioritise] section needs kind = "prioritise"')]
+    problems = prioritisation_problems(study.prioritise) if study.prioritise else []
+    for i, r in enumerate(study.rounds):
+        if r.scores is not None and (not prioritise or r.kind is not RoundKind.RATE):
+            reason = "only the rate rounds of a prioritise study take scores"
+            problems.append((f"rounds[{i}].scores", reason))
+        if prioritise and (r.ratings is not None or r.items is not None):
+            reason = "a prioritise study's rate rounds take scores, not ratings or items"
+            problems.append((f"rounds[{i}].{'ratings' if r.ratings else 'items'}", reason))
     return problems
 
 

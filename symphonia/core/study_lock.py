@@ -8,8 +8,10 @@ looking like a typo fix. The rule:
 
 Refused once round 1 has opened (each refused change is listed, and nothing is written):
 
-- the study's title, question, description, ``synthetic`` flag and anonymity;
-- the protocol, field by field;
+- the study's title, question, description, ``synthetic`` flag, anonymity and kind;
+- the protocol, field by field, and in a prioritisation study its criteria, weights and
+  aggregation settings; its candidate items once a rating round has opened
+  (:mod:`symphonia.core.priorities.lock`);
 - a stakeholder group's name, or a group dropped from the file;
 - an existing panellist's role or group, their name in a named study (where reports show
   it), or a panellist dropped from the file (their contributions stand; a panellist is never
@@ -34,14 +36,14 @@ have opened and whether any has closed.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Mapping
-from typing import Any
+from collections.abc import Collection
 
+from symphonia.core.priorities.lock import leaves, locked_priority_changes, rating_round_opened
 from symphonia.core.protocol import protocol_to_dict
 from symphonia.core.study import Anonymity, StudyDefinition
 from symphonia.core.text_rules import Problem, clip
 
-STUDY_FIELDS = ("title", "question", "description", "synthetic", "anonymity")
+STUDY_FIELDS = ("title", "question", "description", "synthetic", "anonymity", "kind")
 
 
 def _shown(value: object) -> str:
@@ -54,15 +56,6 @@ def _shown(value: object) -> str:
 
 def _change(old: object, new: object) -> str:
     return f"{_shown(old)} → {_shown(new)}"
-
-
-def _leaves(data: Mapping[str, Any], prefix: str) -> dict[str, Any]:
-    """{"scale": {"max": 9}} -> {"protocol.scale.max": 9}: a change names its field."""
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        name = f"{prefix}.{key}"
-        out.update(_leaves(value, name) if isinstance(value, Mapping) else {name: value})
-    return out
 
 
 def locked_study_changes(
@@ -78,14 +71,21 @@ def locked_study_changes(
         old, new = getattr(recorded, name), getattr(wanted, name)
         if old != new:
             refused.append((f"study.{name}", _change(old, new)))
-    old_protocol = _leaves(protocol_to_dict(recorded.protocol), "protocol")
-    new_protocol = _leaves(protocol_to_dict(wanted.protocol), "protocol")
+    old_protocol = leaves(protocol_to_dict(recorded.protocol), "protocol")
+    new_protocol = leaves(protocol_to_dict(wanted.protocol), "protocol")
     for name in sorted(set(old_protocol) | set(new_protocol)):
         if old_protocol.get(name) != new_protocol.get(name):
             refused.append((name, _change(old_protocol.get(name), new_protocol.get(name))))
     refused += _group_changes(recorded, wanted)
     refused += _panel_changes(recorded, wanted, any_closed)
     refused += _round_changes(recorded, wanted, opened_rounds)
+    rounds = [(r.number, r.kind.value) for r in recorded.rounds]
+    refused += locked_priority_changes(
+        recorded.prioritise,
+        wanted.prioritise,
+        items_locked=rating_round_opened(rounds, opened_rounds),
+        shown=_change,
+    )
     return refused
 
 

@@ -189,7 +189,7 @@ def study_text_problems(study: StudyDefinition) -> list[Problem]:
     texts += [
         (f"rounds[{i}].{name}", getattr(r, name))
         for i, r in enumerate(study.rounds)
-        for name in ("fragments", "ratings", "items")
+        for name in ("fragments", "ratings", "items", "scores")
     ]
     limits: list[tuple[str, str | None, int]] = [("study.title", study.title, MAX_TITLE_CHARS)]
     limits += [(f"groups[{i}].name", g.name, MAX_LABEL_CHARS) for i, g in enumerate(study.groups)]

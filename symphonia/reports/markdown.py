@@ -35,6 +35,10 @@ def _escape(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", html_safe)
 
 
+escape_markdown = _escape
+"""The same, for the other Markdown renderers (the prioritisation report)."""
+
+
 def _anchor(fragment_id: str) -> str:
     """A safe, stable anchor for a fragment id of any shape."""
     safe = re.sub(r"[^A-Za-z0-9_.-]", "-", fragment_id)

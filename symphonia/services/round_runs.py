@@ -14,8 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from symphonia.core.actors import Actor
 from symphonia.core.fragments import Fragment, Rating
+from symphonia.core.priorities.scores import PriorityScore
 from symphonia.core.ratings import RatingTally
 from symphonia.core.study import RatingItem
+from symphonia.services.priority_scores import import_priority_scores
 from symphonia.services.rounds import close_round, open_round
 from symphonia.services.submissions import SourceLines, import_fragments, import_ratings
 from symphonia.services.tallies import import_tallies
@@ -36,6 +38,9 @@ class RoundRecords:
     tallies: Sequence[RatingTally] = ()
     """Rating counts without voters (see :mod:`symphonia.services.tallies`)."""
     tallies_from: str = ""
+    priority_scores: Sequence[PriorityScore] = ()
+    """Criterion scores of a prioritisation study's rating round (issue 13)."""
+    priority_scores_from: SourceLines = field(default_factory=SourceLines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +87,13 @@ async def run_round(
             done = await import_tallies(
                 session, slug, number, records.tallies, records.tallies_from, actor=actor
             )
+            ratings += done.imported
+        if records.priority_scores:
+            source = records.priority_scores_from
+            done = await import_priority_scores(
+                session, slug, number, records.priority_scores, source.file,
+                lines=source.lines, actor=actor,
+            )  # fmt: skip
             ratings += done.imported
         closed = await close_round(session, slug, number, actor=actor)
     return RoundRunOutcome(closed, fragments, ratings)

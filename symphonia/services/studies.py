@@ -45,6 +45,7 @@ from symphonia.db.models import (
 )
 from symphonia.services.errors import Conflict, PermissionDenied, Problem, RejectedInput
 from symphonia.services.permissions import require
+from symphonia.services.priority_setup import sync_prioritisation
 from symphonia.services.study_record import lock_refusal, recorded_study
 from symphonia.services.tx import transaction
 from symphonia.services.views import StudyView
@@ -152,6 +153,8 @@ async def load_study(
         people = await _sync_panel(session, study, definition, groups, locked)
         groups_gone = await _drop_groups(session, groups, definition, locked)
         rounds = await _sync_rounds(session, study, definition)
+        await session.flush()
+        touched |= await sync_prioritisation(session, study, definition)  # issue 13
         await session.flush()
         touched |= relabelled or people.updated or rounds.rescheduled
         touched |= bool(added_groups or people.added or rounds.added)

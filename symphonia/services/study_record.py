@@ -19,11 +19,13 @@ from symphonia.core.study import (
     RoundDefinition,
     StakeholderGroup,
     StudyDefinition,
+    StudyKind,
 )
 from symphonia.core.text_rules import Problem
 from symphonia.db.enums import RoundStatus
 from symphonia.db.models import Participant, Round, Study
 from symphonia.db.models import StakeholderGroup as GroupRow
+from symphonia.services.priority_setup import recorded_prioritisation
 
 _CLOSED = (RoundStatus.CLOSED, RoundStatus.ANALYSED, RoundStatus.PUBLISHED)
 
@@ -56,6 +58,7 @@ async def recorded_study(session: AsyncSession, study: Study) -> RecordedStudy:
             select(Round).where(Round.study_id == study.id).order_by(Round.number)
         )
     )
+    prioritise = await recorded_prioritisation(session, study)
     definition = StudyDefinition(
         id=study.slug,
         title=study.title,
@@ -78,6 +81,8 @@ async def recorded_study(session: AsyncSession, study: Study) -> RecordedStudy:
             for r in rounds
         ),
         protocol=protocol_from_dict(study.protocol),
+        kind=StudyKind.PRIORITISE if prioritise is not None else StudyKind.DELPHI,
+        prioritise=prioritise,
         check=False,
     )
     opened = frozenset(r.number for r in rounds if r.status is not RoundStatus.DRAFT)

@@ -92,8 +92,18 @@ class _Postgres:
         raise AssertionError("unreachable")
 
     async def drop(self, name: str) -> None:
-        async with self.engine.connect() as conn:
-            await conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        """DROP ... WITH (FORCE). An autovacuum worker in the database runs under no role, so
+        a role without pg_signal_backend may not end it: wait for it to finish and retry."""
+        for attempt in range(1, 11):
+            try:
+                async with self.engine.connect() as conn:
+                    await conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            except DBAPIError as exc:
+                if "pg_signal_backend" not in str(exc) or attempt == 10:
+                    raise
+                await asyncio.sleep(0.2 * attempt)
+            else:
+                return
 
 
 @pytest.fixture(

@@ -17,6 +17,12 @@ from symphonia.db.models.analysis import AnalysisRun, SingularView, Theme, Theme
 from symphonia.db.models.audit import AuditEvent
 from symphonia.db.models.base import NAMING_CONVENTION, Base, metadata
 from symphonia.db.models.contributions import FragmentDraft, FragmentWithdrawal
+from symphonia.db.models.priorities import (
+    ItemOrigin,
+    PriorityItem,
+    PriorityScore,
+    PrioritySetup,
+)
 from symphonia.db.models.rounds import Fragment, Rating, RatingItem, RatingTally, Round
 from symphonia.db.models.study import Participant, StakeholderGroup, Study
 from symphonia.db.models.synthesis import (
@@ -39,9 +45,13 @@ __all__ = [
     "Fragment",
     "FragmentDraft",
     "FragmentWithdrawal",
+    "ItemOrigin",
     "LinkPurpose",
     "MembershipRole",
     "Participant",
+    "PriorityItem",
+    "PriorityScore",
+    "PrioritySetup",
     "Publication",
     "Rating",
     "RatingItem",

@@ -72,6 +72,10 @@ def every_command(demo: Path, polis: Path, tmp: Path) -> dict[str, list[object]]
     frags.write_text(json.dumps(GOOD) + "\n")
     ratings = tmp / "r.jsonl"
     ratings.write_text(json.dumps({"item": "x1", "rater": "E01", "score": 5}) + "\n")
+    scores = tmp / "s.jsonl"
+    scores.write_text(json.dumps({"item": "x", "criterion": "c", "rater": "E01", "score": 5}))
+    items = tmp / "i.jsonl"
+    items.write_text(json.dumps({"id": "x", "title": "X", "fragment_ids": ["f1"]}) + "\n")
     return {
         "analyze": ["analyze", frags, "--out", tmp / "out" / "r.json", "-q"],
         "import-polis": ["import-polis", polis],
@@ -88,6 +92,10 @@ def every_command(demo: Path, polis: Path, tmp: Path) -> dict[str, list[object]]
         "round close": ["round", "close", "connected-icb", "1"],
         "fragments import": ["fragments", "import", "connected-icb", "1", frags],
         "ratings import": ["ratings", "import", "connected-icb", "2", ratings],
+        "priorities import": ["priorities", "import", "connected-icb", "2", scores],
+        "priorities promote": ["priorities", "promote", "connected-icb", items],
+        "priorities candidates": ["priorities", "candidates", "connected-icb"],
+        "priorities items": ["priorities", "items", "connected-icb"],
         "analysis status": ["analysis", "status", "connected-icb", "1"],
         "worker": ["worker", "--once"],
         "account create": ["account", "create", "a@example.org", "--role", "facilitator"],
