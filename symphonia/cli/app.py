@@ -12,6 +12,7 @@ from symphonia.cli import (
     data_cmds,
     db_cmds,
     demo_cmd,
+    panel_cmds,
     report_cmds,
     serve_cmd,
     study_cmds,
@@ -55,6 +56,7 @@ app.command("demo", cls=Command, short_help="Run the demo study end to end.")(de
 app.command("serve", cls=Command, short_help="Run the web platform.")(serve_cmd.serve)
 app.add_typer(report_cmds.analysis_app, name="analysis")
 app.add_typer(account_cmds.account_app, name="account")
+app.add_typer(panel_cmds.panel_app, name="panel")
 app.command("worker", cls=Command, short_help="Run requested analysis jobs until stopped.")(
     worker_cmd.worker
 )

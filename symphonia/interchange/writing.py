@@ -1,4 +1,5 @@
-"""Writing JSON Lines safely: compact, UTF-8, one object per line, replaced atomically."""
+"""Writing files safely: JSON Lines (compact, UTF-8, one object per line) and any text,
+replaced atomically."""
 
 from __future__ import annotations
 
@@ -19,13 +20,21 @@ def dumps_jsonl(records: Iterable[Mapping[str, Any]]) -> str:
 def write_jsonl(path: str | Path, records: Iterable[Mapping[str, Any]]) -> None:
     """Write to a temporary file beside the target, then rename over it, so a crash or a
     concurrent reader never sees a half-written file."""
+    replace_atomically(path, dumps_jsonl(records), mode=0o644)  # shareable data files
+
+
+def replace_atomically(path: str | Path, text: str, *, mode: int) -> None:
+    """Write `text` (UTF-8) to `path` through a temporary file beside it, renamed over it
+    once complete. The temporary file is created 0600 (mkstemp) and given `mode` before the
+    rename, so a file of secrets (mode 0600) is never readable by others, not even briefly."""
     target = Path(path)
-    text = dumps_jsonl(records)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; these are shareable data files
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -42,6 +42,10 @@ class FragmentDraftInput:
     confidence: int | str = 3
     sources: Sequence[str] = ()
     question: str | None = None
+    author: str | None = None
+    """The pseudonym an interchange object names, if any: it must be the caller's own."""
+    group: str | None = None
+    """The stakeholder group an interchange object names, if any: it must be the caller's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,16 +131,22 @@ class FragmentView:
             previous = await session.scalar(
                 select(Fragment.external_id).where(Fragment.id == row.supersedes_id)
             )
+        return cls.of_row(row, author.pseudonym, previous)
+
+    @classmethod
+    def of_row(cls, row: Fragment, pseudonym: str, supersedes: str | None) -> FragmentView:
+        """The view of `row`, when the caller knows its author's pseudonym and the id of the
+        version it replaced (no query)."""
         return cls(
             id=row.external_id,
-            author=author.pseudonym,
+            author=pseudonym,
             kind=row.kind,
             text=row.text,
             confidence=row.confidence,
             sources=tuple(row.sources),
             question=row.question,
             created_at=row.created_at,
-            supersedes=previous,
+            supersedes=supersedes,
         )
 
 

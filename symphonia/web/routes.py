@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
+from symphonia.web.pages.contribute import ContributeController
+from symphonia.web.pages.contribution_edit import ContributionController
 from symphonia.web.pages.home import HomeController
 from symphonia.web.pages.sign_in import SignInController
 from symphonia.web.pages.studies import StudiesController
@@ -13,5 +15,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     HomeController,
     SignInController,
     StudiesController,
+    ContributeController,
+    ContributionController,
     health,
 ]
