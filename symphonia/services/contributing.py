@@ -28,7 +28,7 @@ from symphonia.db.models import (
 )
 from symphonia.services.lookup import get_round
 from symphonia.services.permissions import study_for
-from symphonia.services.submission_rules import CheckedFragment, FragmentDraftInput
+from symphonia.services.submission_rules import CheckedFragment, FragmentDraftInput, checked
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,13 +125,21 @@ def same_content(row: Fragment, values: CheckedFragment) -> bool:
     )
 
 
-async def check_claims(
-    session: AsyncSession, author: Participant, draft: FragmentDraftInput
-) -> None:
-    """Refuse a fragment that names another author or group than the panellist's own: the
-    author is always the caller, and saying otherwise is a mistake to point out, not to
-    ignore (or to act on)."""
-    problems = []
+async def checked_for(
+    session: AsyncSession,
+    author: Participant,
+    draft: FragmentDraftInput,
+    idempotency_key: str | None,
+) -> CheckedFragment:
+    """The draft checked for `author`: its fields, and that it names no other author or
+    group than theirs (the author is always the caller, and saying otherwise is a mistake to
+    point out, not to ignore or act on). Every problem is listed in one refusal."""
+    problems: list[Problem] = []
+    values = None
+    try:
+        values = checked(draft, idempotency_key)
+    except RejectedInput as refused:
+        problems.extend(refused.problems)
     if draft.author is not None and draft.author != author.pseudonym:
         reason = (
             f"is {draft.author!r}, but you contribute as {author.pseudonym!r}: "
@@ -148,5 +156,6 @@ async def check_claims(
             yours = f"yours is {own!r}" if own else "you are in no stakeholder group"
             reason = f"is {draft.group!r}, but {yours}: leave `group` out"
             problems.append(Problem("fragment", "group", reason))
-    if problems:
+    if problems or values is None:
         raise RejectedInput(f"the fragment was not stored: {len(problems)} problem(s)", problems)
+    return values

@@ -26,7 +26,7 @@ from symphonia.db.audit import record_event
 from symphonia.db.models import Fragment, FragmentWithdrawal, Participant
 from symphonia.services.contributing import (
     Contributing,
-    check_claims,
+    checked_for,
     drop_draft,
     is_withdrawn,
     newer_version,
@@ -124,11 +124,10 @@ async def store_fragment(
     in this round already, return the fragment stored then (refused with
     ``idempotency_key_reused`` when that one says something else); the draft `draft_key`
     it was written in, if any, goes in the same transaction."""
-    values = checked(draft, idempotency_key)
     try:
         async with transaction(session):
             ctx = await panellist_in_open_round(session, slug, number, actor)
-            await check_claims(session, ctx.author, draft)
+            values = await checked_for(session, ctx.author, draft, idempotency_key)
             if idempotency_key is not None:
                 stored = await _by_key(session, ctx, idempotency_key)
                 if stored is not None:
@@ -159,7 +158,7 @@ async def store_fragment(
         stored = await _by_key(session, ctx, idempotency_key)
         if stored is None:
             raise Conflict("the submission could not be stored; send it again", code="retry")
-        _replayed(stored, values, idempotency_key)
+        _replayed(stored, checked(draft, idempotency_key), idempotency_key)
         return Submission(await FragmentView.of(session, stored, ctx.author), False)
 
 
@@ -218,10 +217,9 @@ async def edit_fragment(
     """Replace the panellist's fragment with a new version (the old one stays on record).
     The same edit again, or an edit that changes nothing, stores nothing and returns the
     version that says it."""
-    values = checked(draft, None)
     async with transaction(session):
         ctx = await panellist_in_open_round(session, slug, number, actor)
-        await check_claims(session, ctx.author, draft)
+        values = await checked_for(session, ctx.author, draft, None)
         done = await _edited_already(session, ctx, fragment_id, values)
         if done is not None:
             return await FragmentView.of(session, done, ctx.author)

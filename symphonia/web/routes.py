@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
+from symphonia.web.api.expert import ExpertApiController
 from symphonia.web.pages.contribute import ContributeController
 from symphonia.web.pages.contribution_edit import ContributionController
 from symphonia.web.pages.home import HomeController
@@ -17,5 +18,6 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     StudiesController,
     ContributeController,
     ContributionController,
+    ExpertApiController,
     health,
 ]

@@ -127,6 +127,7 @@ async def cast_of_two_studies(web: Web) -> Cast:
                 .where(Study.slug == f"study-{slug}", Participant.pseudonym == "E01")
             )
             assert participant is not None
+            await s.commit()  # end the lookup's transaction: the service must open its own
             cast.experts[f"expert_{slug}"] = participant
             token = await issue_api_token(s, participant_id=participant, actor=OPERATOR)
             cast.tokens[f"expert_{slug}"] = token.token
