@@ -69,6 +69,9 @@ class ContributePage(FragmentChoices):
     base: str
     fields: FragmentFields | None
     """The form (None when the round takes no fragments)."""
+    closes_on: str | None = None
+    """The scheduled closing date, while it is still ahead (the facilitator closes the
+    round; a date already past says nothing useful)."""
     draft_saved_at: str | None = None
     notice: str | None = None
     refused: str | None = None
@@ -112,7 +115,16 @@ async def _again(
 ) -> ContributePage:
     """The round page as it stands now, with `changes` to its context."""
     view = await expert_round(db, slug, number, actor=me)
-    context = ContributePage(_title(view), nav_for(me), view, base_path(slug, number), None)
+    closes = view.round.closes_at
+    ahead = closes is not None and closes > datetime.datetime.now(datetime.UTC)
+    context = ContributePage(
+        _title(view),
+        nav_for(me),
+        view,
+        base_path(slug, number),
+        None,
+        closes_on=f"{closes:%-d %B %Y}" if closes is not None and ahead else None,
+    )
     return replace(context, **changes)
 
 
