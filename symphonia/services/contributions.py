@@ -13,7 +13,6 @@ problem with a submission is listed at once, each naming its field, so a form ca
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -22,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from symphonia.core.actors import Actor, Permission
 from symphonia.core.errors import Conflict
-from symphonia.db.audit import record_event
+from symphonia.db.audit import insert_event, record_event
 from symphonia.db.models import Fragment, FragmentWithdrawal, Participant
 from symphonia.services.contributing import (
     Contributing,
@@ -34,6 +33,7 @@ from symphonia.services.contributing import (
     panellist_in_open_round,
     same_content,
 )
+from symphonia.services.fragment_rows import insert_fragment
 from symphonia.services.lookup import get_round
 from symphonia.services.permissions import study_for
 from symphonia.services.submission_rules import (
@@ -44,25 +44,6 @@ from symphonia.services.submission_rules import (
     current_fragments,
 )
 from symphonia.services.tx import transaction
-
-
-def _new_id(author: Participant) -> str:
-    """An id for a web submission: the pseudonym and 32 random bits (`E07-3fa9c2d1`)."""
-    return f"{author.pseudonym}-{secrets.token_hex(4)}"
-
-
-def _row(ctx: Contributing, draft: CheckedFragment, **extra: object) -> Fragment:
-    return Fragment(
-        round_id=ctx.round.id,
-        external_id=_new_id(ctx.author),
-        author_id=ctx.author.id,
-        kind=draft.kind,
-        text=draft.text,
-        confidence=draft.confidence,
-        sources=list(draft.sources),
-        question=draft.question,
-        **extra,
-    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,42 +105,48 @@ async def store_fragment(
     in this round already, return the fragment stored then (refused with
     ``idempotency_key_reused`` when that one says something else); the draft `draft_key`
     it was written in, if any, goes in the same transaction."""
+    owned = not session.in_transaction()
     try:
         async with transaction(session):
             ctx = await panellist_in_open_round(session, slug, number, actor)
             values = await checked_for(session, ctx.author, draft, idempotency_key)
-            if idempotency_key is not None:
+            if idempotency_key is not None and not owned:
+                # in a caller's transaction a refused insert would spoil it: look first
                 stored = await _by_key(session, ctx, idempotency_key)
                 if stored is not None:
                     _replayed(stored, values, idempotency_key)
-                    return Submission(await FragmentView.of(session, stored, ctx.author), False)
-            row = _row(ctx, values, idempotency_key=idempotency_key)
-            session.add(row)
+                    return Submission(
+                        await FragmentView.of(session, stored, ctx.author.pseudonym), False
+                    )
+            _, fragment = await insert_fragment(
+                session, ctx, values, idempotency_key=idempotency_key
+            )  # a key used before is refused here, by the unique index
             if draft_key is not None:
                 await drop_draft(session, ctx.author.id, ctx.round.id, draft_key)
-            await session.flush()
-            detail = {"fragment": row.external_id, "kind": row.kind.value}
-            record_event(
+            detail = {"fragment": fragment.id, "kind": fragment.kind.value}
+            await insert_event(
                 session,
                 actor,
                 "fragment.submitted",
                 "round",
                 f"{slug}/{number}",
-                ctx.study.id,
+                ctx.study_id,
                 detail,
             )
-            return Submission(await FragmentView.of(session, row, ctx.author), True)
+            return Submission(fragment, True)
     except IntegrityError:
-        if idempotency_key is None:
+        if idempotency_key is None or not owned:
             raise
-    # The same key, submitted twice at once: the other request stored it first.
-    async with transaction(session):
+    # The key was used before (a retried request, a double click, both at once): nothing new
+    # is stored; the answer is the fragment stored then. Trying the insert first spares the
+    # usual case, a new key, a query inside the write lock.
+    async with transaction(session, write=False):
         ctx = await panellist_in_open_round(session, slug, number, actor)
         stored = await _by_key(session, ctx, idempotency_key)
         if stored is None:
             raise Conflict("the submission could not be stored; send it again", code="retry")
         _replayed(stored, checked(draft, idempotency_key), idempotency_key)
-        return Submission(await FragmentView.of(session, stored, ctx.author), False)
+        return Submission(await FragmentView.of(session, stored, ctx.author.pseudonym), False)
 
 
 async def _by_key(session: AsyncSession, ctx: Contributing, key: str) -> Fragment | None:
@@ -222,16 +209,14 @@ async def edit_fragment(
         values = await checked_for(session, ctx.author, draft, None)
         done = await _edited_already(session, ctx, fragment_id, values)
         if done is not None:
-            return await FragmentView.of(session, done, ctx.author)
+            return await FragmentView.of(session, done, ctx.author.pseudonym)
         old = await _own_head(session, ctx, fragment_id)
-        row = _row(ctx, values, supersedes_id=old.id)
-        session.add(row)
-        await session.flush()
-        detail = {"fragment": row.external_id, "supersedes": old.external_id}
-        record_event(
-            session, actor, "fragment.edited", "round", f"{slug}/{number}", ctx.study.id, detail
+        _, fragment = await insert_fragment(session, ctx, values, supersedes=old)
+        detail = {"fragment": fragment.id, "supersedes": old.external_id}
+        await insert_event(
+            session, actor, "fragment.edited", "round", f"{slug}/{number}", ctx.study_id, detail
         )
-        return await FragmentView.of(session, row, ctx.author)
+        return fragment
 
 
 async def withdraw_fragment(
@@ -257,7 +242,7 @@ async def withdraw_fragment(
         )
         detail = {"fragment": row.external_id}
         record_event(
-            session, actor, "fragment.withdrawn", "round", f"{slug}/{number}", ctx.study.id, detail
+            session, actor, "fragment.withdrawn", "round", f"{slug}/{number}", ctx.study_id, detail
         )
 
 
@@ -280,7 +265,7 @@ async def my_fragments(
             .where(current_fragments())
             .order_by(Fragment.created_at, Fragment.external_id)
         )
-        return tuple([await FragmentView.of(session, r, author) for r in rows])
+        return tuple([await FragmentView.of(session, r, author.pseudonym) for r in rows])
 
 
 __all__ = [

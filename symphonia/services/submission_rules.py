@@ -26,7 +26,7 @@ from symphonia.core.fragments import (
     FragmentKind,
 )
 from symphonia.core.text_rules import unusable_character
-from symphonia.db.models import Fragment, FragmentWithdrawal, Participant
+from symphonia.db.models import Fragment, FragmentWithdrawal
 
 MAX_SOURCES = 20
 MAX_SOURCE_CHARS = 500
@@ -125,13 +125,13 @@ class FragmentView:
     """The id of the version this one replaced, if it is an edit."""
 
     @classmethod
-    async def of(cls, session: AsyncSession, row: Fragment, author: Participant) -> FragmentView:
+    async def of(cls, session: AsyncSession, row: Fragment, pseudonym: str) -> FragmentView:
         previous = None
         if row.supersedes_id is not None:
             previous = await session.scalar(
                 select(Fragment.external_id).where(Fragment.id == row.supersedes_id)
             )
-        return cls.of_row(row, author.pseudonym, previous)
+        return cls.of_row(row, pseudonym, previous)
 
     @classmethod
     def of_row(cls, row: Fragment, pseudonym: str, supersedes: str | None) -> FragmentView:

@@ -139,12 +139,14 @@ class ExpertApiController(Controller):
             )
         except RejectedInput as refused:
             raise in_body(refused) from None
-        c = await my_contribution(db, study, number, done.fragment.id, actor=me)
-        if not done.created:
+        if not done.created:  # sent before: as it stands now (it may have been edited since)
+            c = await my_contribution(db, study, number, done.fragment.id, actor=me)
             return Response(FragmentOut.of(c), status_code=HTTP_200_OK)
         location = fragment_url(study, number, done.fragment.id)
         return Response(
-            FragmentOut.of(c), status_code=HTTP_201_CREATED, headers={"Location": location}
+            FragmentOut.new(done.fragment),
+            status_code=HTTP_201_CREATED,
+            headers={"Location": location},
         )
 
     @get(

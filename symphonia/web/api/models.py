@@ -24,7 +24,7 @@ from symphonia.core.fragments import (
 from symphonia.db.enums import RoundKind, RoundStatus
 from symphonia.services.expert_round import Contribution, VersionState
 from symphonia.services.overview import RoundDetail
-from symphonia.services.submission_rules import FragmentDraftInput
+from symphonia.services.submission_rules import FragmentDraftInput, FragmentView
 
 Kind = Annotated[
     FragmentKind,
@@ -117,6 +117,12 @@ class FragmentOut(Struct, kw_only=True):
     ]
     versions: Annotated[int, Meta(description="How many versions the fragment has had.")]
     withdrawn_at: datetime.datetime | None
+
+    @classmethod
+    def new(cls, f: FragmentView) -> FragmentOut:
+        """A fragment just stored: its first version, current (no query needed)."""
+        never = Contribution(f, VersionState.SUBMITTED, 1, None, None, None)
+        return cls.of(never)
 
     @classmethod
     def of(cls, c: Contribution) -> FragmentOut:
