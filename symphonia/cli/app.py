@@ -13,6 +13,7 @@ from symphonia.cli import (
     db_cmds,
     demo_cmd,
     demo_people,
+    panel_cmds,
     priority_cmds,
     report_cmds,
     serve_cmd,
@@ -64,6 +65,7 @@ app.command(
 app.command("serve", cls=Command, short_help="Run the web platform.")(serve_cmd.serve)
 app.add_typer(report_cmds.analysis_app, name="analysis")
 app.add_typer(account_cmds.account_app, name="account")
+app.add_typer(panel_cmds.panel_app, name="panel")
 app.command("worker", cls=Command, short_help="Run requested analysis jobs until stopped.")(
     worker_cmd.worker
 )

@@ -75,7 +75,19 @@ async def actor_for_participant(
         ).one_or_none()
     if row is None or (epoch is not None and epoch != row.auth_epoch):
         raise _signed_out()
-    roles = {row.id: frozenset({StudyRole.EXPERT})} if row.role is ParticipantRole.EXPERT else {}
+    return participant_actor(participant_id, row.pseudonym, row.role, row.id, row.slug)
+
+
+def participant_actor(
+    participant_id: uuid.UUID,
+    pseudonym: str,
+    role: ParticipantRole,
+    study_id: uuid.UUID,
+    study_slug: str,
+) -> Actor:
+    """The Actor of a panellist, from their row and their study's (for callers that read
+    those with something else, as API authentication does with the token)."""
+    roles = {study_id: frozenset({StudyRole.EXPERT})} if role is ParticipantRole.EXPERT else {}
     return Actor(
-        ActorKind.PARTICIPANT, participant_id, f"participant:{row.slug}/{row.pseudonym}", roles
+        ActorKind.PARTICIPANT, participant_id, f"participant:{study_slug}/{pseudonym}", roles
     )
