@@ -22,6 +22,7 @@ from types import TracebackType
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from symphonia.core.actors import Actor
+from symphonia.mail import Mailer, make_mailer
 from symphonia.pipeline.contracts import Drafter, Embedder
 from symphonia.services.analysis_exec import Execution
 from symphonia.services.analysis_runs import utcnow
@@ -43,10 +44,12 @@ class Container:
         drafters: Mapping[str, Drafter] | None = None,
         clock: Clock = utcnow,
         engine: AsyncEngine | None = None,
+        mailer: Mailer | None = None,
     ) -> None:
         """`embedder`, or `embedder_factory` (called once, on first use), replace the
         configured model behind the embedding cache; `drafters` replace drafters built by
-        name; `engine` is an engine the caller owns (not disposed here)."""
+        name; `engine` is an engine the caller owns (not disposed here); `mailer` replaces
+        the configured outbox or SMTP server."""
         self.settings = settings or get_settings()
         self.clock = clock
         self._lock = threading.Lock()
@@ -57,6 +60,7 @@ class Container:
         self._engine = engine
         self._owns_engine = engine is None
         self._sessions: async_sessionmaker[AsyncSession] | None = None
+        self._mailer = mailer
 
     @property
     def engine(self) -> AsyncEngine:
@@ -111,6 +115,13 @@ class Container:
             heartbeat_every=self.settings.worker.heartbeat_s,
             clock=self.clock,
         )
+
+    def mailer(self) -> Mailer:
+        """Where emails go: the outbox directory, or the SMTP server when one is set.
+        Sending blocks: call `send` off the event loop."""
+        if self._mailer is None:
+            self._mailer = make_mailer(self.settings)
+        return self._mailer
 
     def sign_in_url(self, token: str) -> str:
         """The link that redeems a sign-in or invitation token (shown once, never stored)."""

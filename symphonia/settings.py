@@ -177,6 +177,11 @@ def _data_dir() -> Path:
     return Path(_env("SYMPHONIA_DATA_DIR", str(Path.cwd() / ".symphonia")) or ".symphonia")
 
 
+def _rounds_dir() -> Path:
+    """Study folders (each with a study.toml) that facilitators may load from the web."""
+    return Path(_env("SYMPHONIA_ROUNDS_DIR", str(Path.cwd() / "rounds")) or "rounds")
+
+
 @dataclass(frozen=True, slots=True)
 class LLMSettings:
     base_url: str | None = None
@@ -197,9 +202,6 @@ class LLMSettings:
         return bool(self.base_url or self.api_key) and bool(self.model)
 
 
-DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
-
-
 @dataclass(frozen=True, slots=True)
 class WorkerSettings:
     """How analysis jobs are run (`symphonia worker`, and the web app's in-process worker)."""
@@ -216,17 +218,66 @@ class WorkerSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class WebSettings:
+    """The web platform: where it listens, how links to it are written, its cookies.
+
+    `secret_key` signs CSRF tokens and encrypts session cookies; when unset, the embedded
+    default keeps a random key in the data directory (see `symphonia.web.secrets`), so a
+    restart does not sign everyone out. `cookie_secure` stays on by default: browsers treat
+    http://127.0.0.1 and http://localhost as secure origins, so the flag costs nothing locally.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    base_url: str | None = None
+    """SYMPHONIA_PUBLIC_URL: the address people reach the platform at, for links in emails
+    (default: http://host:port)."""
+    secret_key: str | None = None
+    cookie_secure: bool = True
+    session_max_age_s: int = 8 * 3600
+    static_dir: Path | None = None
+    """Built front-end assets (htmx, the stylesheet); default: symphonia/web/static."""
+
+    @property
+    def resolved_base_url(self) -> str:
+        return (self.base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+@dataclass(frozen=True, slots=True)
+class MailSettings:
+    """Outgoing email. With no SMTP URL, messages are written to the outbox directory as
+    .eml files (nothing needs a mail server); `smtp_url` is smtp://user:pw@host:port
+    (or smtps://) for a real server."""
+
+    smtp_url: str | None = None
+    sender: str = "Symphonia <symphonia@localhost>"
+    outbox_dir: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     data_dir: Path = field(default_factory=_data_dir)
     database_url: str = ""
+    rounds_dir: Path = field(default_factory=_rounds_dir)
+    """SYMPHONIA_ROUNDS_DIR: the study folders the web's "load a study" offers (./rounds)."""
     embedding_model: str = DEFAULT_EMBEDDING_MODEL
     embedding_cache: Path | None = None
     embedding_backend: str = "auto"
     model_cache: Path = field(default_factory=_model_cache_dir)
     llm: LLMSettings = LLMSettings()
+    web: WebSettings = WebSettings()
+    mail: MailSettings = MailSettings()
     worker: WorkerSettings = WorkerSettings()
-    public_url: str = DEFAULT_PUBLIC_URL
-    """Where people reach the web app; sign-in links printed by the CLI start with it."""
+
+    @property
+    def public_url(self) -> str:
+        """Where people reach the web app; sign-in links in emails and printed by the CLI
+        start with it (SYMPHONIA_PUBLIC_URL, else the address `symphonia serve` listens on)."""
+        return self.web.resolved_base_url
+
+    @property
+    def resolved_outbox(self) -> Path:
+        return self.mail.outbox_dir or self.data_dir / "outbox"
 
     @property
     def resolved_database_url(self) -> str:
@@ -244,6 +295,7 @@ def load_settings() -> Settings:
     return Settings(
         data_dir=data_dir,
         database_url=_database_url(),
+        rounds_dir=_rounds_dir(),
         embedding_model=_embedding_model(),
         embedding_cache=Path(cache) if cache else None,
         embedding_backend=_choice(
@@ -252,8 +304,49 @@ def load_settings() -> Settings:
         or "auto",
         model_cache=_model_cache_dir(),
         llm=_llm_settings(),
+        web=_web_settings(),
+        mail=_mail_settings(),
         worker=_worker_settings(),
-        public_url=(_env("SYMPHONIA_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
+    )
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(name, value, "expected true or false (1/0, yes/no, on/off)")
+
+
+def _web_settings() -> WebSettings:
+    defaults = WebSettings()
+    port = _int("SYMPHONIA_PORT", minimum=1)
+    if port is not None and port > 65535:
+        raise SettingsError("SYMPHONIA_PORT", str(port), "expected a port from 1 to 65535")
+    max_age = _int("SYMPHONIA_SESSION_MAX_AGE", minimum=60)
+    static = _env("SYMPHONIA_STATIC_DIR")
+    return WebSettings(
+        host=_env("SYMPHONIA_HOST", defaults.host) or defaults.host,
+        port=defaults.port if port is None else port,
+        base_url=_env("SYMPHONIA_PUBLIC_URL"),
+        secret_key=_env("SYMPHONIA_SECRET_KEY"),
+        cookie_secure=_flag("SYMPHONIA_COOKIE_SECURE", defaults.cookie_secure),
+        session_max_age_s=defaults.session_max_age_s if max_age is None else max_age,
+        static_dir=Path(static) if static else None,
+    )
+
+
+def _mail_settings() -> MailSettings:
+    defaults = MailSettings()
+    outbox = _env("SYMPHONIA_OUTBOX_DIR")
+    return MailSettings(
+        smtp_url=_env("SYMPHONIA_SMTP_URL"),
+        sender=_env("SYMPHONIA_MAIL_FROM", defaults.sender) or defaults.sender,
+        outbox_dir=Path(outbox) if outbox else None,
     )
 
 

@@ -12,8 +12,11 @@ from symphonia.cli import (
     data_cmds,
     db_cmds,
     demo_cmd,
+    demo_people,
+    panel_cmds,
     priority_cmds,
     report_cmds,
+    serve_cmd,
     study_cmds,
     worker_cmd,
 )
@@ -56,8 +59,13 @@ app.command("publish", cls=Command, short_help="Publish a synthesis version of a
     report_cmds.publish
 )
 app.command("demo", cls=Command, short_help="Run the demo study end to end.")(demo_cmd.demo)
+app.command(
+    "demo-people", cls=Command, short_help="Sign-in links for every role of the demo study."
+)(demo_people.demo_people)
+app.command("serve", cls=Command, short_help="Run the web platform.")(serve_cmd.serve)
 app.add_typer(report_cmds.analysis_app, name="analysis")
 app.add_typer(account_cmds.account_app, name="account")
+app.add_typer(panel_cmds.panel_app, name="panel")
 app.command("worker", cls=Command, short_help="Run requested analysis jobs until stopped.")(
     worker_cmd.worker
 )

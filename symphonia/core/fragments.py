@@ -8,7 +8,9 @@ refuse the same bad input with the same message.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 from symphonia.core.errors import Problem, RejectedInput
 
@@ -48,6 +50,53 @@ class FragmentKind(enum.StrEnum):
 
 
 FRAGMENT_KINDS: tuple[str, ...] = tuple(k.value for k in FragmentKind)
+
+KIND_LABELS: Mapping[FragmentKind, str] = MappingProxyType(
+    {
+        FragmentKind.CLAIM: "Claim",
+        FragmentKind.ACTION: "Action",
+        FragmentKind.BARRIER: "Barrier",
+        FragmentKind.EXAMPLE: "Example",
+        FragmentKind.CAVEAT: "Caveat",
+        FragmentKind.UNCERTAINTY: "Uncertainty",
+        FragmentKind.ARGUMENT_FOR: "Argument for",
+        FragmentKind.ARGUMENT_AGAINST: "Argument against",
+    }
+)
+"""How each kind is named to people (forms, reports, the CLI)."""
+
+KIND_EXPLANATIONS: Mapping[FragmentKind, str] = MappingProxyType(
+    {
+        FragmentKind.CLAIM: "Something you hold to be true about the question.",
+        FragmentKind.ACTION: "Something that should be done: a step, a policy or a change.",
+        FragmentKind.BARRIER: "Something that stands in the way, and why.",
+        FragmentKind.EXAMPLE: "A concrete case, project or experience that shows a point.",
+        FragmentKind.CAVEAT: "A condition or limit: when or where something does not hold.",
+        FragmentKind.UNCERTAINTY: "Something not known, or where the evidence is thin or mixed.",
+        FragmentKind.ARGUMENT_FOR: "A reason in favour of a proposal or position.",
+        FragmentKind.ARGUMENT_AGAINST: "A reason against a proposal or position.",
+    }
+)
+"""One line per kind, as an expert choosing one needs it. The web form, the API's schema
+and the CLI all show these words, so a kind means the same everywhere; the analysis relies
+on it (arguments carry a stance, barriers and caveats weigh against consensus)."""
+
+CONFIDENCE_LABELS: Mapping[int, str] = MappingProxyType(
+    {
+        1: "Very unsure",
+        2: "Unsure",
+        3: "Fairly sure",
+        4: "Confident",
+        5: "Very confident",
+    }
+)
+"""What each confidence score means to the expert giving it (1 to 5)."""
+
+
+def kinds_described() -> str:
+    """Every kind with its explanation, one per line (`claim: Something you ...`), for help
+    texts and schema descriptions."""
+    return "\n".join(f"- `{k.value}`: {KIND_EXPLANATIONS[k]}" for k in FragmentKind)
 
 
 class InvalidInput(RejectedInput, ValueError):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import InitVar, dataclass
 from typing import Any
 
 from symphonia.core.fragments import InvalidInput
@@ -86,17 +86,23 @@ class RatingScale:
 
     minimum: int = 1
     maximum: int = 9
+    check: InitVar[bool] = True
+    """False defers the check to :func:`protocol_problems` (a form reports every problem)."""
 
-    def __post_init__(self) -> None:
+    def __post_init__(self, check: bool) -> None:
+        if check and (found := self.problem()) is not None:
+            raise InvalidInput(*found)
+
+    def problem(self) -> tuple[str, str] | None:
+        """The first rule the scale breaks, as (dotted field, reason); None when usable."""
         for name, value in (("scale.min", self.minimum), ("scale.max", self.maximum)):
             if not -MAX_SCALE_BOUND <= value <= MAX_SCALE_BOUND:
-                raise InvalidInput(
-                    name, f"must be between -{MAX_SCALE_BOUND} and {MAX_SCALE_BOUND}"
-                )
+                return name, f"must be between -{MAX_SCALE_BOUND} and {MAX_SCALE_BOUND}"
         if self.maximum - self.minimum < 2:
-            raise InvalidInput("scale", "needs at least three points (maximum - minimum >= 2)")
+            return "scale", "needs at least three points (maximum - minimum >= 2)"
         if self.points > MAX_SCALE_POINTS:
-            raise InvalidInput("scale", f"has {self.points} points; the most is {MAX_SCALE_POINTS}")
+            return "scale", f"has {self.points} points; the most is {MAX_SCALE_POINTS}"
+        return None
 
     @property
     def points(self) -> int:
@@ -154,38 +160,85 @@ class Protocol:
     group_basis: GroupBasis = GroupBasis.STAKEHOLDER
     opinion_grouping: OpinionGrouping = OpinionGrouping()
 
-    def __post_init__(self) -> None:
+    check: InitVar[bool] = True
+    """False defers the checks to :func:`protocol_problems`, so a form or an API call can be
+    told every problem at once instead of only the first."""
+
+    def __post_init__(self, check: bool) -> None:
+        problems = protocol_problems(self) if check else []
+        if problems:
+            field_name, reason = problems[0]
+            raise InvalidInput(field_name, reason)
+
+
+_RULES: tuple[tuple[str, Callable[[Protocol], bool], str], ...] = (
+    (
+        "agreement_threshold",
+        lambda p: 0.5 <= p.agreement_threshold <= 1.0,
+        "must be between 0.5 and 1.0",
+    ),
+    ("max_iqr", lambda p: p.max_iqr >= 0, "must not be negative"),
+    (
+        "min_participation",
+        lambda p: 0.0 < p.min_participation <= 1.0,
+        "must be above 0 and at most 1",
+    ),
+    (
+        "min_group_agreement",
+        lambda p: 0.0 <= p.min_group_agreement <= 1.0,
+        "must be between 0 and 1",
+    ),
+    (
+        "stopping.max_rounds",
+        lambda p: 1 <= p.stopping.max_rounds <= MAX_ROUNDS,
+        f"must be from 1 to {MAX_ROUNDS}",
+    ),
+    ("stopping.cv_change_below", lambda p: p.stopping.cv_change_below >= 0, "must not be negative"),
+    ("min_item_ratings", lambda p: p.min_item_ratings >= 1, "must be at least 1"),
+    (
+        "opinion_grouping.min_ratings",
+        lambda p: p.opinion_grouping.min_ratings >= 1,
+        "must be at least 1",
+    ),
+    (
+        "opinion_grouping.max_groups",
+        lambda p: 2 <= p.opinion_grouping.max_groups <= 9,
+        "must be between 2 and 9",
+    ),
+    (
+        "opinion_grouping.seed",
+        lambda p: 0 <= p.opinion_grouping.seed <= MAX_SEED,
+        f"must be from 0 to {MAX_SEED}",
+    ),
+)
+"""Each field's rule: (dotted field, holds, reason when it does not)."""
+
+
+def protocol_problems(protocol: Protocol) -> list[tuple[str, str]]:
+    """Every rule the protocol breaks, as (dotted field, reason) pairs (none: it is usable).
+    Non-finite numbers break every rule they touch (NaN compares false with everything)."""
+    problems: list[tuple[str, str]] = [
+        (name, f"must be a finite number, got {value}")
         for name, value in (
-            ("agreement_threshold", self.agreement_threshold),
-            ("max_iqr", self.max_iqr),
-            ("min_participation", self.min_participation),
-            ("min_group_agreement", self.min_group_agreement),
-            ("stopping.cv_change_below", self.stopping.cv_change_below),
-        ):
-            # NaN compares false with everything, so range checks alone let it through (and
-            # PostgreSQL's JSON refuses it on write); inf is no threshold either.
-            if not math.isfinite(value):
-                raise InvalidInput(name, f"must be a finite number, got {value}")
-        if not 0.5 <= self.agreement_threshold <= 1.0:
-            raise InvalidInput("agreement_threshold", "must be between 0.5 and 1.0")
-        if self.max_iqr < 0:
-            raise InvalidInput("max_iqr", "must not be negative")
-        if not 0.0 < self.min_participation <= 1.0:
-            raise InvalidInput("min_participation", "must be above 0 and at most 1")
-        if not 0.0 <= self.min_group_agreement <= 1.0:
-            raise InvalidInput("min_group_agreement", "must be between 0 and 1")
-        if not 1 <= self.stopping.max_rounds <= MAX_ROUNDS:
-            raise InvalidInput("stopping.max_rounds", f"must be from 1 to {MAX_ROUNDS}")
-        if self.stopping.cv_change_below < 0:
-            raise InvalidInput("stopping.cv_change_below", "must not be negative")
-        if self.min_item_ratings < 1:
-            raise InvalidInput("min_item_ratings", "must be at least 1")
-        if self.opinion_grouping.min_ratings < 1:
-            raise InvalidInput("opinion_grouping.min_ratings", "must be at least 1")
-        if not 2 <= self.opinion_grouping.max_groups <= 9:
-            raise InvalidInput("opinion_grouping.max_groups", "must be between 2 and 9")
-        if not 0 <= self.opinion_grouping.seed <= MAX_SEED:
-            raise InvalidInput("opinion_grouping.seed", f"must be from 0 to {MAX_SEED}")
+            ("agreement_threshold", protocol.agreement_threshold),
+            ("max_iqr", protocol.max_iqr),
+            ("min_participation", protocol.min_participation),
+            ("min_group_agreement", protocol.min_group_agreement),
+            ("stopping.cv_change_below", protocol.stopping.cv_change_below),
+        )
+        # NaN compares false with everything, so range checks alone let it through (and
+        # PostgreSQL's JSON refuses it on write); inf is no threshold either.
+        if not math.isfinite(value)
+    ]
+    if (found := protocol.scale.problem()) is not None:
+        problems.append(found)
+    finite = {name for name, _ in problems}
+    problems += [
+        (name, reason)
+        for name, holds, reason in _RULES
+        if name not in finite and not holds(protocol)
+    ]
+    return problems
 
 
 def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:

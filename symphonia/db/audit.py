@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from symphonia.core.actors import Actor
+from symphonia.db.ids import uuid7
 from symphonia.db.models.audit import AuditEvent
+from symphonia.db.models.base import utcnow
+
+_TABLE = cast(sa.Table, AuditEvent.__table__)
 
 
 def record_event(
@@ -33,18 +38,45 @@ def record_event(
     `round.opened`; `subject_type`/`subject_id` name what was acted on; `detail` must be
     JSON-serialisable.
     """
+    event = AuditEvent(**_event_values(actor, action, subject_type, subject_id, study_id, detail))
+    session.add(event)
+    return event
+
+
+async def insert_event(
+    session: AsyncSession,
+    actor: Actor,
+    action: str,
+    subject_type: str,
+    subject_id: str | uuid.UUID | int,
+    study_id: uuid.UUID | None = None,
+    detail: Mapping[str, Any] | None = None,
+) -> None:
+    """Record an event as :func:`record_event` does, with one INSERT executed now rather
+    than an object flushed with the session: for hot paths (a submission), where the ORM's
+    unit of work costs more than the statement."""
+    values = _event_values(actor, action, subject_type, subject_id, study_id, detail)
+    await session.execute(sa.insert(_TABLE).values(id=uuid7(), at=utcnow(), **values))
+
+
+def _event_values(
+    actor: Actor,
+    action: str,
+    subject_type: str,
+    subject_id: str | uuid.UUID | int,
+    study_id: uuid.UUID | None,
+    detail: Mapping[str, Any] | None,
+) -> dict[str, Any]:
     for name, value in (("action", action), ("subject_type", subject_type)):
         if not value or not value.strip():
             raise ValueError(f"audit event {name} must not be empty")
-    event = AuditEvent(
-        study_id=study_id,
-        actor=actor.label,
-        actor_kind=actor.kind.value,
-        actor_id=actor.id,
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        detail=dict(detail or {}),
-    )
-    session.add(event)
-    return event
+    return {
+        "study_id": study_id,
+        "actor": actor.label,
+        "actor_kind": actor.kind.value,
+        "actor_id": actor.id,
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": str(subject_id),
+        "detail": dict(detail or {}),
+    }

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from symphonia.core.actors import STAFF_ROLES, Actor, Permission, StudyRole
+from symphonia.core.emails import email_problem, stored_email
 from symphonia.db.audit import record_event
 from symphonia.db.models import Account, MembershipRole, Study, StudyMembership
 from symphonia.services import passwords
@@ -50,16 +51,10 @@ class AccountView:
 
 def normalise_email(email: str) -> str:
     """The stored form of an email (trimmed, lower-cased), or a refusal saying why not."""
-    value = email.strip().lower()
-    local, at, domain = value.partition("@")
-    reason = None
-    if not at or not local or not domain.strip(".") or "@" in domain:
-        reason = f"{email!r} is not an email address"
-    elif len(value) > 320 or any(c.isspace() or ord(c) < 32 for c in value):
-        reason = "must be at most 320 characters, without spaces or control characters"
+    reason = email_problem(email)
     if reason:
         raise RejectedInput("the email cannot be used", [Problem("account", "email", reason)])
-    return value
+    return stored_email(email)
 
 
 async def _view(session: AsyncSession, account: Account) -> AccountView:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from symphonia.core.actors import Actor, Permission
@@ -36,6 +37,7 @@ __all__ = [
     "Execution",
     "analyse_round",
     "request_analysis",
+    "request_analysis_once",
     "run_inline",
 ]
 
@@ -112,6 +114,35 @@ async def request_analysis(
             detail={"round": number, "options": checked.as_dict()},
         )
     return run.id
+
+
+async def request_analysis_once(
+    session: AsyncSession,
+    slug: str,
+    number: int,
+    options: AnalysisOptions = AnalysisOptions(),
+    *,
+    actor: Actor,
+) -> tuple[uuid.UUID, bool]:
+    """(run id, True) for a new request, or (the round's pending or running run, False):
+    a second click, a second tab or a second facilitator gets the run already under way
+    instead of queueing the same work twice. The study's row is locked while deciding, so
+    two requests at once make one run."""
+    async with transaction(session):
+        study = await study_for(session, slug, actor, Permission.RUN_ANALYSIS, lock=True)
+        rnd = await get_round(session, study, number)
+        active = await session.scalar(
+            select(AnalysisRun.id)
+            .where(
+                AnalysisRun.round_id == rnd.id,
+                AnalysisRun.status.in_((RunStatus.PENDING, RunStatus.RUNNING)),
+            )
+            .order_by(AnalysisRun.created_at.desc())
+            .limit(1)
+        )
+        if active is not None:
+            return active, False
+        return await request_analysis(session, slug, number, options, actor=actor), True
 
 
 async def run_inline(

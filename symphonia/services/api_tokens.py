@@ -15,16 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from symphonia.core.actors import Actor
 from symphonia.db.audit import record_event
-from symphonia.db.models import ApiToken
+from symphonia.db.models import ApiToken, Participant, Study
 from symphonia.services.analysis_runs import Clock, utcnow
-from symphonia.services.errors import AuthenticationFailed
+from symphonia.services.errors import AuthenticationFailed, NotFound
+from symphonia.services.principals import actor_for_account, participant_actor
 from symphonia.services.tokens import (
     IssuedSecret,
     hash_secret,
     holder_study,
     new_secret,
     revoke_secret,
-    signed_in_holder,
 )
 from symphonia.services.tx import transaction
 
@@ -68,17 +68,31 @@ async def authenticate_token(session: AsyncSession, raw: str, *, clock: Clock = 
     async with transaction(
         session, write=False
     ):  # reads only: requests with one token run side by side
-        token = await session.scalar(
-            select(ApiToken).where(ApiToken.token_hash == hash_secret(raw))
-        )
-        if token is None or token.revoked_at is not None:
+        found = (
+            await session.execute(
+                select(ApiToken, Participant.pseudonym, Participant.role, Study.id, Study.slug)
+                .outerjoin(Participant, Participant.id == ApiToken.participant_id)
+                .outerjoin(Study, Study.id == Participant.study_id)
+                .where(ApiToken.token_hash == hash_secret(raw))
+            )
+        ).one_or_none()
+        if found is None:
+            raise refused
+        token, pseudonym, role, study_id, slug = found
+        if token.revoked_at is not None:
             raise refused
         if token.expires_at is not None and token.expires_at <= now:
             raise refused
-        try:
-            holder = await signed_in_holder(session, token.participant_id, token.account_id)
-        except AuthenticationFailed:
-            raise refused from None
+        if token.participant_id is not None:  # read with the token: one query per request
+            if study_id is None:  # the panellist is gone (their tokens go with them)
+                raise refused
+            actor = participant_actor(token.participant_id, pseudonym, role, study_id, slug)
+        else:  # the holder's roles as they are now (a token carries no session epoch)
+            assert token.account_id is not None
+            try:
+                actor = await actor_for_account(session, token.account_id)
+            except NotFound:
+                raise refused from None
         stale = token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY
     if stale:  # its own short write, conditional, so concurrent requests write it once
         async with transaction(session):
@@ -94,7 +108,7 @@ async def authenticate_token(session: AsyncSession, raw: str, *, clock: Clock = 
                 .values(last_used_at=now)
                 .execution_options(synchronize_session=False)
             )
-    return holder.actor
+    return actor
 
 
 async def revoke_api_token(session: AsyncSession, token_id: uuid.UUID, *, actor: Actor) -> None:

@@ -13,26 +13,27 @@ problem with a submission is listed at once, each naming its field, so a form ca
 
 from __future__ import annotations
 
-import secrets
-import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from symphonia.core.actors import Actor, Permission
-from symphonia.core.errors import Conflict, NotFound, PermissionDenied
-from symphonia.db.audit import record_event
-from symphonia.db.enums import RoundKind, RoundStatus
-from symphonia.db.models import (
-    Fragment,
-    FragmentDraft,
-    FragmentWithdrawal,
-    Participant,
-    Round,
-    Study,
+from symphonia.core.errors import Conflict
+from symphonia.db.audit import insert_event, record_event
+from symphonia.db.models import Fragment, FragmentWithdrawal, Participant
+from symphonia.services.contributing import (
+    Contributing,
+    checked_for,
+    drop_draft,
+    is_withdrawn,
+    newer_version,
+    own_fragment,
+    panellist_in_open_round,
+    same_content,
 )
+from symphonia.services.fragment_rows import insert_fragment
 from symphonia.services.lookup import get_round
 from symphonia.services.permissions import study_for
 from symphonia.services.submission_rules import (
@@ -46,57 +47,25 @@ from symphonia.services.tx import transaction
 
 
 @dataclass(frozen=True, slots=True)
-class Contributing:
-    study: Study
-    round: Round
-    author: Participant
+class Submission:
+    """A fragment as a submission left it: stored now, or stored before under the same key."""
+
+    fragment: FragmentView
+    created: bool
+    """False when the idempotency key had been used already: `fragment` is the one stored
+    then (a double click, a retried request), and nothing new was stored."""
 
 
-async def panellist_in_open_round(
-    session: AsyncSession, slug: str, number: int, actor: Actor
-) -> Contributing:
-    """The study, the open contribute round, and the panellist acting."""
-    study = await study_for(session, slug, actor, Permission.CONTRIBUTE)
-    author = await session.get(Participant, actor.participant_id) if actor.participant_id else None
-    if author is None or author.study_id != study.id:
-        raise PermissionDenied(
-            f"{actor.label} contributes only as a panellist of study {slug!r}",
-            code="not_a_panellist",
-        )
-    rnd = await get_round(session, study, number, share_lock=True)
-    context = {"study": slug, "round": number}
-    if rnd.kind is not RoundKind.CONTRIBUTE:
+def _replayed(row: Fragment, values: CheckedFragment, key: str) -> None:
+    """Refuse a key used before for a different fragment: returning the old one would tell
+    the caller that what they sent now was stored, and it was not."""
+    if not same_content(row, values):
         raise Conflict(
-            f"round {number} of {slug!r} is a {rnd.kind.value} round; it takes ratings",
-            code="wrong_round_kind",
-            context=context,
+            f"the idempotency key {key!r} was used for another fragment ({row.external_id!r}); "
+            "send a new key with a new fragment",
+            code="idempotency_key_reused",
+            context={"fragment": row.external_id},
         )
-    if rnd.status is not RoundStatus.OPEN:
-        raise Conflict(
-            f"round {number} of {slug!r} is {rnd.status.value}; it takes no contributions now",
-            code="round_not_open",
-            context=context,
-        )
-    return Contributing(study, rnd, author)
-
-
-def _new_id(author: Participant) -> str:
-    """An id for a web submission: the pseudonym and 32 random bits (`E07-3fa9c2d1`)."""
-    return f"{author.pseudonym}-{secrets.token_hex(4)}"
-
-
-def _row(ctx: Contributing, draft: CheckedFragment, **extra: object) -> Fragment:
-    return Fragment(
-        round_id=ctx.round.id,
-        external_id=_new_id(ctx.author),
-        author_id=ctx.author.id,
-        kind=draft.kind,
-        text=draft.text,
-        confidence=draft.confidence,
-        sources=list(draft.sources),
-        question=draft.question,
-        **extra,
-    )
 
 
 async def submit_fragment(
@@ -109,56 +78,75 @@ async def submit_fragment(
     draft_key: str | None = None,
     actor: Actor,
 ) -> FragmentView:
-    """Store the acting panellist's fragment in the open round (or, for a key already
-    used by them in this round, return the fragment stored then); the draft `draft_key`
+    """Store the acting panellist's fragment (see :func:`store_fragment`)."""
+    done = await store_fragment(
+        session,
+        slug,
+        number,
+        draft,
+        idempotency_key=idempotency_key,
+        draft_key=draft_key,
+        actor=actor,
+    )
+    return done.fragment
+
+
+async def store_fragment(
+    session: AsyncSession,
+    slug: str,
+    number: int,
+    draft: FragmentDraftInput,
+    *,
+    idempotency_key: str | None = None,
+    draft_key: str | None = None,
+    actor: Actor,
+) -> Submission:
+    """Store the acting panellist's fragment in the open round, or, for a key they used
+    in this round already, return the fragment stored then (refused with
+    ``idempotency_key_reused`` when that one says something else); the draft `draft_key`
     it was written in, if any, goes in the same transaction."""
-    values = checked(draft, idempotency_key)
+    owned = not session.in_transaction()
     try:
         async with transaction(session):
             ctx = await panellist_in_open_round(session, slug, number, actor)
-            if idempotency_key is not None:
+            values = await checked_for(session, ctx.author, draft, idempotency_key)
+            if idempotency_key is not None and not owned:
+                # in a caller's transaction a refused insert would spoil it: look first
                 stored = await _by_key(session, ctx, idempotency_key)
                 if stored is not None:
-                    return await FragmentView.of(session, stored, ctx.author)
-            row = _row(ctx, values, idempotency_key=idempotency_key)
-            session.add(row)
+                    _replayed(stored, values, idempotency_key)
+                    return Submission(
+                        await FragmentView.of(session, stored, ctx.author.pseudonym), False
+                    )
+            _, fragment = await insert_fragment(
+                session, ctx, values, idempotency_key=idempotency_key
+            )  # a key used before is refused here, by the unique index
             if draft_key is not None:
                 await drop_draft(session, ctx.author.id, ctx.round.id, draft_key)
-            await session.flush()
-            detail = {"fragment": row.external_id, "kind": row.kind.value}
-            record_event(
+            detail = {"fragment": fragment.id, "kind": fragment.kind.value}
+            await insert_event(
                 session,
                 actor,
                 "fragment.submitted",
                 "round",
                 f"{slug}/{number}",
-                ctx.study.id,
+                ctx.study_id,
                 detail,
             )
-            return await FragmentView.of(session, row, ctx.author)
+            return Submission(fragment, True)
     except IntegrityError:
-        if idempotency_key is None:
+        if idempotency_key is None or not owned:
             raise
-    # The same key, submitted twice at once: the other request stored it first.
-    async with transaction(session):
+    # The key was used before (a retried request, a double click, both at once): nothing new
+    # is stored; the answer is the fragment stored then. Trying the insert first spares the
+    # usual case, a new key, a query inside the write lock.
+    async with transaction(session, write=False):
         ctx = await panellist_in_open_round(session, slug, number, actor)
         stored = await _by_key(session, ctx, idempotency_key)
         if stored is None:
             raise Conflict("the submission could not be stored; send it again", code="retry")
-        return await FragmentView.of(session, stored, ctx.author)
-
-
-async def drop_draft(
-    session: AsyncSession, participant_id: uuid.UUID, round_id: uuid.UUID, key: str
-) -> None:
-    """Delete a draft (inside the caller's transaction: a submission deletes its draft)."""
-    await session.execute(
-        delete(FragmentDraft).where(
-            FragmentDraft.participant_id == participant_id,
-            FragmentDraft.round_id == round_id,
-            FragmentDraft.draft_key == key,
-        )
-    )
+        _replayed(stored, checked(draft, idempotency_key), idempotency_key)
+        return Submission(await FragmentView.of(session, stored, ctx.author.pseudonym), False)
 
 
 async def _by_key(session: AsyncSession, ctx: Contributing, key: str) -> Fragment | None:
@@ -174,29 +162,34 @@ async def _by_key(session: AsyncSession, ctx: Contributing, key: str) -> Fragmen
 async def _own_head(session: AsyncSession, ctx: Contributing, fragment_id: str) -> Fragment:
     """The acting panellist's fragment `fragment_id`, if it is current: not edited since
     (then the newer one is to be edited) and not withdrawn."""
-    row = await session.scalar(
-        select(Fragment).where(
-            Fragment.round_id == ctx.round.id, Fragment.external_id == fragment_id
-        )
-    )
-    if row is None or row.author_id != ctx.author.id:
-        raise NotFound(
-            f"you have no fragment {fragment_id!r} in this round", code="unknown_fragment"
-        )
-    newer = await session.scalar(
-        select(Fragment.external_id).where(Fragment.supersedes_id == row.id)
-    )
+    row = await own_fragment(session, ctx.round.id, ctx.author.id, fragment_id)
+    newer = await newer_version(session, row)
     if newer is not None:
         raise Conflict(
-            f"fragment {fragment_id!r} was edited since; its latest version is {newer!r}",
+            f"fragment {fragment_id!r} was edited since; its latest version is "
+            f"{newer.external_id!r}",
             code="fragment_superseded",
-            context={"fragment": fragment_id, "latest": newer},
+            context={"fragment": fragment_id, "latest": newer.external_id},
         )
-    if await session.scalar(
-        select(FragmentWithdrawal.id).where(FragmentWithdrawal.fragment_id == row.id)
-    ):
+    if await is_withdrawn(session, row):
         raise Conflict(f"fragment {fragment_id!r} was withdrawn", code="fragment_withdrawn")
     return row
+
+
+async def _edited_already(
+    session: AsyncSession, ctx: Contributing, fragment_id: str, values: CheckedFragment
+) -> Fragment | None:
+    """The version that already says `values`, when this edit was made before (a double
+    click, a repeated PUT): the fragment itself when nothing changed, or its direct
+    successor when that is current. Editing is then idempotent, as PUT promises."""
+    row = await own_fragment(session, ctx.round.id, ctx.author.id, fragment_id)
+    newer = await newer_version(session, row)
+    candidate = row if newer is None else newer
+    if not same_content(candidate, values) or await is_withdrawn(session, candidate):
+        return None
+    if candidate is newer and await newer_version(session, newer) is not None:
+        return None
+    return candidate
 
 
 async def edit_fragment(
@@ -208,19 +201,22 @@ async def edit_fragment(
     *,
     actor: Actor,
 ) -> FragmentView:
-    """Replace the panellist's fragment with a new version (the old one stays on record)."""
-    values = checked(draft, None)
+    """Replace the panellist's fragment with a new version (the old one stays on record).
+    The same edit again, or an edit that changes nothing, stores nothing and returns the
+    version that says it."""
     async with transaction(session):
         ctx = await panellist_in_open_round(session, slug, number, actor)
+        values = await checked_for(session, ctx.author, draft, None)
+        done = await _edited_already(session, ctx, fragment_id, values)
+        if done is not None:
+            return await FragmentView.of(session, done, ctx.author.pseudonym)
         old = await _own_head(session, ctx, fragment_id)
-        row = _row(ctx, values, supersedes_id=old.id)
-        session.add(row)
-        await session.flush()
-        detail = {"fragment": row.external_id, "supersedes": old.external_id}
-        record_event(
-            session, actor, "fragment.edited", "round", f"{slug}/{number}", ctx.study.id, detail
+        _, fragment = await insert_fragment(session, ctx, values, supersedes=old)
+        detail = {"fragment": fragment.id, "supersedes": old.external_id}
+        await insert_event(
+            session, actor, "fragment.edited", "round", f"{slug}/{number}", ctx.study_id, detail
         )
-        return await FragmentView.of(session, row, ctx.author)
+        return fragment
 
 
 async def withdraw_fragment(
@@ -246,7 +242,7 @@ async def withdraw_fragment(
         )
         detail = {"fragment": row.external_id}
         record_event(
-            session, actor, "fragment.withdrawn", "round", f"{slug}/{number}", ctx.study.id, detail
+            session, actor, "fragment.withdrawn", "round", f"{slug}/{number}", ctx.study_id, detail
         )
 
 
@@ -269,14 +265,20 @@ async def my_fragments(
             .where(current_fragments())
             .order_by(Fragment.created_at, Fragment.external_id)
         )
-        return tuple([await FragmentView.of(session, r, author) for r in rows])
+        return tuple([await FragmentView.of(session, r, author.pseudonym) for r in rows])
 
 
 __all__ = [
+    "Contributing",
     "FragmentDraftInput",
     "FragmentView",
+    "Submission",
+    "drop_draft",
     "edit_fragment",
     "my_fragments",
+    "panellist_in_open_round",
+    "same_content",
+    "store_fragment",
     "submit_fragment",
     "withdraw_fragment",
 ]

@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from symphonia.core.actors import Actor
-from symphonia.core.errors import Problem, RejectedInput
-from symphonia.db.models import FragmentDraft
+from symphonia.core.errors import Conflict, Problem, RejectedInput
+from symphonia.db.models import Fragment, FragmentDraft
 from symphonia.services.contributions import drop_draft, panellist_in_open_round
 from symphonia.services.tx import transaction
 
@@ -60,10 +60,26 @@ async def save_draft(
     *,
     actor: Actor,
 ) -> DraftView:
-    """Save (or replace) the panellist's draft `key` in the open round."""
+    """Save (or replace) the panellist's draft `key` in the open round; refused when a
+    fragment was submitted under the same key (the form's key names its draft and its
+    submission)."""
     kept = _checked(key, content)
     async with transaction(session):
         ctx = await panellist_in_open_round(session, slug, number, actor)
+        submitted = await session.scalar(
+            select(Fragment.external_id).where(
+                Fragment.author_id == ctx.author.id,
+                Fragment.round_id == ctx.round.id,
+                Fragment.idempotency_key == key,
+            )
+        )
+        if submitted is not None:
+            # a late autosave of a form that was submitted meanwhile must not revive its draft
+            raise Conflict(
+                f"this draft was submitted already, as fragment {submitted!r}",
+                code="draft_submitted",
+                context={"fragment": submitted},
+            )
         draft = await session.scalar(
             select(FragmentDraft).where(
                 FragmentDraft.participant_id == ctx.author.id,

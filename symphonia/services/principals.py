@@ -2,7 +2,9 @@
 
 The web app calls these on every request (one query each), so a role granted or revoked
 takes effect on the next request, and a session made before the holder's `auth_epoch` went
-up (a new password, a deactivation) is refused.
+up (a new password, a deactivation) is refused. Each reads in its own short transaction
+(or the caller's): a request's session must not be left inside an implicit one, or the
+service the request then calls would join it and never commit.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from symphonia.core.actors import Actor, ActorKind, StudyRole
 from symphonia.db.enums import ParticipantRole
 from symphonia.db.models import Account, Participant, Study, StudyMembership
 from symphonia.services.errors import NotFound
+from symphonia.services.tx import transaction
 
 
 def _signed_out() -> NotFound:
@@ -27,13 +30,14 @@ async def actor_for_account(
 ) -> Actor:
     """The Actor for a signed-in account, with its roles (one query). Refused when the
     account is gone, inactive, or (`epoch` given) its sessions were ended since."""
-    rows = (
-        await session.execute(
-            select(Account, StudyMembership.study_id, StudyMembership.role)
-            .outerjoin(StudyMembership, StudyMembership.account_id == Account.id)
-            .where(Account.id == account_id)
-        )
-    ).all()
+    async with transaction(session, write=False):
+        rows = (
+            await session.execute(
+                select(Account, StudyMembership.study_id, StudyMembership.role)
+                .outerjoin(StudyMembership, StudyMembership.account_id == Account.id)
+                .where(Account.id == account_id)
+            )
+        ).all()
     if not rows:
         raise _signed_out()
     account = rows[0][0]
@@ -55,22 +59,35 @@ async def actor_for_participant(
     """The Actor for a signed-in panellist (one query): an expert of their one study.
     Panel members recorded as facilitators or editors hold no role through it (staff act
     through accounts)."""
-    row = (
-        await session.execute(
-            select(
-                Participant.pseudonym,
-                Participant.role,
-                Participant.auth_epoch,
-                Study.id,
-                Study.slug,
+    async with transaction(session, write=False):
+        row = (
+            await session.execute(
+                select(
+                    Participant.pseudonym,
+                    Participant.role,
+                    Participant.auth_epoch,
+                    Study.id,
+                    Study.slug,
+                )
+                .join(Study, Study.id == Participant.study_id)
+                .where(Participant.id == participant_id)
             )
-            .join(Study, Study.id == Participant.study_id)
-            .where(Participant.id == participant_id)
-        )
-    ).one_or_none()
+        ).one_or_none()
     if row is None or (epoch is not None and epoch != row.auth_epoch):
         raise _signed_out()
-    roles = {row.id: frozenset({StudyRole.EXPERT})} if row.role is ParticipantRole.EXPERT else {}
+    return participant_actor(participant_id, row.pseudonym, row.role, row.id, row.slug)
+
+
+def participant_actor(
+    participant_id: uuid.UUID,
+    pseudonym: str,
+    role: ParticipantRole,
+    study_id: uuid.UUID,
+    study_slug: str,
+) -> Actor:
+    """The Actor of a panellist, from their row and their study's (for callers that read
+    those with something else, as API authentication does with the token)."""
+    roles = {study_id: frozenset({StudyRole.EXPERT})} if role is ParticipantRole.EXPERT else {}
     return Actor(
-        ActorKind.PARTICIPANT, participant_id, f"participant:{row.slug}/{row.pseudonym}", roles
+        ActorKind.PARTICIPANT, participant_id, f"participant:{study_slug}/{pseudonym}", roles
     )

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from symphonia.core.actors import Actor, Permission
 from symphonia.db.enums import RunStatus
-from symphonia.db.models import AnalysisRun, Round, SynthesisVersion
+from symphonia.db.models import AnalysisRun, Round, SingularView, SynthesisVersion, Theme
 from symphonia.services.errors import NotFound
 from symphonia.services.lookup import get_round
 from symphonia.services.permissions import require, study_for
@@ -43,9 +43,24 @@ class RunView:
     worker: str | None
     version_number: int | None
     """The synthesis version the run stored (once it succeeded)."""
+    themes: int = 0
+    singular_views: int = 0
+    """What the run found (0 until it succeeded)."""
+
+    @property
+    def active(self) -> bool:
+        """Waiting for a worker or being worked on: its page keeps polling."""
+        return self.status in (RunStatus.PENDING, RunStatus.RUNNING)
 
     @classmethod
-    def of(cls, run: AnalysisRun, slug: str, number: int, version: int | None) -> RunView:
+    def of(
+        cls,
+        run: AnalysisRun,
+        slug: str,
+        number: int,
+        version: int | None,
+        found: tuple[int, int] = (0, 0),
+    ) -> RunView:
         return cls(
             id=run.id,
             study_slug=slug,
@@ -62,6 +77,8 @@ class RunView:
             attempts=run.attempts,
             worker=run.worker,
             version_number=version,
+            themes=found[0],
+            singular_views=found[1],
         )
 
 
@@ -72,6 +89,23 @@ async def _versions(session: AsyncSession, run_ids: list[uuid.UUID]) -> dict[uui
         )
     )
     return {run_id: number for run_id, number in rows if run_id is not None}
+
+
+async def _found(
+    session: AsyncSession, run_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, tuple[int, int]]:
+    """(themes, singular views) each run stored."""
+    themes = await session.execute(
+        select(Theme.run_id, func.count()).where(Theme.run_id.in_(run_ids)).group_by(Theme.run_id)
+    )
+    singular = await session.execute(
+        select(SingularView.run_id, func.count())
+        .where(SingularView.run_id.in_(run_ids))
+        .group_by(SingularView.run_id)
+    )
+    counts = {run_id: int(n) for run_id, n in themes}
+    alone = {run_id: int(n) for run_id, n in singular}
+    return {run_id: (counts.get(run_id, 0), alone.get(run_id, 0)) for run_id in run_ids}
 
 
 async def list_runs(
@@ -89,11 +123,15 @@ async def list_runs(
             )
         )
         versions = await _versions(session, [r.id for r in runs])
-    return tuple(RunView.of(r, slug, number, versions.get(r.id)) for r in runs)
+        found = await _found(session, [r.id for r in runs])
+    return tuple(RunView.of(r, slug, number, versions.get(r.id), found[r.id]) for r in runs)
 
 
-async def get_run(session: AsyncSession, run_id: uuid.UUID, *, actor: Actor) -> RunView:
-    """One run, by id (the web's progress poll)."""
+async def get_run(
+    session: AsyncSession, run_id: uuid.UUID, *, actor: Actor, slug: str | None = None
+) -> RunView:
+    """One run, by id (the web's progress poll); with `slug`, only a run of that study (a
+    run of another study is not found, as under a study that does not have it)."""
     async with transaction(session, write=False):
         run = await session.scalar(
             select(AnalysisRun)
@@ -101,9 +139,14 @@ async def get_run(session: AsyncSession, run_id: uuid.UUID, *, actor: Actor) -> 
             .options(selectinload(AnalysisRun.round).selectinload(Round.study))
             .execution_options(populate_existing=True)
         )
-        if run is None or not actor.sees(run.round.study_id):
+        if (
+            run is None
+            or not actor.sees(run.round.study_id)
+            or (slug is not None and run.round.study.slug != slug)
+        ):
             raise NotFound(f"unknown analysis run {run_id}", code="unknown_run")
         study = run.round.study
         require(actor, study.id, Permission.RUN_ANALYSIS, study.slug)
         versions = await _versions(session, [run.id])
-    return RunView.of(run, study.slug, run.round.number, versions.get(run.id))
+        found = await _found(session, [run.id])
+    return RunView.of(run, study.slug, run.round.number, versions.get(run.id), found[run.id])

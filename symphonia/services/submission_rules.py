@@ -26,7 +26,7 @@ from symphonia.core.fragments import (
     FragmentKind,
 )
 from symphonia.core.text_rules import unusable_character
-from symphonia.db.models import Fragment, FragmentWithdrawal, Participant
+from symphonia.db.models import Fragment, FragmentWithdrawal
 
 MAX_SOURCES = 20
 MAX_SOURCE_CHARS = 500
@@ -42,6 +42,10 @@ class FragmentDraftInput:
     confidence: int | str = 3
     sources: Sequence[str] = ()
     question: str | None = None
+    author: str | None = None
+    """The pseudonym an interchange object names, if any: it must be the caller's own."""
+    group: str | None = None
+    """The stakeholder group an interchange object names, if any: it must be the caller's."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,22 +125,28 @@ class FragmentView:
     """The id of the version this one replaced, if it is an edit."""
 
     @classmethod
-    async def of(cls, session: AsyncSession, row: Fragment, author: Participant) -> FragmentView:
+    async def of(cls, session: AsyncSession, row: Fragment, pseudonym: str) -> FragmentView:
         previous = None
         if row.supersedes_id is not None:
             previous = await session.scalar(
                 select(Fragment.external_id).where(Fragment.id == row.supersedes_id)
             )
+        return cls.of_row(row, pseudonym, previous)
+
+    @classmethod
+    def of_row(cls, row: Fragment, pseudonym: str, supersedes: str | None) -> FragmentView:
+        """The view of `row`, when the caller knows its author's pseudonym and the id of the
+        version it replaced (no query)."""
         return cls(
             id=row.external_id,
-            author=author.pseudonym,
+            author=pseudonym,
             kind=row.kind,
             text=row.text,
             confidence=row.confidence,
             sources=tuple(row.sources),
             question=row.question,
             created_at=row.created_at,
-            supersedes=previous,
+            supersedes=supersedes,
         )
 
 

@@ -103,6 +103,9 @@ def every_command(demo: Path, polis: Path, tmp: Path) -> dict[str, list[object]]
         "account grant": ["account", "grant", "a@example.org", "--study", "x", "--role", "editor"],
         "account revoke": ["account", "revoke", "a@example.org", "--study", "x"],
         "account password": ["account", "password", "a@example.org"],
+        "demo-people": ["demo-people"],
+        "panel links": ["panel", "links", "connected-icb", "--out", tmp / "links.csv"],
+        "serve": ["serve", "--port", "58917"],
     }
 
 

@@ -1,0 +1,72 @@
+"""Writing an expert's fragment: one INSERT, and the read model of what was written.
+
+A submission is the platform's hottest write (a whole panel submitting at once), so the row
+goes in as one Core INSERT with its values made here (id, time, interchange id) rather
+than through the ORM's unit of work; the read model is built from the same values, with
+no query. Fragments are append-only, so nothing ever loads this row to change it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import cast
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from symphonia.db.ids import uuid7
+from symphonia.db.models import Fragment
+from symphonia.db.models.base import utcnow
+from symphonia.services.contributing import Author, Contributing
+from symphonia.services.submission_rules import CheckedFragment, FragmentView
+
+_TABLE = cast(sa.Table, Fragment.__table__)
+
+
+def new_external_id(author: Author) -> str:
+    """An id for a web submission: the pseudonym and 32 random bits (`E07-3fa9c2d1`)."""
+    return f"{author.pseudonym}-{secrets.token_hex(4)}"
+
+
+async def insert_fragment(
+    session: AsyncSession,
+    ctx: Contributing,
+    values: CheckedFragment,
+    *,
+    idempotency_key: str | None = None,
+    supersedes: Fragment | None = None,
+) -> tuple[uuid.UUID, FragmentView]:
+    """Store the fragment by `ctx.author` in `ctx.round` (an edit when `supersedes` is
+    given); its row id and its read model. A reused idempotency key raises IntegrityError
+    (the unique index on author, round and key), for the caller to answer."""
+    row_id, created_at = uuid7(), utcnow()
+    external_id = new_external_id(ctx.author)
+    await session.execute(
+        sa.insert(_TABLE).values(
+            id=row_id,
+            round_id=ctx.round.id,
+            external_id=external_id,
+            author_id=ctx.author.id,
+            kind=values.kind,
+            text=values.text,
+            confidence=values.confidence,
+            sources=list(values.sources),
+            question=values.question,
+            supersedes_id=supersedes.id if supersedes is not None else None,
+            idempotency_key=idempotency_key,
+            created_at=created_at,
+        )
+    )
+    view = FragmentView(
+        id=external_id,
+        author=ctx.author.pseudonym,
+        kind=values.kind,
+        text=values.text,
+        confidence=values.confidence,
+        sources=values.sources,
+        question=values.question,
+        created_at=created_at,
+        supersedes=supersedes.external_id if supersedes is not None else None,
+    )
+    return row_id, view

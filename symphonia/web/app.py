@@ -1,0 +1,64 @@
+"""The web application factory: `create_app()` is what `symphonia serve` and the tests run.
+
+The app owns one :class:`~symphonia.composition.Container` (engine, sessions, the embedder,
+the mailer) for its lifetime and, on the embedded default, the in-process worker that runs
+analysis jobs next to the server: heavy work in a thread, never on the event loop; and
+the batches of invitations and reminders being sent (:mod:`symphonia.jobs.mailings`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from litestar import Litestar
+from litestar.logging.config import LoggingConfig
+
+from symphonia.composition import Container
+from symphonia.jobs import InProcessWorker
+from symphonia.jobs.mailings import Mailings
+from symphonia.settings import Settings, get_settings
+from symphonia.web.plugin import SymphoniaWeb
+from symphonia.web.secrets import web_keys
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    container_factory: Callable[[Settings], Container] = Container,
+    run_worker: bool = True,
+    debug: bool = False,
+) -> Litestar:
+    """The app. Its container is made by `container_factory` when the app starts and closed
+    when it stops, inside the app's own event loop (database connections belong to the loop
+    that opened them); `run_worker` starts the in-process worker with the app."""
+    settings = settings or get_settings()
+    keys = web_keys(settings.web.secret_key, settings.data_dir)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        container = container_factory(settings)
+        app.state.container = container
+        worker = InProcessWorker(container) if run_worker else None
+        if worker is not None:
+            worker.start()
+        app.state.worker = worker
+        app.state.mailings = mailings = Mailings(container)
+        try:
+            yield
+        finally:
+            await mailings.aclose()
+            if worker is not None:
+                await worker.stop()
+            await container.aclose()
+
+    return Litestar(
+        plugins=[SymphoniaWeb(settings, keys)],
+        lifespan=[lifespan],
+        logging_config=LoggingConfig(
+            root={"level": "WARNING", "handlers": ["queue_listener"]},
+            loggers={"symphonia": {"level": "INFO", "propagate": True}},
+            log_exceptions="never",  # our exception handlers log what is unexpected, once
+        ),
+        debug=debug,
+    )

@@ -1,0 +1,33 @@
+"""Dependencies of the facilitator's pages and API: the app's mail batches and its worker.
+
+Both live on the app's state (made by the app's lifespan in :mod:`symphonia.web.app`);
+controllers that need them declare these providers themselves.
+"""
+
+from __future__ import annotations
+
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
+
+from symphonia.jobs import InProcessWorker
+from symphonia.jobs.mailings import Mailings
+
+MailingsDep = NamedDependency[Mailings]
+WorkerDep = NamedDependency[InProcessWorker | None]
+
+
+def provide_mailings(state: State) -> Mailings:
+    mailings: Mailings = state.mailings
+    return mailings
+
+
+def provide_worker(state: State) -> InProcessWorker | None:
+    """The in-process worker, or None when `symphonia worker` processes run the jobs."""
+    worker: InProcessWorker | None = state.worker
+    return worker
+
+
+FACILITATOR_DEPENDENCIES = {
+    "mailings": Provide(provide_mailings, sync_to_thread=False),
+    "worker": Provide(provide_worker, sync_to_thread=False),
+}
