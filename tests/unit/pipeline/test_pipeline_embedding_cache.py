@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 from pathlib import Path
 from typing import Any
 
@@ -95,19 +94,20 @@ def test_fully_cached_run_never_loads_the_model(tmp_path: Path, counting_embedde
     assert not real.loaded
 
 
-def test_fifty_thousand_lookups_are_fast(tmp_path: Path) -> None:
+def test_fifty_thousand_lookups_in_one_call_find_every_vector(tmp_path: Path) -> None:
+    """One call asks for more keys than SQLite takes as bound parameters, so the cache must
+    batch them; every vector comes back as stored. (How fast: `benchmarks/scale.py`, warm
+    re-analysis, a figure rather than a timed test on a shared machine.)"""
     n, dim = 50_000, 384
     rng = np.random.default_rng(0)
     keys = [text_key(f"text {i}") for i in range(n)]
     vecs = rng.normal(size=(n, dim)).astype(np.float32)
     with EmbeddingCache(tmp_path / "c.sqlite3") as cache:
         cache.put_many("m", dict(zip(keys, vecs, strict=True)))
-        start = time.perf_counter()
         found = cache.get_many("m", keys)
-        elapsed = time.perf_counter() - start
     assert len(found) == n
-    np.testing.assert_array_equal(found[keys[123]], vecs[123])
-    assert elapsed < 5.0, f"50k lookups took {elapsed:.2f}s"
+    for i in (0, 123, 32_766, 32_767, n - 1):
+        np.testing.assert_array_equal(found[keys[i]], vecs[i])
 
 
 @pytest.mark.parametrize("batch_size", [0, -1])
