@@ -76,6 +76,7 @@ class ReportView:
     protocol_sentence = staticmethod(text.protocol_sentence)
     stopping_sentence = staticmethod(text.stopping_sentence)
     lock_sentence = staticmethod(text.lock_sentence)
+    groups_sentence = staticmethod(text.groups_sentence)
     a = anchors
     to_data = staticmethod(to_data)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 
 from symphonia.services.reporting import ReportDocument
-from symphonia.services.reporting.methods_model import ProtocolSummary, RoundFlow
+from symphonia.services.reporting.methods_model import GroupsCompared, ProtocolSummary, RoundFlow
 from symphonia.services.reporting.model import (
     EvidenceFragment,
     ItemStatistics,
@@ -148,3 +148,19 @@ def statement_label(entry: StatementEntry) -> str:
     if entry.origin not in ("extractive", "llm"):
         bits.append(entry.origin)
     return "; ".join(bits)
+
+
+def groups_sentence(g: GroupsCompared) -> str:
+    """Which groups the per-group rules compared, and how opinion groups were formed."""
+    if g.opinion is None:
+        names = ", ".join(g.groups) or "none"
+        return f"Groups compared: the panel's {g.noun}s ({names})."
+    o = g.opinion
+    if not o.k:
+        return f"Opinion groups: none formed ({o.note})."
+    sizes = ", ".join(f"{name} {n}" for name, n in o.sizes)
+    return (
+        f"Opinion groups: {o.k} ({sizes}), formed from the ratings by {o.method}, silhouette "
+        f"{num(o.silhouette)}; {o.placed} of {o.participants} raters placed (those with at "
+        f"least {o.threshold} ratings), the others counted in no group."
+    )

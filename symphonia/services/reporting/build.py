@@ -96,6 +96,7 @@ def assemble(records: ReportRecords) -> ReportDocument:
         protocol=methods.protocol_summary(records, protocol),
         stopping=methods.stopping(records, protocol),
         stability=methods.stability(records),
+        groups=methods.groups_compared(records),
         drafting=methods.drafting(records),
         accord=(),
     )

@@ -14,9 +14,11 @@ from symphonia.services.reporting.content import group_keys
 from symphonia.services.reporting.methods_model import (
     DraftingRecord,
     GroupFlow,
+    GroupsCompared,
     GroupSize,
     GuardSummary,
     ItemStability,
+    OpinionGroups,
     PanelComposition,
     ProtocolSummary,
     RoundFlow,
@@ -203,4 +205,31 @@ def drafting(records: ReportRecords) -> DraftingRecord:
         guard=_guard(drafter, len(records.version.ledger)),
         amendments=len(records.amendments),
         projection=projection.get("method") if isinstance(projection, Mapping) else None,
+    )
+
+
+def groups_compared(records: ReportRecords) -> GroupsCompared | None:
+    stored = _run(records).get("groups")
+    if not isinstance(stored, Mapping):
+        return None
+    formed = stored.get("opinion_groups")
+    opinion = None
+    if isinstance(formed, Mapping):
+        silhouette = formed.get("silhouette")
+        opinion = OpinionGroups(
+            k=int(formed.get("k") or 0),
+            sizes=tuple(sorted((str(g), int(n)) for g, n in (formed.get("sizes") or {}).items())),
+            method=str(formed.get("method", "")),
+            silhouette=float(silhouette) if isinstance(silhouette, int | float) else None,
+            placed=int(formed.get("placed") or 0),
+            participants=int(formed.get("participants") or 0),
+            threshold=int(formed.get("threshold") or 0),
+            note=str(formed.get("note", "")),
+        )
+    return GroupsCompared(
+        basis=str(stored.get("basis", "stakeholder")),
+        noun=str(stored.get("noun", "group")),
+        groups=tuple(str(g) for g in stored.get("groups") or ()),
+        opinion=opinion,
+        counts_without_identity=int(stored.get("counts_without_identity") or 0),
     )

@@ -149,6 +149,31 @@ class DraftingRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class OpinionGroups:
+    """Opinion groups formed from the ratings at analysis time (Polis-style panels)."""
+
+    k: int
+    sizes: tuple[tuple[str, int], ...]
+    method: str
+    silhouette: float | None
+    placed: int
+    participants: int
+    threshold: int
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupsCompared:
+    """Which groups the per-group rules compared (stakeholder or opinion groups)."""
+
+    basis: str
+    noun: str
+    groups: tuple[str, ...]
+    opinion: OpinionGroups | None
+    counts_without_identity: int
+
+
+@dataclass(frozen=True, slots=True)
 class AccordItem:
     """One item of the ACCORD checklist and where this report answers it."""
 
@@ -170,5 +195,6 @@ class MethodsAppendix:
     protocol: ProtocolSummary
     stopping: StoppingVerdict
     stability: StabilityRecord | None
+    groups: GroupsCompared | None
     drafting: DraftingRecord
     accord: tuple[AccordItem, ...]
