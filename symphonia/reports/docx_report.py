@@ -281,6 +281,13 @@ def render_docx(doc: ReportDocument, charts: Sequence[Chart] | None = None) -> b
             "Synthetic example data. No real panel produced these contributions."
         ).bold = True
     document.add_paragraph(text.status_line(doc))
+    notice = text.drafting_notice(doc)
+    if notice is not None:
+        warning, sentence = notice
+        paragraph = document.add_paragraph()
+        if warning:
+            paragraph.add_run(f"{warning} ").bold = True
+        paragraph.add_run(sentence)
     notes = Notes()
     _body(document, doc, shown, notes)
     _records(document, doc)

@@ -84,6 +84,10 @@ class ReportView:
     def status_line(self) -> str:
         return text.status_line(self.doc)
 
+    @property
+    def drafting_notice(self) -> tuple[str | None, str] | None:
+        return text.drafting_notice(self.doc)
+
     def title(self, anchor: str) -> str:
         return title_of(self.headings, anchor)
 

@@ -283,6 +283,10 @@ def render_markdown(doc: ReportDocument) -> str:
     if study.synthetic:
         out += ["> **Synthetic example data.** No real panel produced these contributions.", ""]
     out += [esc(text.status_line(doc)), ""]
+    notice = text.drafting_notice(doc)
+    if notice is not None:
+        warning, sentence = notice
+        out += [(f"> **{warning}** " if warning else "") + esc(sentence), ""]
     out += _heading(2, "The question", anchors.QUESTION)
     out += [f"**{esc(study.question)}**", ""]
     if study.description:

@@ -64,6 +64,18 @@ def status_line(doc: ReportDocument) -> str:
     )
 
 
+def drafting_notice(doc: ReportDocument) -> tuple[str | None, str] | None:
+    """How much of a model draft the model wrote, for the top of every format: a draft that
+    fell back to the extractive one, wholly or in part, must not read as the model's.
+    (warning to show in bold or None, sentence); None for a draft no model was asked for."""
+    d = doc.methods.drafting
+    if not d.summary:
+        return None
+    if d.fallbacks:
+        return "Drafting fell back to the extractive draft.", f"In this version {d.summary}."
+    return None, f"Drafting: {d.summary}."
+
+
 def item_figures(item: ItemStatistics) -> str:
     """The figures of one rated item, in one line."""
     band = f"{item.agreement_band[0]}–{item.agreement_band[1]}" if item.agreement_band else ""
