@@ -10,6 +10,7 @@ again (a new synthesis version; the embedding cache makes it quick).
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,8 +35,7 @@ from symphonia.db.enums import RoundStatus
 from symphonia.interchange import try_read_fragments, try_read_rating_items, try_read_ratings
 from symphonia.interchange.files import write_atomically
 from symphonia.interchange.priorities import try_read_priority_scores
-from symphonia.reports.json_report import render_json
-from symphonia.reports.markdown import render_markdown
+from symphonia.reports.formats import FORMATS
 from symphonia.reports.priority_charts import priority_charts
 from symphonia.services.exports import build_report
 from symphonia.services.overview import study_overview
@@ -140,22 +140,25 @@ async def _priority_reports(container: Container, definition: StudyDefinition, o
 
 
 async def _synthesize_rounds(container: Container, definition: StudyDefinition, out: Path) -> Path:
-    """Each round analysed and drafted; its report as Markdown and JSON."""
+    """Each round analysed and drafted; its report as Markdown, JSON and HTML (the HTML is
+    the one printed: the report as readers see it)."""
     final = out
     for rdef in definition.rounds:
         outcome = await synthesize_inline(container, definition.id, rdef.number, "extractive")
         async with container.session() as session:
             document = await build_report(session, definition.id, rdef.number, actor=ACTOR)
         target = out / definition.id / f"round-{rdef.number}"
-        write_atomically(target.with_suffix(".md"), render_markdown(document))
-        write_atomically(target.with_suffix(".json"), render_json(document))
+        for name in ("md", "json", "html"):
+            fmt = FORMATS[name]
+            data = await asyncio.to_thread(fmt.render, document)
+            write_atomically(target.with_name(target.name + fmt.suffix), data)
         result = outcome.result
         console.print(
             f"round {rdef.number}: {len(result.themes)} themes "
             f"({_status_counts(result.themes)}), {len(result.singular_views)} singular views, "
             f"synthesis version {outcome.version_number}"
         )
-        final = target.with_suffix(".md")
+        final = target.with_name(target.name + ".html")
     return final
 
 

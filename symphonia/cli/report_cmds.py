@@ -3,8 +3,9 @@ stored round, write its report, follow its runs."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
@@ -27,15 +28,13 @@ from symphonia.composition import Container
 from symphonia.core.text_rules import MAX_INTEGER
 from symphonia.interchange.files import write_atomically
 from symphonia.pipeline.llm import DraftingFailed
-from symphonia.reports.json_report import render_json
-from symphonia.reports.markdown import render_markdown
+from symphonia.reports.csv_export import write_csv
+from symphonia.reports.formats import FORMATS, FormatName
 from symphonia.services.analysis import AnalysisOptions, AnalysisOutcome, run_inline
 from symphonia.services.exports import build_report
 from symphonia.services.priority_report import is_priority_round
 from symphonia.services.publishing import publish_version
 from symphonia.services.run_views import RunView, list_runs
-
-ReportFormat = Literal["json", "md"]
 
 analysis_app = typer.Typer(help="Follow analysis runs.", no_args_is_help=True)
 
@@ -97,19 +96,32 @@ def export(
     study: StudyArg,
     number: RoundArg,
     format: Annotated[
-        ReportFormat, typer.Option("--format", "-f", help="JSON or Markdown.")
+        FormatName,
+        typer.Option("--format", "-f", help="html, md, json, csv, docx, pdf or prov."),
     ] = "md",
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Output file (default: print it).")
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output file (csv: a directory, or a .zip). Default: print it (text formats).",
+        ),
     ] = None,
     version: Annotated[
         int | None,
         typer.Option(help="Synthesis version (default: the latest).", min=1, max=MAX_INTEGER),
     ] = None,
 ) -> None:
-    """Export a round's synthesis with full provenance, as JSON or Markdown; for a rating
-    round of a prioritisation study, its ranked priorities (with SVG figures beside a
-    Markdown file)."""
+    """Export a round's synthesis with full provenance: the same report in every format; for a
+    rating round of a prioritisation study, its ranked priorities (md or json, with SVG
+    figures beside a Markdown file).
+
+    The same records always give the same bytes, so two exports of a version can be diffed.
+    """
+    chosen = FORMATS[format]
+    if out is None and not chosen.text:
+        console.print(f"a {format} export is a binary file: give --out PATH", markup=False)
+        raise typer.Exit(2)
 
     async def go(container: Container) -> None:
         async with container.session() as session:
@@ -117,18 +129,24 @@ def export(
         if priorities:  # issue 13: a prioritisation round has a ranking, not a synthesis
             if version is not None:
                 fail(f"round {number} of {study!r} ranks priorities; its report has no versions")
+            if format not in ("md", "json"):
+                fail(f"round {number} of {study!r} ranks priorities: export it as md or json")
             written = await write_priority_report(container, study, number, format, out)
             for path in written:
                 console.print(f"wrote {path}")
             return
         async with container.session() as session:
             document = await build_report(session, study, number, version, actor=ACTOR)
-        text = render_json(document) if format == "json" else render_markdown(document)
-        if out is None:
-            typer.echo(text, nl=False)
+        if format == "csv" and out is not None:
+            written = await asyncio.to_thread(write_csv, document, out)
+            console.print(f"wrote {', '.join(str(p) for p in written)}", markup=False)
             return
-        write_atomically(out, text)
-        console.print(f"wrote {out}")
+        data = await asyncio.to_thread(chosen.render, document)
+        if out is None:
+            typer.echo(data.decode("utf-8"), nl=False)
+            return
+        write_atomically(out, data)
+        console.print(f"wrote {out}", markup=False)
 
     run(go)
 

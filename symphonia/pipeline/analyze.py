@@ -10,7 +10,7 @@ import hashlib
 import json
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from symphonia.core.fragments import Fragment, InvalidInput, Rating
@@ -29,9 +29,16 @@ from symphonia.pipeline.contracts import (
 from symphonia.pipeline.describe import describe_clusters
 from symphonia.pipeline.draft_extractive import ExtractiveDrafter
 from symphonia.pipeline.guard import guard_synthesis
+from symphonia.pipeline.projection import project_2d
 from symphonia.pipeline.rated_themes import apply_ratings
 from symphonia.pipeline.rating_judge import RatingContext, judge_for
 from symphonia.pipeline.singular_rated import promote_rated_singulars
+from symphonia.pipeline.theme_labels import (
+    METHOD,
+    MODEL_METHOD,
+    apply_model_labels,
+    readable_labels,
+)
 from symphonia.pipeline.themes_build import build_themes
 
 __all__ = ["AnalysisResult", "RatingContext", "analyze_round", "input_hash", "theme_as_dict"]
@@ -43,6 +50,8 @@ class AnalysisResult:
     singular_views: tuple[str, ...]
     synthesis: Synthesis
     run: dict[str, Any]
+    projection: dict[str, Any] = field(default_factory=dict)
+    """The fragments' 2-D map for the report (`projection.project_2d`), stored with the run."""
 
     def as_dict(self) -> dict[str, Any]:
         """The interchange shape of DESIGN.md §6."""
@@ -131,10 +140,12 @@ def analyze_round(
     if rating is not None and judge is not None:
         labels, promoted = promote_rated_singulars(fragments, labels, rating.items, judge)
     lap("cluster")
+    projection = project_2d([f.id for f in fragments], vectors, seed=params.seed)
+    lap("project")
     descriptions = describe_clusters(fragments, vectors, labels)
     singular = tuple(f.id for f, label in zip(fragments, labels, strict=True) if label < 0)
     round_groups = sorted({f.group for f in fragments if f.group})
-    themes = build_themes(descriptions, by_id, vectors, index, round_groups)
+    themes = readable_labels(build_themes(descriptions, by_id, vectors, index, round_groups), by_id)
     lap("describe")
     unmapped: list[str] = []
     outside_themes: list[dict[str, Any]] = []
@@ -148,6 +159,7 @@ def analyze_round(
     synthesis = (drafter or ExtractiveDrafter()).draft(themes, singular, by_id, question)
     progress("draft", 1, 1)
     lap("draft")
+    themes, label_record = apply_model_labels(themes, synthesis.meta.get("labels") or {}, by_id)
     synthesis = guard_synthesis(synthesis, themes, singular, by_id, embedder)
     lap("guard")
     accounted = sum(len(t.fragment_ids) for t in themes) + len(singular)
@@ -168,7 +180,11 @@ def analyze_round(
         "unmapped_rating_items": unmapped,
         "rated_items_outside_themes": outside_themes,
         "promoted_singular_items": promoted,
+        "theme_labels": {
+            "method": METHOD + (MODEL_METHOD if label_record else ""),
+            "themes": label_record,
+        },
     }
     if groups_record is not None:
         run["groups"] = groups_record
-    return AnalysisResult(tuple(themes), singular, synthesis, run)
+    return AnalysisResult(tuple(themes), singular, synthesis, run, projection)

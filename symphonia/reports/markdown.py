@@ -1,26 +1,25 @@
-"""The report document as Markdown: what a policymaker reads, with every claim traceable.
+"""The report as Markdown: what a policymaker reads in a repository or an email, with every
+claim traceable.
 
 Each statement ends with links to the fragments behind it; the evidence appendix gives each
 fragment's words, kind, group and (as anonymity allows) its author. Flags raised by the
-faithfulness guard are shown, never hidden, and so is the dissent ledger.
+faithfulness guard are shown, never hidden, and so is the dissent ledger. Figures appear as
+their text alternatives and data (a Markdown reader has no place for the SVG), so nothing a
+chart shows is missing here.
 """
 
 from __future__ import annotations
 
-import hashlib
+import json
 import re
-from typing import Any
+from collections.abc import Iterable, Sequence
 
-from symphonia.core.synthesis import DraftingSummary
-
-SECTIONS = (
-    ("consensus", "Consensus"),
-    ("contested", "Contested"),
-    ("gap", "Evidence gaps"),
-    ("action", "Candidate actions"),
-    ("minority", "Minority and singular views"),
-)
-
+from symphonia.reports import text
+from symphonia.reports.charts import chart_data
+from symphonia.reports.data import to_data
+from symphonia.reports.outline import outline, title_of
+from symphonia.services.reporting import ReportDocument, anchors
+from symphonia.services.reporting.model import GuardVerdict
 
 _HTML = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _MARKDOWN = re.compile(r"([\\`*_{}\[\]#!|~])")
@@ -28,271 +27,286 @@ _MARKDOWN = re.compile(r"([\\`*_{}\[\]#!|~])")
 folded first, so nothing a contributor writes can begin a new list item or block."""
 
 
-def _escape(text: str) -> str:
+def esc(value: object) -> str:
     """Contributors' words as inert text: no Markdown structure, no HTML, one line."""
-    flat = " ".join(str(text).split())
+    flat = " ".join(str(value).split())
     html_safe = "".join(_HTML.get(ch, ch) for ch in flat)
     return _MARKDOWN.sub(r"\\\1", html_safe)
 
 
-escape_markdown = _escape
-"""The same, for the other Markdown renderers (the prioritisation report)."""
+def _cites(ids: Iterable[str]) -> str:
+    return " ".join(f"[{esc(i)}](#{anchors.fragment(i)})" for i in ids)
 
 
-def _anchor(fragment_id: str) -> str:
-    """A safe, stable anchor for a fragment id of any shape."""
-    safe = re.sub(r"[^A-Za-z0-9_.-]", "-", fragment_id)
-    if safe != fragment_id:
-        safe += "-" + hashlib.sha256(fragment_id.encode()).hexdigest()[:8]
-    return f"evidence-{safe}"
-
-
-def _cites(ids: list[str]) -> str:
-    return " ".join(f"[{_escape(i)}](#{_anchor(i)})" for i in ids)
-
-
-def _flags(guard: dict[str, Any]) -> str:
-    flags = guard.get("flags") or []
-    if not flags:
+def _flags(guard: GuardVerdict | None) -> str:
+    if guard is None or not guard.flags:
         return ""
-    shown = "; ".join(str(f.get("message", f.get("code", ""))) for f in flags)
-    return f"\n  - ⚠ *Flagged for the editor:* {_escape(shown)}"
+    shown = "; ".join(f.message for f in guard.flags)
+    return f"\n  - ⚠ *Flagged for the editors:* {esc(shown)}"
 
 
-def _theme_table(themes: list[dict[str, Any]]) -> list[str]:
-    """One row per theme. Contributors wrote its fragments; raters rated its items: in a
-    Polis conversation a handful of authors and hundreds of voters, never to be confused."""
-    lines = [
-        "| Theme | Status | Fragments | Contributors | Raters | Groups | Why |",
-        "|---|---|---:|---:|---:|---:|---|",
-    ]
-    for t in themes:
-        stats = t.get("stats", {})
-        ratings = stats.get("ratings") or {}
-        raters = ratings.get("raters") or ""
-        why = "; ".join(t.get("reasons", []))
-        lines.append(
-            f"| {t['id']}: {_escape(t['label'])} | {t['status']} | {stats.get('size', '')} "
-            f"| {stats.get('contributors', '')} | {raters} | {len(stats.get('groups', []))} "
-            f"| {_escape(why)} |"
-        )
-    return lines
+def _heading(level: int, title: str, anchor: str) -> list[str]:
+    return [f'<a id="{anchor}"></a>', "", f"{'#' * level} {esc(title)}", ""]
 
 
-def _groups(run: dict[str, Any]) -> list[str]:
-    """Which groups the per-group rules compared, and how opinion groups were formed."""
-    groups = run.get("groups") or {}
-    if not groups:
-        return []
-    noun = groups.get("noun", "group")
-    formed = groups.get("opinion_groups")
-    if formed is None:
-        names = ", ".join(groups.get("groups") or []) or "none"
-        return [f"- Groups compared: the panel's {noun}s ({_escape(names)})"]
-    if not formed.get("k"):
-        return [f"- Opinion groups: none formed ({_escape(str(formed.get('note', '')))})"]
-    sizes = ", ".join(f"{_escape(g)} {n}" for g, n in (formed.get("sizes") or {}).items())
-    return [
-        f"- Opinion groups: {formed['k']} ({sizes}), formed from the ratings by "
-        f"{_escape(str(formed.get('method')))}, silhouette {formed.get('silhouette')}; "
-        f"{formed.get('placed')} of {formed.get('participants')} raters placed (those with "
-        f"at least {formed.get('threshold')} ratings), the others counted in no group"
-    ]
+def _table(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> list[str]:
+    lines = ["| " + " | ".join(esc(h) for h in headers) + " |"]
+    lines.append("|" + "---|" * len(headers))
+    lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in rows]
+    return [*lines, ""]
 
 
-def render_markdown(doc: dict[str, Any]) -> str:
-    study, rnd, version = doc["study"], doc["round"], doc["version"]
-    out = [f"# {_escape(study['title'])}", ""]
-    if study.get("synthetic"):
-        out += ["> **Synthetic example data.** No real panel produced these contributions.", ""]
-    out += [
-        f"**Question:** {_escape(study['question'])}",
-        "",
-        f"Round {rnd['number']} ({rnd['kind']}), synthesis version {version['number']} "
-        f"({version['origin']}), drafted {version['created_at']}; "
-        + (
-            f"published {version['published_at']}."
-            if version.get("published_at")
-            else "not published (a draft for the editors)."
-        ),
-        "",
-    ]
-    out += _drafting(version.get("drafter") or {})
-    overview = (version.get("drafter") or {}).get("overview") or {}
-    if overview.get("text"):
-        out += [
-            "## Overview",
-            "",
-            _escape(overview["text"]) + _flags(overview.get("guard") or {}),
-            "",
-        ]
-    by_section: dict[str, list[dict[str, Any]]] = {}
-    for s in doc["statements"]:
-        by_section.setdefault(s["section"], []).append(s)
-    provisional = _unrated_consensus(doc.get("themes") or [])
-    for key, title in SECTIONS:
-        items = by_section.get(key, [])
-        if not items:
-            continue
-        out += [f"## {title}", ""]
-        if key == "consensus" and provisional & {s.get("theme_id") for s in items}:
+def _sections(doc: ReportDocument) -> list[str]:
+    items = {i.item_id: i for i in doc.items}
+    out: list[str] = []
+    for section in doc.sections:
+        out += _heading(2, section.title, section.anchor)
+        if section.key == "consensus" and any(s.provisional for s in section.statements):
             out += [
-                "Themes marked *provisional* have not been rated by the panel yet: the call "
-                "rests on what contributors wrote (several of them, and no opposing camp), and "
-                "the next round's ratings confirm or overturn it.",
+                "Statements marked *provisional* have not been rated by the panel yet: the call "
+                "rests on what contributors wrote, and the next round's ratings confirm or "
+                "overturn it.",
                 "",
             ]
-        for s in items:
-            theme = f" *(theme {s['theme_id']})*" if s.get("theme_id") else ""
-            if key == "consensus" and s.get("theme_id") in provisional:
-                theme = f" *(theme {s['theme_id']}, provisional)*"
-            if s.get("origin") not in (None, "extractive", "llm"):
-                theme += f" *[{s['origin']}]*"
+        for s in section.statements:
+            label = text.statement_label(s)
+            note = f" *({esc(label)})*" if label else ""
             out.append(
-                f"- {_escape(s['text'])}{theme} — {_cites(s['citations'])}{_flags(s['guard'])}"
+                f'- <a id="{anchors.statement(s.key)}"></a>{esc(s.text)}{note} — '
+                f"{_cites(s.citations)}{_flags(s.guard)}"
             )
+            out += [f"  - {esc(line)}" for line in text.statement_figures(s, items)]
+        if not section.statements:
+            out.append("*No statement in this section.*")
         out.append("")
-    if doc.get("ledger"):
-        out += ["## Dissent ledger: what this synthesis leaves out, and why", ""]
-        out += [f"- **{_escape(e['subject'])}**: {_escape(e['reason'])}" for e in doc["ledger"]]
+        if section.key == "contested":
+            out += _contested(doc)
+    return out
+
+
+def _contested(doc: ReportDocument) -> list[str]:
+    fragments = {f.id: f for f in doc.evidence}
+    out = [f'<a id="{anchors.CONTESTED}"></a>', ""]
+    for issue in doc.contested:
+        out += [f"### Issue {esc(issue.theme_key)}: {esc(issue.label)}", ""]
+        for p in issue.positions:
+            out.append(
+                f"- **Position “{esc(p.side)}”**: held by {esc(text.position_holders(p))}. "
+                f"Evidence: {_cites(p.fragment_ids)}"
+            )
+        if issue.resolving_evidence:
+            quoted = "; ".join(
+                f"“{esc(fragments[f].text)}” {_cites([f])}"
+                for f in issue.resolving_evidence
+                if f in fragments
+            )
+            out.append(f"- **What contributors say would resolve it**: {quoted}")
+        else:
+            out.append("- **What contributors say would resolve it**: nobody said.")
         out.append("")
-    if doc.get("themes"):
+    return out
+
+
+def _figures(doc: ReportDocument) -> list[str]:
+    out = []
+    if not doc.items:
+        out += ["*No ratings yet: the charts of ratings appear once the panel has rated.*", ""]
+    for data in chart_data(doc):
+        out += [f"**{esc(data.title)}.** {esc(data.alt)} {esc(data.description)}", ""]
+        out += _table(data.headers, data.rows)
+    return out
+
+
+def _items(doc: ReportDocument) -> list[str]:
+    if not doc.items:
+        return [f"*Nothing was rated in round {doc.round.number}.*", ""]
+    return _table(
+        ("Item", "Statement", "Call", "Ratings", "Median", "IQR", "Agreement", "Theme"),
+        (
+            (
+                i.item_id,
+                i.text,
+                text.call(i),
+                i.n,
+                text.num(i.median),
+                text.num(i.iqr),
+                text.pct(i.percent_agreement),
+                i.theme_key or "outside any theme",
+            )
+            for i in doc.items
+        ),
+    )
+
+
+def _themes(doc: ReportDocument) -> list[str]:
+    return _table(
+        ("Theme", "Label", "Status", "Fragments", "Contributors", "Raters", "Groups", "Why"),
+        (
+            (
+                t.key,
+                t.label,
+                t.status,
+                t.size,
+                t.contributors,
+                "–" if t.raters is None else t.raters,
+                len(t.groups),
+                "; ".join(t.reasons),
+            )
+            for t in doc.themes
+        ),
+    )
+
+
+def _records(doc: ReportDocument) -> list[str]:
+    out = _heading(2, "Dissent ledger", anchors.LEDGER)
+    out += [f"- **{esc(e.subject)}**: {esc(e.reason)}" for e in doc.ledger] or [
+        "*Every theme, contested position and singular view is covered by a statement.*"
+    ]
+    out += ["", *_heading(2, "Editors' amendments", anchors.AMENDMENTS)]
+    for m in doc.amendments:
+        out.append(
+            f"- **{esc(m.action)}** by {esc(m.editor)}, {text.when(m.at)} (version "
+            f"{m.version_number}): {esc(m.reason)}"
+            + (f" Before: “{esc(m.before_text)}”." if m.before_text else "")
+            + (f" After: “{esc(m.after_text)}”." if m.after_text else "")
+        )
+    if not doc.amendments:
+        out.append(f"*No editor amended this synthesis ({esc(doc.version.drafter)} draft).*")
+    out += ["", *_heading(2, "Flags raised by panellists", anchors.FLAGS)]
+    for f in doc.flags.flags:
+        out.append(
+            f"- Statement [{esc(f.statement_key)}](#{anchors.statement(f.statement_key)}): "
+            f"“{esc(f.comment)}” Answer ({esc(f.answer)}, {esc(f.answered_by)}): "
+            f"{esc(f.answer_reason)}"
+        )
+    if not doc.flags.flags:
+        note = doc.flags.note if not doc.flags.recorded else "No panellist flagged a statement."
+        out.append(f"*{esc(note)}*")
+    out.append("")
+    for extra in doc.extra_sections:
+        out += _heading(2, extra.title, extra.anchor)
+        data = json.dumps(to_data(extra.as_data()), ensure_ascii=False, indent=2, sort_keys=True)
+        out += ["```json", data, "```", ""]
+    return out
+
+
+def _methods(doc: ReportDocument) -> list[str]:
+    m, headings = doc.methods, outline(doc)
+    out = _heading(2, "Methods", anchors.METHODS)
+    out += ["Generated from the study's records, never typed by hand.", ""]
+    out += _heading(3, "Panel composition", anchors.PANEL)
+    out += [f"{m.panel.experts} experts; the panel was {esc(doc.study.anonymity)}.", ""]
+    out += _table(
+        ("Group", "Label", "Experts"), ((g.key, g.label, g.experts) for g in m.panel.groups)
+    )
+    out += _heading(3, "Participant flow", anchors.FLOW)
+    out += [f"- {esc(text.flow_sentence(r))}" for r in m.flow] + [""]
+    out += _heading(3, "Protocol", anchors.PROTOCOL)
+    out += [esc(text.protocol_sentence(m.protocol)), "", esc(text.lock_sentence(m.protocol)), ""]
+    if m.groups:
+        out += [esc(text.groups_sentence(m.groups)), ""]
+    out += _heading(3, "Rounds and the stopping rule", anchors.STOPPING)
+    verdict = "stop" if m.stopping.stop else "continue" if m.stopping.assessed else "not assessed"
+    out += [esc(text.stopping_sentence(m.protocol)), "", f"Verdict: **{verdict}**.", ""]
+    out += [f"- {esc(r)}" for r in m.stopping.reasons] + [""]
+    out += _heading(3, "Stability between rounds", anchors.STABILITY)
+    if m.stability:
+        s = m.stability
         out += [
-            "## Themes and the statistics behind each call",
-            "",
-            *_theme_table(doc["themes"]),
+            f"Compared with round {s.previous_round}: Kendall's W {text.num(s.kendall_w)} "
+            f"(p = {text.num(s.kendall_p)}).",
             "",
         ]
-    out += _rated_outside_themes(doc.get("run", {}).get("rated_items_outside_themes") or [])
-    stability = doc.get("run", {}).get("stability")
-    if stability:
-        out += ["## Panel stability", ""]
-        out += [f"- {_escape(r)}" for r in stability.get("reasons", [])]
-        out.append(f"- Stop rule met: {'yes' if stability.get('stop') else 'no'}")
-        out.append("")
-    out += _method(doc)
-    out += ["## Evidence", ""]
-    for fid, f in sorted(doc["evidence"].items()):
-        who = f"{f['author']}, " if f.get("author") else ""
-        group = f.get("group") or "no group"
-        sources = f" Sources: {_escape('; '.join(f['sources']))}." if f.get("sources") else ""
+        out += _table(
+            ("Item", "CV before", "CV after", "Change in CV", "Wilcoxon p", "Stable"),
+            (
+                (
+                    i.item_id,
+                    text.num(i.cv_before),
+                    text.num(i.cv_after),
+                    text.num(i.cv_change),
+                    text.num(i.wilcoxon_p),
+                    "yes" if i.stable else "no",
+                )
+                for i in s.items
+            ),
+        )
+    else:
+        out += ["*Not assessed: no earlier rating round to compare with.*", ""]
+    out += _drafting(doc)
+    out += _heading(3, "ACCORD reporting checklist", anchors.ACCORD)
+    out += _table(
+        ("Item", "Topic", "Status", "Where, or why not"),
+        (
+            (
+                i.id,
+                f"{i.section}: {i.topic}",
+                i.status,
+                (f"{title_of(headings, i.where)}: " if i.where else "") + i.answer,
+            )
+            for i in m.accord
+        ),
+    )
+    return out
+
+
+def _drafting(doc: ReportDocument) -> list[str]:
+    d = doc.methods.drafting
+    out = _heading(3, "How the draft was made", anchors.DRAFTING)
+    out.append(
+        f"- Drafter: {esc(d.drafter)}" + (f"; language model {esc(d.model)}" if d.model else "")
+    )
+    if d.summary:
+        out.append(f"- Drafting: {esc(d.summary)}")
+    out += [f"- Prompt {esc(name)}: sha256 {digest}" for name, digest in d.prompts]
+    out += [f"- Theme {esc(t)} fell back to the extractive draft: {esc(r)}" for t, r in d.fallbacks]
+    out.append(
+        f"- Embedding model: {esc(d.embedding_model)} ({esc(d.embedding_backend)}); input hash "
+        f"{d.input_hash}"
+    )
+    out.append(
+        f"- {d.fragments} fragments → {d.themes} themes and {d.singular_views} singular views; "
+        f"theme labels: {esc(d.theme_labels)}"
+    )
+    out.append(
+        f"- Faithfulness guard: {d.guard.statements} statements checked, {d.guard.flagged} "
+        f"flagged; {d.guard.ledger_entries} dissent-ledger entries"
+    )
+    out += [f"- Editors' amendments: {d.amendments}", ""]
+    return out
+
+
+def render_markdown(doc: ReportDocument) -> str:
+    study = doc.study
+    out = [f'<a id="{anchors.SUMMARY}"></a>', "", f"# {esc(study.title)}", ""]
+    out += ["*Delphi consensus report*", ""]
+    if study.synthetic:
+        out += ["> **Synthetic example data.** No real panel produced these contributions.", ""]
+    out += [esc(text.status_line(doc)), ""]
+    notice = text.drafting_notice(doc)
+    if notice is not None:
+        warning, sentence = notice
+        out += [(f"> **{warning}** " if warning else "") + esc(sentence), ""]
+    out += _heading(2, "The question", anchors.QUESTION)
+    out += [f"**{esc(study.question)}**", ""]
+    if study.description:
+        out += [esc(study.description), ""]
+    if doc.overview is not None:
+        out += _heading(2, "Overview", anchors.OVERVIEW)
+        out += [esc(doc.overview.text) + _flags(doc.overview.guard), ""]
+    out += _sections(doc)
+    out += _heading(2, "Figures", anchors.FIGURES) + _figures(doc)
+    out += _heading(2, "Rated statements and their statistics", anchors.ITEMS) + _items(doc)
+    out += _heading(2, "Themes", anchors.THEMES) + _themes(doc)
+    out += _records(doc)
+    out += _methods(doc)
+    out += _heading(2, "Evidence", anchors.EVIDENCE)
+    for f in doc.evidence:
+        where = f"theme {f.theme_key}" if f.theme_key else "singular view"
+        sources = f" Sources: {esc('; '.join(f.sources))}." if f.sources else ""
         out.append(
-            f'- <a id="{_anchor(fid)}"></a>**{_escape(fid)}** ({_escape(who + group)}; '
-            f"{f['kind']}, confidence {f['confidence']}/5): {_escape(f['text'])}{sources}"
+            f'- <a id="{anchors.fragment(f.id)}"></a>**{esc(f.id)}** '
+            f"({esc(text.fragment_source(f))}; {where}): {esc(f.text)}{sources}"
         )
     out.append("")
     return "\n".join(out)
-
-
-def _drafting(drafter: dict[str, Any]) -> list[str]:
-    """How much of a model draft the model wrote, at the top: a draft that fell back to the
-    extractive one, wholly or in part, must not read as the model's."""
-    summary = DraftingSummary.from_dict(drafter.get("drafting"))
-    if summary is None:
-        return []
-    sentence = _escape(summary.describe())
-    if summary.complete:
-        return [f"Drafting: {sentence}.", ""]
-    return [f"> **Drafting fell back to the extractive draft.** In this version {sentence}.", ""]
-
-
-def _unrated_consensus(themes: list[dict[str, Any]]) -> set[str]:
-    """Consensus themes called from content alone: no panel rating stands behind them yet."""
-    return {
-        t["id"]
-        for t in themes
-        if t.get("status") == "consensus" and not (t.get("stats") or {}).get("ratings")
-    }
-
-
-_CALLS = {
-    "divisive": "divisive",
-    "split": "split",
-    "no_agreement": "no agreement",
-    "too_few": "too few ratings",
-}
-
-
-def _call(verdict: dict[str, Any]) -> str:
-    if verdict.get("consensus"):
-        return f"consensus ({verdict.get('direction')})"
-    return _CALLS.get(str(verdict.get("call")), "no consensus")
-
-
-def _rated_outside_themes(verdicts: list[dict[str, Any]]) -> list[str]:
-    """Rated statements no theme holds (their evidence stayed singular because too few rated
-    them to judge, or is not in this round): their verdicts are still reported."""
-    if not verdicts:
-        return []
-    lines = [
-        "## Rated statements outside any theme",
-        "",
-        "No theme carries them: their evidence stayed among the singular views (too few "
-        "ratings to judge them), or is not in this round. The panel's verdict on each is "
-        "reported here.",
-        "",
-        "| Item | Verdict | Ratings | Median | Agreement | Why |",
-        "|---|---|---:|---:|---:|---|",
-    ]
-    for v in verdicts:
-        stats = v.get("stats", {})
-        call = _call(v)
-        share = stats.get("percent_agreement")
-        agreement = f"{share:.0%}" if isinstance(share, int | float) else ""
-        lines.append(
-            f"| {_escape(str(v.get('item_id')))} | {call} | {stats.get('n', '')} "
-            f"| {stats.get('median', '')} | {agreement} "
-            f"| {_escape('; '.join(v.get('reasons', [])))} |"
-        )
-    lines.append("")
-    return lines
-
-
-def _method(doc: dict[str, Any]) -> list[str]:
-    run, drafter, protocol = doc.get("run", {}), doc["version"].get("drafter", {}), doc["protocol"]
-    lines = ["## How this report was made", ""]
-    lines.append(f"- Drafter: {drafter.get('drafter', doc['version']['origin'])}")
-    if drafter.get("model"):
-        params = drafter.get("parameters") or {}
-        shown = ", ".join(f"{k} {v}" for k, v in sorted(params.items()) if not isinstance(v, list))
-        lines.append(f"- Language model: {drafter['model']} ({shown})")
-    for name, digest in sorted((drafter.get("prompts") or {}).items()):
-        lines.append(f"- Prompt {name}: sha256 {digest}")
-    for fallback in drafter.get("fallbacks") or []:
-        lines.append(
-            f"- Theme {fallback['theme_id']} fell back to the extractive draft: "
-            f"{_escape(str(fallback['reason']))}"
-        )
-    if run:
-        backend = f" ({run['embedding_backend']})" if run.get("embedding_backend") else ""
-        lines.append(
-            f"- Embedding model: {run.get('model')}{backend}; input hash {run.get('input_hash')}"
-        )
-        lines.append(
-            f"- {run.get('fragments')} fragments → {run.get('themes')} themes and "
-            f"{run.get('singular_views')} singular views"
-        )
-        lines += _groups(run)
-    lines.append(
-        f"- Consensus rule: {protocol.get('rule')} on a {protocol.get('scale', {}).get('min')}–"
-        f"{protocol.get('scale', {}).get('max')} scale, agreement threshold "
-        f"{protocol.get('agreement_threshold')}, max IQR {protocol.get('max_iqr')}"
-        + (
-            f", at least {protocol['min_item_ratings']} ratings per item"
-            if protocol.get("min_item_ratings")
-            else ""
-        )
-        + (
-            ", participation counted against those shown each item"
-            if protocol.get("participation_base") == "shown"
-            else ""
-        )
-    )
-    if any((t.get("stats") or {}).get("ratings") for t in doc.get("themes") or []):
-        lines.append(
-            "- Rated themes: each rated item gets one call (consensus, divisive between groups, "
-            "split, no agreement, too few ratings); a theme's status is the call its items "
-            "share, and a theme whose items were called differently is shown in parts"
-        )
-    lines.append("")
-    return lines

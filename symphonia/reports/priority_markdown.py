@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from symphonia.reports.markdown import escape_markdown as esc
+from symphonia.reports.markdown import esc
 from symphonia.reports.priority_charts import Chart, joined
 from symphonia.services.priority_views import PriorityReport, PriorityRow
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,7 +35,10 @@ async def store_run(
 ) -> AnalysisRun:
     """Fill the run in with what the pipeline found, and add its themes and singular views."""
     run.embedding_model = str(result.run["model"])
-    run.params = {**result.run.get("params", {}), "run": result.run}
+    params: dict[str, Any] = {**result.run.get("params", {}), "run": result.run}
+    if result.projection:
+        params["projection"] = result.projection  # the report's theme map (never recomputed)
+    run.params = params
     run.input_hash = str(result.run["input_hash"])
     run.timings = dict(result.run.get("timings", {}))
     await session.flush()

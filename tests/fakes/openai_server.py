@@ -129,9 +129,21 @@ def good_statements(p: ThemePrompt) -> list[dict[str, Any]]:
     return out
 
 
-def draft_reply(parts: list[tuple[ThemePrompt, list[dict[str, Any]]]]) -> str:
-    """A theme request's reply: each theme's statements under the key the prompt gave it."""
-    return json.dumps({"themes": [{"theme": p.key, "statements": st} for p, st in parts]})
+def good_label(p: ThemePrompt) -> str:
+    """A label in the contributors' words: the first words of the theme's first fragment."""
+    first = next((b.texts[0] for b in p.blocks if b.texts), "")
+    return " ".join(first.split()[:5]).strip(",.;:")
+
+
+def draft_reply(
+    parts: list[tuple[ThemePrompt, list[dict[str, Any]]]],
+    label: Callable[[ThemePrompt], str] = good_label,
+) -> str:
+    """A theme request's reply: each theme's label and statements under the key the prompt
+    gave it."""
+    return json.dumps(
+        {"themes": [{"theme": p.key, "label": label(p), "statements": st} for p, st in parts]}
+    )
 
 
 def good(server: FakeOpenAIServer, body: dict[str, Any]) -> Reply:
@@ -234,6 +246,16 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "invented_percent": _theme_reply(_invent_percent),
     "omit_minority_side": _theme_reply(_omit_minority_side),
     "echo_injection": _theme_reply(_echo_injection),
+    "invented_label": lambda s, b: (
+        good(s, b)
+        if is_overview(b)
+        else Reply(
+            content=draft_reply(
+                [(p, good_statements(p)) for p in parse_theme_prompt(_messages(b)[1])],
+                label=lambda p: "Blockchain ledger for quantum governance",
+            )
+        )
+    ),
 }
 
 

@@ -222,6 +222,7 @@ class LLMDrafter:
                 continue
             outcome = reply_statements(theme, part, request.aliases, fragments)
             restore_omissions(theme, outcome, fragments)
+            outcome.label = part.label
             outcomes.append(outcome)
         return outcomes
 
@@ -287,6 +288,7 @@ class LLMDrafter:
                 "calls": [[t.id for t in pack] for pack in packs],
             },
             "overview": overview,
+            "labels": {t.id: o.label for t, o in zip(themes, outcomes, strict=True) if o.label},
         }
         meta["drafting"] = DraftingSummary.of(statements, len(themes), meta["fallbacks"]).as_dict()
         return Synthesis(statements=tuple(statements), drafter=self.name, meta=meta)

@@ -33,6 +33,8 @@ class ThemeOutcome:
     fallback: str | None = None
     restored: list[dict[str, Any]] = field(default_factory=list)
     overrides: list[dict[str, str]] = field(default_factory=list)
+    label: str | None = None
+    """The label the model proposed for the theme, if any (checked by the pipeline)."""
 
 
 def _with_origin(statements: Sequence[Statement], origin: str, note: str | None) -> list[Statement]:

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 MAX_STATEMENTS = 20
 MAX_TEXT_CHARS = 2000
+MAX_LABEL_CHARS = 200
 MAX_THEMES_PER_REPLY = 26
 """One part per theme key of a call, "A" to "Z" (`messages.THEME_KEYS`)."""
 
@@ -48,6 +49,10 @@ class ThemeReply(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     theme: str = Field(min_length=1, max_length=8)
+    label: str | None = Field(default=None, max_length=MAX_LABEL_CHARS)
+    """A short readable label for the theme; checked by the guard before it is used
+    (`pipeline.theme_labels.check_label`). Optional: a reply without one keeps the label
+    drawn from the theme's fragments."""
     statements: list[StatementOut] = Field(min_length=1, max_length=MAX_STATEMENTS)
 
 
@@ -71,11 +76,15 @@ def _strict_schema(model: type[BaseModel]) -> dict[str, Any]:
 
     def clean(node: Any) -> Any:
         if isinstance(node, dict):
-            return {
+            cleaned = {
                 k: clean(v)
                 for k, v in node.items()
-                if k not in {"minLength", "maxLength", "minItems", "maxItems", "title"}
+                if k not in {"minLength", "maxLength", "minItems", "maxItems", "title", "default"}
             }
+            if isinstance(cleaned.get("properties"), dict):
+                # strict mode wants every property required; optional ones are nullable
+                cleaned["required"] = list(cleaned["properties"])
+            return cleaned
         if isinstance(node, list):
             return [clean(v) for v in node]
         return node

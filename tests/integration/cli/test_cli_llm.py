@@ -31,6 +31,11 @@ def test_analyze_with_the_llm_drafter_records_how_the_draft_was_made(
         t["id"] for t in result["themes"]
     )
     assert any(s["origin"] == "llm" for s in result["synthesis"]["statements"])
+    # the model labelled every theme in its contributors' words; the guard kept each label
+    labels = result["run"]["theme_labels"]
+    assert labels["method"].endswith("where the guard accepts them")
+    assert {t["id"] for t in result["themes"]} == set(labels["themes"])
+    assert {r["origin"] for r in labels["themes"].values()} == {"llm"}
     # pseudonyms never leave the building
     bodies = "\n".join(endpoint.raw_bodies)
     assert "E01" not in bodies
@@ -53,15 +58,19 @@ def test_synthesize_with_the_llm_drafter_and_export_says_so(
         outcome = cli(*step)
         assert outcome.code == 0, (step, outcome.err)
     report = (tmp_path / "r.md").read_text()
-    assert "Language model: fake-model-1" in report
-    assert "Prompt theme_system.j2: sha256 " in report
+    assert "language model fake-model-1" in report
+    assert "Prompt theme\\_system.j2: sha256 " in report  # Markdown-escaped underscore
     # the model cited per-call numbers; the stored draft cites the real fragments behind them
     document = json.loads((tmp_path / "r.json").read_text())
-    members = {t["id"]: set(t["fragment_ids"]) for t in document["themes"]}
-    llm = [s for s in document["statements"] if s["origin"] == "llm"]
+    members = {t["key"]: set(t["fragment_ids"]) for t in document["themes"]}
+    evidence = {e["id"]: e for e in document["evidence"]}
+    statements = [st for section in document["sections"] for st in section["statements"]]
+    llm = [s for s in statements if s["origin"] == "llm"]
     assert llm
     for st in llm:
         assert st["citations"], st
-        assert set(st["citations"]) <= members[st["theme_id"]], st
+        assert set(st["citations"]) <= members[st["theme_key"]], st
         # the fake server quotes the first fragment it cites
-        assert st["text"].endswith(document["evidence"][st["citations"][0]]["text"]), st
+        assert st["text"].endswith(evidence[st["citations"][0]]["text"]), st
+    # the model's theme labels passed the guard and say so
+    assert {t["label_origin"] for t in document["themes"]} == {"llm"}

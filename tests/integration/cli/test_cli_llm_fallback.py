@@ -64,10 +64,14 @@ def test_allow_fallback_keeps_the_extractive_draft_and_every_report_says_so(
     assert "> **Drafting fell back to the extractive draft.** In this version the language " in (
         report
     )
-    drafting = json.loads(js.read_text())["version"]["drafter"]["drafting"]
-    assert drafting["by_model"] == 0
-    assert drafting["fallen_back"] > 0
-    assert drafting["themes_fallen_back"] == drafting["themes"] > 0
+    document = json.loads(js.read_text())
+    drafting = document["methods"]["drafting"]
+    assert drafting["summary"].startswith("the language model drafted 0 of ")
+    # every theme fell back, each with its reason
+    assert sorted(theme for theme, _ in drafting["fallbacks"]) == sorted(
+        t["key"] for t in document["themes"]
+    )
+    assert document["themes"]
 
 
 def test_analyze_against_an_unreachable_endpoint_writes_nothing(

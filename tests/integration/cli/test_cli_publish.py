@@ -19,7 +19,7 @@ def test_publish_a_version_once_and_the_report_says_so(
     assert cli("synthesize", STUDY, "1", "-q").code == 0
     draft = tmp_path / "draft.md"
     assert cli("export", STUDY, "1", "--out", draft).code == 0
-    assert "; not published (a draft for the editors)." in draft.read_text()
+    assert "; not published: a draft for the editors." in draft.read_text()
     refused(
         cli("publish", STUDY, "1", "--version", "9"), "round 1 of 'connected-icb' has no version 9"
     )

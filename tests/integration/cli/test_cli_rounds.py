@@ -46,8 +46,10 @@ def test_a_delphi_round_from_the_command_line(
     assert "## Contested" in markdown
     assert "## Evidence" in markdown
     document = json.loads((tmp_path / "r.json").read_text())
-    cited = {c for s in document["statements"] for c in s["citations"]}
-    assert cited <= set(document["evidence"])
+    statements = [st for section in document["sections"] for st in section["statements"]]
+    cited = {c for st in statements for c in st["citations"]}
+    assert cited
+    assert cited <= {e["id"] for e in document["evidence"]}
     listed = cli("study", "list")
     assert "2:rate/analysed" in listed.out
 

@@ -153,16 +153,22 @@ def test_help_lists_the_choices() -> None:
 
     runner = CliRunner()
     export = runner.invoke(app, ["export", "--help"]).stdout
-    assert "<json|md>" in export
+    assert "<html|md|json|csv|docx|pdf|prov>" in export
     assert "Usage: symphonia export [OPTIONS] STUDY NUMBER" in export
     for command in ("synthesize", "analyze"):
         assert "<extractive|llm>" in runner.invoke(app, [command, "--help"]).stdout
 
 
 def test_an_unknown_choice_is_a_usage_error(cli: Invoke) -> None:
+    outcome = cli("export", "connected-icb", "1", "--format", "odt")
+    assert outcome.code == 2
+    assert "'odt' is not one of 'html', 'md', 'json', 'csv', 'docx', 'pdf', 'prov'" in outcome.err
+
+
+def test_a_binary_format_is_never_printed_to_the_terminal(cli: Invoke) -> None:
     outcome = cli("export", "connected-icb", "1", "--format", "pdf")
     assert outcome.code == 2
-    assert "'pdf' is not one of 'json', 'md'" in outcome.err
+    assert "a pdf export is a binary file: give --out PATH" in outcome.out + outcome.err
 
 
 # -- 8b. quiet -------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from symphonia.pipeline.contracts import Embedder
 from symphonia.polis import read_polis_export
 from symphonia.services.analysis import analyse_round
 from symphonia.services.errors import Conflict, NotFound
-from symphonia.services.exports import build_report
+from symphonia.services.exports import ReportDocument, build_report
 from symphonia.services.polis_import import import_polis
 from symphonia.services.rounds import close_round, open_round
 from symphonia.services.studies import load_study
@@ -79,30 +79,84 @@ async def test_demo_study_end_to_end_with_provenance(
     assert {"analysis.completed", "protocol.locked", "ratings.imported"} <= actions
 
     # Every fragment of round 1 is in exactly one theme or a singular view...
-    members = [f for t in doc["themes"] for f in t["fragment_ids"]] + doc["singular_views"]
+    members = [f for t in doc.themes for f in t.fragment_ids] + list(doc.singular_views)
     assert sorted(members) == sorted(
         f.id for f in read_fragments(demo_study_dir / "round1-fragments.jsonl")
     )
     # ...every statement cites evidence that the report carries, with its pseudonym and group.
-    for statement in doc["statements"]:
-        assert statement["citations"]
-        for fid in statement["citations"]:
-            evidence = doc["evidence"][fid]
-            assert evidence["author"].startswith("E")
-            assert evidence["group"]
-    assert doc["study"]["synthetic"] is True
-    assert doc["version"]["number"] == 2
-    assert doc["run"]["stability"]["reasons"]
+    evidence = {e.id: e for e in doc.evidence}
+    for statement in doc.statements:
+        assert statement.citations
+        for fid in statement.citations:
+            assert (evidence[fid].author or "").startswith("E")
+            assert evidence[fid].group
+    assert doc.study.synthetic is True
+    assert doc.version.number == 2
+    assert doc.methods.stability is not None
+    assert doc.methods.stability.previous_round == 2
+    # themes read as phrases of their contributors, not keyword lists
+    assert doc.themes
+    assert all(t.label != ", ".join(t.keywords[:3]) for t in doc.themes)
+    assert "opening clause" in doc.methods.drafting.theme_labels
 
     # The research-access debate is contested and both sides are in the report.
-    research = [t for t in doc["themes"] if t["positions"].keys() >= {"for", "against"}]
-    assert any(t["status"] == "contested" for t in research)
+    assert any({p.side for p in c.positions} >= {"for", "against"} for c in doc.contested)
+
+    await _every_format_says_the_same(sessionmaker, doc)
 
     async with sessionmaker() as s:
         old = await build_report(s, SLUG, 3, version_number=1, actor=OPERATOR)
         with pytest.raises(NotFound, match="no version 7"):
             await build_report(s, SLUG, 3, version_number=7, actor=OPERATOR)
-    assert old["version"]["number"] == 1
+    assert old.version.number == 1
+
+
+async def _every_format_says_the_same(maker: Maker, doc: ReportDocument) -> None:
+    """Each format of the demo report, read back: the question and every consensus statement
+    are in it, and the same records give the same bytes (a second build of the document)."""
+    import html
+    import io
+    import json
+    import shutil
+    import subprocess
+    import zipfile
+
+    import docx
+
+    from symphonia.reports.formats import FORMATS
+    from symphonia.reports.markdown import esc
+
+    async with maker() as s:
+        again = await build_report(s, SLUG, 3, actor=OPERATOR)
+    consensus = [st.text for st in doc.statements if st.section == "consensus"]
+    assert consensus
+    files = {name: fmt.render(doc) for name, fmt in FORMATS.items()}
+    for name in ("html", "md", "json", "csv", "prov"):
+        assert FORMATS[name].render(again) == files[name], name
+    page = " ".join(html.unescape(files["html"].decode("utf-8")).split())
+    markdown = files["md"].decode("utf-8")
+    data = json.loads(files["json"])
+    for sentence in (doc.study.question, *consensus):
+        assert " ".join(sentence.split()) in page
+        assert esc(sentence) in markdown
+    assert data["study"]["question"] == doc.study.question
+    [section] = [x for x in data["sections"] if x["key"] == "consensus"]
+    assert [st["text"] for st in section["statements"]] == consensus
+    rows = zipfile.ZipFile(io.BytesIO(files["csv"])).read("items.csv").decode("utf-8-sig")
+    assert len(rows.splitlines()) == len(doc.items) + 1
+    body = docx.Document(io.BytesIO(files["docx"]))
+    assert "Methods" in [p.text for p in body.paragraphs if p.style.name == "Heading 1"]
+    if shutil.which("pdftotext"):
+        extracted = subprocess.run(
+            ["pdftotext", "-enc", "UTF-8", "-", "-"],
+            input=files["pdf"],
+            capture_output=True,
+            check=True,
+        ).stdout.decode("utf-8")
+        # compared without white space: lines may break after a dash ("93%–" / "100%")
+        flat = "".join(extracted.split())
+        assert "".join(doc.study.question.split()) in flat
+        assert [c for c in consensus if "".join(c.split()) not in flat] == []
 
 
 async def test_anonymous_study_reports_carry_no_author(
@@ -116,9 +170,9 @@ async def test_anonymous_study_reports_carry_no_author(
     async with sessionmaker() as s:
         await analyse_round(s, SLUG, 1, CountingEmbedder(), None, actor=OPERATOR)
         doc = await build_report(s, SLUG, 1, actor=OPERATOR)
-    assert doc["evidence"]
-    assert all(e["author"] is None for e in doc["evidence"].values())
-    assert "E01" not in str(doc["statements"])
+    assert doc.evidence
+    assert all(e.author is None for e in doc.evidence)
+    assert "E01" not in str(doc.statements)
 
 
 async def test_submitted_fragments_cannot_be_rewritten(

@@ -179,7 +179,7 @@ def test_rejected_json_schema_falls_back_to_json_object_and_is_remembered() -> N
         hinted = body["response_format"]["type"] != "json_schema"
         assert ("JSON only:" in system) is hinted
         if hinted and not is_overview(body):
-            assert '"themes":[{"theme":"A","statements"' in system
+            assert '"themes":[{"theme":"A","label":"...","statements"' in system
 
 
 def test_rate_limit_is_retried_then_succeeds(fake_server: FakeOpenAIServer) -> None:

@@ -29,7 +29,8 @@ from symphonia.pipeline.prompting import PromptError, PromptLibrary, prompts_dir
 
 # Token budgets (issue: input tokens <= 1.5x the fragment text; benchmarks/llm_drafting.py).
 # The system prompts go out with every call, so they must not silently grow back.
-THEME_SYSTEM_BUDGET = 85
+THEME_SYSTEM_BUDGET = 100
+"""85 until the theme label was asked for (issue 12: one short sentence)."""
 OVERVIEW_SYSTEM_BUDGET = 70
 LINE_OVERHEAD_BUDGET = 5
 """Tokens a fragment line may add to its text: number, confidence, JSON quotes, newline."""

@@ -1,43 +1,11 @@
-"""Contributors' words stay inert text in the Markdown report."""
+"""Contributors' words stay inert text in the Markdown report; calls are worded faithfully."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from symphonia.reports.markdown import render_markdown
-
-HOSTILE = "<script>alert(1)</script> [click](javascript:steal)\n- fake item | cell"
-
-
-def document() -> dict[str, Any]:
-    return {
-        "study": {"title": "T", "question": "Q?", "synthetic": False},
-        "round": {"number": 1, "kind": "contribute"},
-        "version": {"number": 1, "origin": "extractive", "created_at": "now", "drafter": {}},
-        "protocol": {"rule": "percent_iqr", "scale": {"min": 1, "max": 9}},
-        "statements": [
-            {
-                "id": "sv-x",
-                "theme_id": None,
-                "section": "minority",
-                "text": f"Singular view: \u201c{HOSTILE}\u201d",
-                "citations": ['x y)"<b>'],
-                "guard": {},
-                "origin": "extractive",
-            }
-        ],
-        "evidence": {
-            'x y)"<b>': {
-                "kind": "claim",
-                "text": HOSTILE,
-                "confidence": 3,
-                "group": "g",
-                "author": "E01",
-                "sources": [],
-            }
-        },
-    }
+from tests.unit.reports.documents import consensus_document, document
 
 
 def test_contributor_text_cannot_inject_html_links_or_list_items() -> None:
@@ -49,34 +17,38 @@ def test_contributor_text_cannot_inject_html_links_or_list_items() -> None:
     assert "<b>" not in report.replace('<a id="', "")
 
 
-def _consensus_doc(rated: bool) -> dict[str, Any]:
-    doc = document()
-    stats: dict[str, Any] = {"size": 2, "contributors": 2, "groups": ["g"]}
-    if rated:
-        stats["ratings"] = {"percent_agreement": 0.8, "median": 8, "iqr": 1}
-    doc["themes"] = [{"id": "t01", "label": "L", "status": "consensus", "stats": stats}]
-    doc["statements"] = [
-        {
-            "id": "t01-s1",
-            "theme_id": "t01",
-            "section": "consensus",
-            "text": "Raised by 2 contributors",
-            "citations": ['x y)"<b>'],
-            "guard": {},
-            "origin": "extractive",
-        }
-    ]
-    return doc
-
-
 def test_an_unrated_consensus_is_marked_provisional_where_it_is_stated() -> None:
-    report = render_markdown(_consensus_doc(rated=False))
+    report = render_markdown(consensus_document(rated=False))
     consensus = report.split("## Consensus", 1)[1].split("\n## ", 1)[0]
     assert "*(theme t01, provisional)*" in consensus
     assert "have not been rated by the panel yet" in consensus
 
 
-def test_a_rated_consensus_is_not_marked_provisional() -> None:
-    report = render_markdown(_consensus_doc(rated=True))
+def test_a_rated_consensus_is_not_marked_provisional_and_shows_its_figures() -> None:
+    report = render_markdown(consensus_document(rated=True))
     assert "provisional" not in report
     assert "*(theme t01)*" in report
+    assert "s1: consensus (agree): 5 ratings, median 8, IQR 1, 80% rated 7–9" in report
+
+
+def test_rated_items_outside_any_theme_are_reported_with_their_verdict() -> None:
+    report = render_markdown(consensus_document(rated=True))
+    row = next(line for line in report.splitlines() if line.startswith("| s9 | statement s9 |"))
+    assert "too few ratings" in row
+    assert "outside any theme" in row
+
+
+def test_flags_not_recorded_are_said_so_not_reported_as_none() -> None:
+    report = render_markdown(document())
+    flags = report.split("## Flags raised by panellists", 1)[1].split("\n## ", 1)[0]
+    assert "Flags are not recorded yet." in flags
+
+
+def test_every_accord_item_is_listed_with_a_status() -> None:
+    report = render_markdown(document())
+    accord = report.split("### ACCORD reporting checklist", 1)[1]
+    rows = [line for line in accord.splitlines() if re.match(r"\| [TIMRDO]\d+ \|", line)]
+    assert len(rows) == 35
+    assert all(
+        any(s in row for s in ("| reported |", "partly reported", "not reported")) for row in rows
+    )
