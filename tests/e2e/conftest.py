@@ -143,8 +143,12 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     stop_server(server)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
+    """One Chromium for the browser tests, closed when they are done: Playwright's sync API
+    keeps an event loop running in the main thread while it is open, and every asyncio test
+    collected after this package would fail with "cannot be called from a running event
+    loop" (so not scope="session")."""
     executable = chromium_path()
     if executable is None:
         _skip_or_fail("no Chromium found (install Debian's chromium, or set SYMPHONIA_CHROMIUM)")
