@@ -5,8 +5,11 @@
   itself) score low and words that set a theme apart score high.
 * The label is the top keywords joined, not one fragment's wording: a label in a single
   contributor's voice would quietly privilege that contributor.
-* Representatives are picked by maximal marginal relevance over similarity to the theme
-  centroid: the first is the most central fragment, the next ones are central but unlike
+* The first representative is the theme's lead, the fragment the synthesis quotes for it: the
+  one other contributors' fragments in the theme are most alike to on average, so the quote
+  stands for what several people said, not for one voice the clustering happened to place
+  there (an off-topic fragment in a theme is alike to no one). The next ones are picked by
+  maximal marginal relevance over similarity to the theme centroid: central but unlike
   those already picked, so an editor sees the theme's range, not three near-duplicates.
 
 Kind/stance mix, contributors and confidence are plain counts over `fragment_ids` and are
@@ -44,7 +47,7 @@ class ClusterDescription:
     label: str
     keywords: tuple[str, ...]
     representative_ids: tuple[str, ...]
-    """Most central first; at most three."""
+    """The lead (best supported, see `lead_index`) first; at most three."""
 
     @property
     def size(self) -> int:
@@ -104,12 +107,31 @@ def _ctfidf_keywords(
     return out
 
 
-def _mmr(vecs: npt.NDArray[np.float32], k: int, lam: float) -> list[int]:
-    """Indices into `vecs`: most central first, then central-but-different (MMR)."""
+def lead_index(vecs: npt.NDArray[np.float32], authors: Sequence[str]) -> int:
+    """The best-supported member: highest mean similarity to the fragments of *other*
+    contributors in the theme. Ties, and themes of a single contributor, go to the member
+    most alike to the centroid; then to the earlier member. O(n·d): the sum over other
+    contributors is the theme's sum less the member's own contributor's sum."""
+    data = np.asarray(vecs, dtype=np.float64)
+    total = data.sum(axis=0)
+    central = data @ (total / (np.linalg.norm(total) or 1.0))
+    _, owner = np.unique(np.asarray(authors, dtype=str), return_inverse=True)
+    own_sum = np.zeros((int(owner.max()) + 1, data.shape[1]))
+    np.add.at(own_sum, owner, data)
+    own_count = np.bincount(owner)
+    others = len(data) - own_count[owner]
+    to_others = data @ total - np.einsum("ij,ij->i", data, own_sum[owner])
+    support = np.where(others > 0, to_others / np.maximum(others, 1), -np.inf)
+    order = np.lexsort((np.arange(len(data)), -central, -support))
+    return int(order[0])
+
+
+def _mmr(vecs: npt.NDArray[np.float32], k: int, lam: float, first: int) -> list[int]:
+    """Indices into `vecs`: `first`, then central-but-different (MMR)."""
     centroid = vecs.mean(axis=0)
     centroid = centroid / (np.linalg.norm(centroid) or 1.0)
     central = vecs @ centroid
-    chosen = [int(np.argmax(central))]
+    chosen = [first]
     while len(chosen) < min(k, len(vecs)):
         redundancy = (vecs @ vecs[chosen].T).max(axis=1)
         score = lam * central - (1 - lam) * redundancy
@@ -139,7 +161,8 @@ def describe_clusters(
     for c in order:
         idx = members[c]
         sub = np.asarray(vectors[idx], dtype=np.float32)
-        reps = _mmr(sub, N_REPRESENTATIVES, MMR_LAMBDA)
+        lead = lead_index(sub, [fragments[i].author for i in idx])
+        reps = _mmr(sub, N_REPRESENTATIVES, MMR_LAMBDA, lead)
         words = keywords[c]
         label = (
             ", ".join(words[:N_LABEL_WORDS])
