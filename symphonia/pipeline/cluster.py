@@ -90,6 +90,14 @@ class ClusterParams:
     """Centre cosine (position space) at which two groups are one position (None: no merge)."""
     member_similarity: float = 0.35
     """A fragment less alike than this to every theme centre is a singular view."""
+    merge_cohesion: float = 0.0
+    """No merge may leave a group whose members' mean pairwise similarity is below this."""
+    split_below: float | None = 0.3
+    """A theme whose members' mean pairwise similarity is below this is split in two, again
+    and again, while each half keeps min_cluster_size_floor fragments (None: never split)."""
+    split_max_n: int = 5000
+    """Largest stance group the split runs on: it costs ~2 s at 10k fragments but about a
+    minute at 50k, where it would break the 4-minute budget."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +205,8 @@ def cluster_fragments(
                 lexical_weight=params.lexical_weight,
                 merge_similarity=params.merge_similarity,
                 member_similarity=params.member_similarity,
+                merge_cohesion=params.merge_cohesion,
+                split_below=params.split_below if len(members) <= params.split_max_n else None,
                 min_size=2 if tiny else params.min_cluster_size_floor,
             )
         found = sorted({int(x) for x in local if x != SINGULAR})

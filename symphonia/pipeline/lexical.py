@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
 
 import numpy as np
 from scipy.sparse import csr_matrix
@@ -52,6 +53,7 @@ _TO_Y = ("ies", "ied")
 """Suffixes that stand for a final y: bullies, bullied → bully."""
 
 
+@cache
 def stem(word: str) -> str:
     """Strip the first matching English suffix, keeping a stem of at least three letters."""
     for suffix in _TO_Y:
@@ -63,12 +65,17 @@ def stem(word: str) -> str:
     return word
 
 
-def content_words(text: str) -> list[str]:
-    """The stemmed content words of `text`, in order (repeats kept: they count as TF)."""
+@cache
+def _stop_words() -> frozenset[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    words = _WORD.findall(text.lower())
-    return [stem(w) for w in words if w not in ENGLISH_STOP_WORDS]
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
+def content_words(text: str) -> list[str]:
+    """The stemmed content words of `text`, in order (repeats kept: they count as TF)."""
+    stop = _stop_words()
+    return [stem(w) for w in _WORD.findall(text.lower()) if w not in stop]
 
 
 def lexical_vectors(texts: Sequence[str], max_share: float = 0.5) -> csr_matrix | None:

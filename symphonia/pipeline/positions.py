@@ -67,6 +67,25 @@ class PositionSpace:
             g = g + np.asarray((lexical @ lexical.T).todense())
         return np.asarray(g, dtype=np.float64)
 
+    def rows(self, idx: npt.NDArray[np.int64]) -> PositionSpace:
+        """The sub-space of some fragments (same vectors, no renormalisation)."""
+        return PositionSpace(self.dense[idx], None if self.lexical is None else self.lexical[idx])
+
+    def similarity_to(self, i: int) -> Matrix:
+        """Cosine of every fragment to fragment `i`."""
+        sims = self.dense @ self.dense[i]
+        if self.lexical is not None:
+            sims = sims + np.asarray((self.lexical @ self.lexical[i].T).todense()).ravel()
+        return np.asarray(sims, dtype=np.float64)
+
+    def cohesion(self) -> float:
+        """Mean pairwise cosine between distinct fragments (from the sum: O(n))."""
+        n = self.size
+        if n < 2:
+            return 1.0
+        dense, lexical = self.sums(np.zeros(n, dtype=np.int64), 1)
+        return (float(self.gram(dense, lexical)[0, 0]) - n) / (n * (n - 1))
+
     def similarity_to_centres(self, labels: Labels, k: int) -> Matrix:
         """Cosine of every fragment to the centre (normalised mean) of each group."""
         dense, lexical = self.sums(labels, k)
@@ -95,16 +114,23 @@ def position_space(
 
 def compact(labels: Labels) -> Labels:
     """Renumber groups 0..k-1 in order of first appearance; singular views stay -1."""
+    labels = np.asarray(labels, dtype=np.int64)
+    grouped = labels >= 0
+    found, first = np.unique(labels[grouped], return_index=True)
+    rank = np.empty(found.size, dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(found.size)
     out = np.full(labels.shape, SINGULAR, dtype=np.int64)
-    mapping: dict[int, int] = {}
-    for i, lab in enumerate(labels.tolist()):
-        if lab != SINGULAR:
-            out[i] = mapping.setdefault(lab, len(mapping))
+    out[grouped] = rank[np.searchsorted(found, labels[grouped])]
     return out
 
 
-def merge_close_groups(space: PositionSpace, labels: Labels, threshold: float) -> Labels:
-    """Centroid-linkage merging: join the most alike pair while its centre cosine ≥ threshold.
+def merge_close_groups(
+    space: PositionSpace, labels: Labels, threshold: float, cohesion: float = 0.0
+) -> Labels:
+    """Centroid-linkage merging: join the most alike pair while its centre cosine ≥ threshold
+    and the joined group's members stay alike to each other (mean pairwise similarity ≥
+    `cohesion`): without that floor, each merge pulls a centre towards the round's subject,
+    and the grown group then looks alike to every other one (a snowball).
 
     Works on the Gram matrix of the group sums, updated in place after each merge (the sum of
     a merged group is the sum of its parts), so no vector is recomputed.
@@ -114,11 +140,17 @@ def merge_close_groups(space: PositionSpace, labels: Labels, threshold: float) -
     if k < 2:
         return labels
     gram = space.gram(*space.sums(labels, k))
+    size = np.bincount(labels[labels >= 0], minlength=k).astype(np.float64)
     alive = np.ones(k, dtype=bool)
     parent = np.arange(k)
     while alive.sum() > 1:
-        norms = np.sqrt(np.maximum(np.diag(gram), 1e-24))
-        cos = gram / np.outer(norms, norms)
+        diag = np.diag(gram)
+        cos = gram / np.sqrt(np.maximum(np.outer(diag, diag), 1e-24))
+        joined = size[:, None] + size[None, :]
+        pair_cohesion = (diag[:, None] + diag[None, :] + 2 * gram - joined) / (
+            joined * np.maximum(joined - 1, 1)
+        )
+        cos[pair_cohesion < cohesion] = -np.inf
         cos[~alive, :] = -np.inf
         cos[:, ~alive] = -np.inf
         np.fill_diagonal(cos, -np.inf)
@@ -128,6 +160,7 @@ def merge_close_groups(space: PositionSpace, labels: Labels, threshold: float) -
         a, b = min(a, b), max(a, b)
         gram[a, :] += gram[b, :]
         gram[:, a] += gram[:, b]
+        size[a] += size[b]
         alive[b] = False
         parent[parent == b] = a
     return compact(np.where(labels >= 0, parent[np.maximum(labels, 0)], SINGULAR))
@@ -168,6 +201,48 @@ def settle(
     return labels
 
 
+def bisect(space: PositionSpace, max_rounds: int = 10) -> Labels:
+    """Split a group in two by spherical 2-means, started from its least typical member and
+    the member least like that one (deterministic, O(n) a round)."""
+    whole = space.similarity_to_centres(np.zeros(space.size, dtype=np.int64), 1)[:, 0]
+    first = int(np.argmin(whole))
+    to_first = space.similarity_to(first)
+    to_second = space.similarity_to(int(np.argmin(to_first)))
+    labels = np.where(to_first >= to_second, 0, 1).astype(np.int64)
+    for _ in range(max_rounds):
+        if np.unique(labels).size < 2:
+            break
+        moved = np.argmax(space.similarity_to_centres(labels, 2), axis=1).astype(np.int64)
+        if np.array_equal(moved, labels):
+            break
+        labels = moved
+    return labels
+
+
+def split_loose_groups(space: PositionSpace, labels: Labels, floor: float, min_size: int) -> Labels:
+    """Split, again and again, any group whose members are on average less alike than
+    `floor` (mean pairwise cosine), while both halves keep `min_size` fragments: a theme that
+    strings several points together is shown as the points."""
+    labels = compact(labels)
+    queue = sorted(set(labels.tolist()) - {SINGULAR})
+    next_label = len(queue)
+    while queue:
+        group = queue.pop(0)
+        idx = np.flatnonzero(labels == group)
+        if idx.size < 2 * min_size:
+            continue
+        part = space.rows(idx)
+        if part.cohesion() >= floor:
+            continue
+        halves = bisect(part)
+        if np.bincount(halves, minlength=2).min() < min_size:
+            continue
+        labels[idx[halves == 1]] = next_label
+        queue += [group, next_label]
+        next_label += 1
+    return compact(labels)
+
+
 def settle_positions(
     vectors: Vectors,
     lexical: csr_matrix | None,
@@ -177,8 +252,11 @@ def settle_positions(
     merge_similarity: float | None,
     member_similarity: float,
     min_size: int,
+    merge_cohesion: float = 0.0,
+    split_below: float | None = None,
 ) -> Labels:
-    """Merge near-duplicate groups, then settle; returns labels 0..k-1 and -1 (singular).
+    """Merge near-duplicate groups, settle, split loose groups and settle again; returns
+    labels 0..k-1 and -1 (singular).
 
     `lexical` holds the group's rows of `lexical_vectors` fitted on the whole round (None:
     embedding only), so a word's weight reflects how rare it is in the round.
@@ -191,5 +269,9 @@ def settle_positions(
     space = position_space(vectors, lexical, lexical_weight)
     labels = np.asarray(labels, dtype=np.int64)
     if merge_similarity is not None:
-        labels = merge_close_groups(space, labels, merge_similarity)
+        labels = merge_close_groups(space, labels, merge_similarity, merge_cohesion)
+    labels = settle(space, labels, member_similarity=member_similarity, min_size=min_size)
+    if split_below is None:
+        return labels
+    labels = split_loose_groups(space, labels, split_below, min_size)
     return settle(space, labels, member_similarity=member_similarity, min_size=min_size)

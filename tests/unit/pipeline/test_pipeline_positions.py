@@ -17,6 +17,7 @@ from symphonia.pipeline.positions import (
     position_space,
     settle,
     settle_positions,
+    split_loose_groups,
 )
 
 
@@ -135,6 +136,7 @@ def test_misaligned_input_is_refused() -> None:
     min_size=st.integers(2, 4),
     member_similarity=st.floats(0.0, 0.6),
     weight=st.sampled_from([0.0, 0.5]),
+    split=st.sampled_from([None, 0.3]),
 )
 def test_settled_themes_are_coherent(
     seed: int,
@@ -145,6 +147,7 @@ def test_settled_themes_are_coherent(
     min_size: int,
     member_similarity: float,
     weight: float,
+    split: float | None,
 ) -> None:
     """Every member is at least `member_similarity` alike to its own centre and no closer to
     another theme's centre; every theme has `min_size` members; nothing is lost."""
@@ -164,6 +167,7 @@ def test_settled_themes_are_coherent(
         merge_similarity=0.8,
         member_similarity=member_similarity,
         min_size=min_size,
+        split_below=split,
     )
     assert labels.shape == (len(vecs),)
     if (labels == SINGULAR).all():
@@ -179,3 +183,16 @@ def test_settled_themes_are_coherent(
         else:
             assert sims[i, lab] >= member_similarity - 1e-9
             assert sims[i, lab] >= sims[i].max() - 1e-9
+
+
+def test_a_loose_group_is_split_into_its_points(blobs_factory: Any) -> None:
+    vecs = blobs_factory(5, 3, noise=0.1, seed=4)
+    space = position_space(vecs, None, 0.0)
+    lumped = np.zeros(15, dtype=np.int64)
+    assert space.rows(np.arange(15)).cohesion() < 0.5
+    split = split_loose_groups(space, lumped, floor=0.5, min_size=3)
+    assert sorted(np.bincount(split).tolist()) == [5, 5, 5]
+    for blob in range(3):
+        assert len(set(split[blob * 5 : blob * 5 + 5].tolist())) == 1
+    assert split_loose_groups(space, lumped, floor=0.5, min_size=6).tolist() == [0] * 15
+    assert split_loose_groups(space, lumped, floor=0.0, min_size=3).tolist() == [0] * 15
