@@ -163,18 +163,21 @@ def grid(rounds: list[Round], vecs: list[Vectors]) -> None:
     do not depend on them, so they are computed once per topic and reused (~10x faster)."""
     from symphonia.pipeline import cluster as cluster_mod
 
-    memo: dict[tuple[int, int], object] = {}
+    memo: dict[tuple[int, int], tuple[object, dict[str, object]]] = {}
     real = cluster_mod._hdbscan_labels
 
     def memo_hdbscan(v: Vectors, p: ClusterParams, notes: dict[str, object]) -> object:
         key = (hash(v.tobytes()), len(v))
         if key not in memo:
-            memo[key] = real(v, p, notes)
-        return memo[key]
+            seen: dict[str, object] = {}
+            memo[key] = (real(v, p, seen), seen)
+        labels, seen = memo[key]
+        notes.update(seen)
+        return labels
 
     cluster_mod._hdbscan_labels = memo_hdbscan  # type: ignore[assignment]
     best: tuple[float, str] = (0.0, "")
-    for weight, merge in itertools.product([0.0, 0.3, 0.4, 0.5, 0.6], [0.70, 0.72, 0.73, 0.75]):
+    for weight, merge in itertools.product([0.0, 0.3, 0.5, 0.7], [0.2, 0.25, 0.3, 0.35, 0.4]):
         p = replace(ClusterParams(), lexical_weight=weight, merge_similarity=merge)
         m = evaluate(rounds, vecs, ours(p))
         name = f"lexical_weight={weight} merge_similarity={merge}"

@@ -68,10 +68,10 @@ class ClusterParams:
     min_samples: int | None = 2
     """HDBSCAN min_samples; small values make fewer fragments outliers."""
     max_cluster_fraction: float | None = 0.5
-    """No theme may hold more than this share of its stance group (None: no cap). HDBSCAN's
-    excess-of-mass selection otherwise often returns two giant themes for a round with weak
+    """No HDBSCAN group may hold more than this share of its stance group (None: no cap).
+    Excess-of-mass selection otherwise often returns two giant groups for a round with weak
     structure (vTaiwan: 119 comments → 2 themes); a theme that swallows most of a debate hides
-    the dissent inside it. Costs ArgKP train ARI 0.157 → 0.118, gains recall 0.574 → 0.624."""
+    the dissent inside it. The positions pass may join groups again when they make one point."""
     cluster_selection_method: str = "leaf"
     """HDBSCAN "leaf" gives fine-grained groups, "eom" broad ones. Leaf, because the positions
     pass merges what belongs together but cannot split what HDBSCAN joined."""
@@ -82,12 +82,13 @@ class ClusterParams:
     seed: int = 42
     settle_positions: bool = True
     """Run the positions pass (`positions.py`) after density clustering: merge, then settle."""
-    lexical_weight: float = 0.5
+    lexical_weight: float = 0.7
     """Share of the position space given to shared content words (0 = embedding only)."""
     lexical_max_share: float = 0.9
     """Words used by more than this share of the round's fragments are ignored."""
-    merge_similarity: float | None = 0.73
-    """Centre cosine (position space) at which two groups are one position (None: no merge)."""
+    merge_similarity: float | None = 0.3
+    """Centre cosine at which two groups are one position (None: no merge), measured once
+    what all groups of the stance group share is taken out (`positions.subject_removed`)."""
     member_similarity: float = 0.35
     """A fragment less alike than this to every theme centre is a singular view."""
     merge_cohesion: float = 0.0

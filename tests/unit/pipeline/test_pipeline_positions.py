@@ -89,26 +89,13 @@ def test_shared_words_split_what_the_embedding_alone_would_join() -> None:
         f"{'uniforms reduce bullying at school' if i < 6 else 'uniforms cost families money'} {i}"
         for i in range(12)
     ]
-    start = np.array([0] * 3 + [1] * 3 + [2] * 3 + [3] * 3)
-    plain = settle_positions(
-        vecs,
-        None,
-        start,
-        lexical_weight=0.0,
-        merge_similarity=0.8,
-        member_similarity=0.2,
-        min_size=3,
-    )
+    one = np.zeros(12, dtype=np.int64)
+    settings = {"merge_similarity": None, "member_similarity": 0.2, "min_size": 3}
+    plain = settle_positions(vecs, None, one, lexical_weight=0.0, split_below=0.8, **settings)
     worded = settle_positions(
-        vecs,
-        lexical_vectors(texts),
-        start,
-        lexical_weight=0.5,
-        merge_similarity=0.8,
-        member_similarity=0.2,
-        min_size=3,
+        vecs, lexical_vectors(texts), one, lexical_weight=0.5, split_below=0.8, **settings
     )
-    assert len(set(plain.tolist())) == 1
+    assert plain.tolist() == [0] * 12
     assert worded.tolist() == [0] * 6 + [1] * 6
 
 
