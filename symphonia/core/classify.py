@@ -98,7 +98,7 @@ def describe_minority(
             f"with high confidence (mean {mean_conf:.1f} of 5)"
         )
     if len(authors) == 1:
-        return "a view held by 1 contributor"
+        return "a minority view held by 1 contributor"
     return None
 
 

@@ -106,7 +106,7 @@ def test_one_contributor_is_never_a_consensus_however_many_fragments() -> None:
     members = [frag(i, K.CLAIM, "E1", "", confidence=3) for i in range(4)]
     call = classify_by_content(members, [])
     assert call.status is ThemeStatus.GAP
-    assert call.minority == "a view held by 1 contributor"
+    assert call.minority == "a minority view held by 1 contributor"
     assert "not a panel consensus" in call.reasons[0]
     two = [frag(1, K.CLAIM, "E1", "", 3), frag(2, K.CLAIM, "E2", "", 3)]
     assert classify_by_content(two, []).status is ThemeStatus.CONSENSUS
