@@ -16,7 +16,10 @@ Symphonia's analysis on real deliberation data. The mapping, chosen to lose noth
 - each vote becomes ``Rating(item=<fragment id>, rater="P<voter-id>", score)`` on a 3-point
   scale, disagree=1, pass=2, agree=3; a voter who changed their mind counts once, with the
   latest vote by timestamp (ties: the later row). Participants whose every comment and vote
-  was left out are not on the panel, and are counted too.
+  was left out are not on the panel, and are counted too;
+- when votes.csv is absent, empty or only a header, each kept comment's `agrees` and
+  `disagrees` from comments.csv become a :class:`~symphonia.core.ratings.RatingTally`
+  (counts without voters; passes unrecorded), see :mod:`symphonia._polis_counts`.
 
 Columns may come in any order and extra columns are ignored; missing files or columns,
 malformed cells, bytes that are not UTF-8, and control characters in the summary values that
@@ -32,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from symphonia._polis_counts import CountCells, tallies_from_counts, votes_missing
 from symphonia._polis_csv import PolisExportError, csv_rows, read_table, read_text, whole_number
 from symphonia.core.fragments import (
     MAX_QUESTION_CHARS,
@@ -41,6 +45,7 @@ from symphonia.core.fragments import (
     Rating,
 )
 from symphonia.core.protocol import RatingScale
+from symphonia.core.ratings import RatingTally
 from symphonia.core.text_rules import unusable_character
 from symphonia.interchange import MAX_ERRORS, Issue
 
@@ -74,6 +79,11 @@ class PolisConversation:
     participants_left_out: int = 0
     """Participants in the export whose every comment and vote was excluded."""
     summary: dict[str, str] = field(default_factory=dict)
+    tallies: tuple[RatingTally, ...] = ()
+    """Per-comment counts without voters, when votes.csv holds no votes (then `ratings` is
+    empty): see :mod:`symphonia._polis_counts`."""
+    votes_from: str = "votes.csv"
+    """Where the votes were read."""
     scale: ClassVar[RatingScale] = RatingScale(minimum=1, maximum=3)
 
     @property
@@ -144,7 +154,11 @@ def read_polis_export(directory: str | Path) -> PolisConversation:
     if comment_errors:
         raise _refusal(file, comment_errors)
     known = {f.id for f in fragments}
+    if votes_missing(root / "votes.csv"):
+        return _from_counts(root, summary, topic, comments, excluded)
     votes = _votes(root / "votes.csv", known, excluded)
+    if votes.header_only:
+        return _from_counts(root, summary, topic, comments, excluded)
     if not votes.ratings and not votes.errors:
         reason = "holds no votes" + (" on comments that were kept" if votes.on_excluded else "")
         votes.errors.append(Issue(None, "(file)", reason))
@@ -165,6 +179,34 @@ def read_polis_export(directory: str | Path) -> PolisConversation:
     )
 
 
+def _from_counts(
+    root: Path, summary: dict[str, str], topic: str | None, comments: _Comments, excluded: set[str]
+) -> PolisConversation:
+    """The conversation when votes.csv has no votes: comments.csv's counts instead."""
+    kept = [f.id for f in comments.fragments]
+    tallies, on_excluded, errors = tallies_from_counts(comments.counts, kept, excluded)
+    if not tallies and not errors:
+        reason = f"{root / 'votes.csv'} holds no votes, and no comment here has any counted"
+        errors.append(Issue(None, "(file)", reason))
+    if errors:
+        raise _refusal(comments.file, errors)
+    authors = {f.author for f in comments.fragments}
+    return PolisConversation(
+        topic=topic,
+        description=summary.get("conversation-description") or None,
+        fragments=tuple(comments.fragments),
+        ratings=(),
+        moderated_out=len(comments.moderated),
+        unusable=tuple(sorted(comments.unusable.values(), key=lambda i: i.line or 0)),
+        votes_on_excluded=on_excluded,
+        participants_left_out=len(comments.people - authors),
+        summary=summary,
+        tallies=tuple(tallies),
+        votes_from=f"{comments.file} (agrees and disagrees counts; {root / 'votes.csv'} "
+        "holds no votes)",
+    )
+
+
 def _refusal(file: str, errors: list[Issue]) -> PolisExportError:
     return PolisExportError(file, errors[:MAX_ERRORS], truncated=len(errors) > MAX_ERRORS)
 
@@ -180,6 +222,8 @@ class _Comments:
     errors: list[Issue]
     people: set[str]
     """Every author of a well-formed comment row, kept or not (``P<author-id>``)."""
+    counts: CountCells = field(default_factory=CountCells)
+    """The `agrees` / `disagrees` cells, for an export with no votes."""
 
 
 def _comments(path: Path, topic: str | None) -> _Comments:
@@ -190,6 +234,7 @@ def _comments(path: Path, topic: str | None) -> _Comments:
     unusable: dict[str, Issue] = {}
     people: set[str] = set()
     seen: dict[int, int] = {}
+    counts = CountCells()
     for line, row in table.rows:
         cid, author, moderated = (whole_number(row.get(c)) for c in COMMENT_COLUMNS[:3])
         body = (row.get("comment-body") or "").strip()
@@ -205,6 +250,7 @@ def _comments(path: Path, topic: str | None) -> _Comments:
             continue
         seen[cid] = line
         people.add(f"P{author}")
+        counts.add(f"c{cid}", line, row)
         if moderated == -1:
             excluded.add(f"c{cid}")
         elif (reason := _body_problem(body)) is not None:
@@ -220,7 +266,7 @@ def _comments(path: Path, topic: str | None) -> _Comments:
                 question=topic,
             )
     kept = [fragments[k] for k in sorted(fragments)]
-    return _Comments(table.file, kept, excluded, unusable, errors, people)
+    return _Comments(table.file, kept, excluded, unusable, errors, people, counts)
 
 
 def _body_problem(body: str) -> str | None:
@@ -241,6 +287,8 @@ class _Votes:
     errors: list[Issue]
     people: set[str]
     """Every voter of a well-formed vote row, counted or not (``P<voter-id>``)."""
+    header_only: bool = False
+    """The file has its header and no rows: an export with no votes."""
 
 
 def _votes(path: Path, known: set[str], excluded: Collection[str]) -> _Votes:
@@ -278,4 +326,6 @@ def _votes(path: Path, known: set[str], excluded: Collection[str]) -> _Votes:
         Rating(item=f"c{cid}", rater=f"P{voter}", score=VOTE_SCORES[vote])
         for (cid, voter), (_, vote) in sorted(latest.items())
     ]
-    return _Votes(table.file, ratings, on_excluded, superseded, errors, people)
+    return _Votes(
+        table.file, ratings, on_excluded, superseded, errors, people, header_only=not table.rows
+    )

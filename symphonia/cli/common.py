@@ -1,8 +1,13 @@
-"""What every command shares: settings, the database session, progress bars, clean errors.
+"""What every command shares: the container, the operator actor, progress bars, clean errors.
 
 Bad input must give a clear message and a non-zero exit, never a traceback: `handle_errors`
-turns every refusal the domain, the file readers and the services raise into one line (or a
-list of problems) on stderr and exit code 2 (1 is kept for unexpected failures).
+turns every refusal (anything under :class:`symphonia.core.errors.SymphoniaError`, and
+OS and database errors) into one line (or a list of problems) on stderr, followed by the
+command that fixes it when the refusal's code has one (:mod:`symphonia.cli.hints`), and
+exit code 2 (1 is kept for unexpected failures).
+
+Each command runs its work through :func:`run`, which builds one
+:class:`symphonia.composition.Container` for the command and disposes of it at the end.
 """
 
 from __future__ import annotations
@@ -10,45 +15,31 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from symphonia.cli.hints import hint_for
 from symphonia.cli.refusals import refusal_lines
-from symphonia.core.fragments import InvalidInput
-from symphonia.db.errors import StorageError
-from symphonia.interchange import InterchangeError
-from symphonia.pipeline.llm import LLMNotConfigured
-from symphonia.pipeline.onnx_export import OnnxUnsupported
-from symphonia.services.errors import ServiceError
-from symphonia.settings import Settings, SettingsError, get_settings
-from symphonia.studyfiles import StudyFileError
+from symphonia.composition import Container
+from symphonia.core.actors import Actor
+from symphonia.core.errors import SymphoniaError
+from symphonia.settings import Settings, get_settings
 
 T = TypeVar("T")
 
 console = Console(soft_wrap=True)
 err_console = Console(stderr=True, soft_wrap=True)
 
-EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
-    InvalidInput,
-    InterchangeError,
-    StudyFileError,
-    ServiceError,
-    SettingsError,
-    StorageError,
-    LLMNotConfigured,
-    OnnxUnsupported,
-    OSError,
-    SQLAlchemyError,
-)
+EXPECTED_ERRORS: tuple[type[BaseException], ...] = (SymphoniaError, OSError, SQLAlchemyError)
 
-ACTOR = "cli"
+ACTOR = Actor.operator("cli")
+"""Who the command line acts as: the local operator, who owns the database."""
 
 
 def count(n: int, noun: str, plural: str | None = None) -> str:
@@ -73,40 +64,47 @@ def handle_errors() -> Iterator[None]:
             fail(f"{exc.filename}: {exc.strerror or exc}")
         if isinstance(exc, SQLAlchemyError):
             fail(f"database error: {getattr(exc, 'orig', None) or exc}")
+        lines = refusal_lines(exc)
+        hint = hint_for(exc)
+        if hint and len(lines) == 1:
+            lines = [f"{lines[0]}; {hint}"]
+        elif hint:
+            lines.append(hint)
         err_console.print("[bold red]error:[/] ", end="")
-        err_console.print("\n".join(refusal_lines(exc)), markup=False, highlight=False)
+        err_console.print("\n".join(lines), markup=False, highlight=False)
         raise typer.Exit(2) from None
 
 
-def run(coro: Coroutine[Any, Any, T]) -> T:
+Work = Callable[[Container], Coroutine[Any, Any, T]]
+
+
+def run(work: Work[T], *, ensure_current: bool = True) -> T:
+    """Run `work` with this command's container (disposed at the end); with
+    `ensure_current`, first refuse politely if the database schema is not current."""
+
+    async def main() -> T:
+        async with Container(settings()) as container:
+            if ensure_current:
+                await require_current_schema(container)
+            return await work(container)
+
     with handle_errors():
-        return asyncio.run(coro)
+        return asyncio.run(main())
+
+
+async def require_current_schema(container: Container) -> None:
+    from symphonia.db.migrate import heads
+
+    revision = await container.schema_revision()
+    if revision not in heads():
+        raise SymphoniaError(
+            f"the database schema is not up to date (at {revision or 'nothing'})",
+            code="schema_outdated",
+        )
 
 
 def settings() -> Settings:
     return get_settings()
-
-
-@asynccontextmanager
-async def db_session(ensure_current: bool = True) -> AsyncIterator[AsyncSession]:
-    """A session on the configured database; refuses politely if the schema is not current."""
-    from symphonia.db.engine import create_engine, create_sessionmaker
-    from symphonia.db.migrate import current_async, heads
-
-    url = settings().resolved_database_url
-    if ensure_current:
-        revision = await current_async(url)
-        if revision not in heads():
-            raise ServiceError(
-                "the database schema is not up to date"
-                f" (at {revision or 'nothing'}); run `symphonia db upgrade` first"
-            )
-    engine = create_engine(url)
-    try:
-        async with create_sessionmaker(engine)() as session:
-            yield session
-    finally:
-        await engine.dispose()
 
 
 def silence_library_progress() -> None:

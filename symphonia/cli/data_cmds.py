@@ -11,9 +11,10 @@ from typing import Annotated
 
 import typer
 
-from symphonia.cli.common import ACTOR, console, count, db_session, handle_errors, run
+from symphonia.cli.common import ACTOR, console, count, handle_errors, run
 from symphonia.cli.study_cmds import RoundArg, StudyArg
 from symphonia.cli.usage import Command
+from symphonia.composition import Container
 from symphonia.interchange import (
     InterchangeError,
     try_read_fragments,
@@ -42,16 +43,16 @@ def fragments_import(study: StudyArg, number: RoundArg, file: FileArg) -> None:
         read = try_read_fragments(file)
         fragments = read.unwrap()
 
-    async def go() -> None:
-        async with db_session() as session:
+    async def go(container: Container) -> None:
+        async with container.session() as session:
             outcome = await import_fragments(
-                session, study, number, fragments, ACTOR, str(file), lines=read.lines
+                session, study, number, fragments, str(file), lines=read.lines, actor=ACTOR
             )
         console.print(
             f"imported {count(outcome.imported, 'fragment')} into round {number} of {study!r}"
         )
 
-    run(go())
+    run(go)
 
 
 @ratings_app.command("import", cls=Command, short_help="Import ratings into an open rate round.")
@@ -78,24 +79,24 @@ def ratings_import(
         SourceLines(read_items.file, read_items.lines) if read_items is not None else SourceLines()
     )
 
-    async def go() -> None:
-        async with db_session() as session:
+    async def go(container: Container) -> None:
+        async with container.session() as session:
             outcome = await import_ratings(
                 session,
                 study,
                 number,
                 ratings,
-                ACTOR,
                 declared,
                 str(file),
                 lines=read.lines,
                 items_from=items_from,
+                actor=ACTOR,
             )
         console.print(
             f"imported {count(outcome.imported, 'rating')} into round {number} of {study!r}"
         )
 
-    run(go())
+    run(go)
 
 
 def import_polis(
@@ -109,6 +110,9 @@ def import_polis(
 ) -> None:
     """Turn a Polis export into a study: comments become fragments, votes 3-point ratings.
 
+    An export whose votes.csv is absent or empty falls back on comments.csv's agrees and
+    disagrees counts: kept as counts without voters, so no opinion groups can be formed.
+
     A third-party export is not refused over one bad comment: comments moderated out, and
     comments whose text cannot be kept (empty, too long, or holding a control character),
     are left out with their votes; so is a vote its voter later changed. What was left out
@@ -118,16 +122,21 @@ def import_polis(
     with handle_errors():
         conversation = read_polis_export(directory)
 
-    async def go() -> None:
-        async with db_session() as session:
-            outcome = await import_polis_service(session, conversation, directory, ACTOR)
+    async def go(container: Container) -> None:
+        async with container.session() as session:
+            outcome = await import_polis_service(session, conversation, directory, actor=ACTOR)
+        votes = (
+            f"{outcome.ratings} votes as agree/disagree counts without voters (round 2; "
+            "votes.csv holds no votes, so no opinion groups)"
+            if outcome.counts_only
+            else f"{outcome.ratings} votes as ratings (round 2)"
+        )
         console.print(
             f"study {outcome.slug!r}: {outcome.fragments} comments as fragments (round 1), "
-            f"{outcome.ratings} votes as ratings (round 2), {outcome.participants} participants"
-            + _left_out(outcome)
+            f"{votes}, {outcome.participants} participants" + _left_out(outcome)
         )
 
-    run(go())
+    run(go)
 
 
 def _left_out(outcome: PolisImportOutcome) -> str:

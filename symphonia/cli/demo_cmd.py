@@ -13,75 +13,56 @@ from typing import Annotated
 
 import typer
 
-from symphonia.cli.common import (
-    ACTOR,
-    console,
-    db_session,
-    handle_errors,
-    progress_bars,
-    run,
-    settings,
-)
-from symphonia.core.study import RoundKind, StudyDefinition
+from symphonia.cli.common import ACTOR, console, handle_errors, run, settings
+from symphonia.cli.report_cmds import synthesize_inline
+from symphonia.composition import Container
+from symphonia.core.study import RoundDefinition, RoundKind, StudyDefinition
 from symphonia.core.themes import Theme
 from symphonia.db.enums import RoundStatus
 from symphonia.interchange import try_read_fragments, try_read_rating_items, try_read_ratings
 from symphonia.reports.json_report import render_json
 from symphonia.reports.markdown import render_markdown
-from symphonia.services.analysis import analyse_round
 from symphonia.services.exports import build_report
-from symphonia.services.lookup import get_round, get_study
-from symphonia.services.providers import build_drafter, build_embedder
-from symphonia.services.rounds import close_round, open_round
+from symphonia.services.overview import study_overview
+from symphonia.services.round_runs import RoundRecords, run_round
 from symphonia.services.studies import load_study
-from symphonia.services.submissions import SourceLines, import_fragments, import_ratings
+from symphonia.services.submissions import SourceLines
 from symphonia.studyfiles import load_study as read_study_file
 from symphonia.studyfiles import round_file
 
 
-async def _run_schedule(definition: StudyDefinition) -> None:
+def _records(definition: StudyDefinition, rdef: RoundDefinition) -> RoundRecords:
+    """A round's records, read from the files its definition names."""
+    if rdef.kind is RoundKind.CONTRIBUTE and rdef.fragments:
+        frags = try_read_fragments(round_file(definition, rdef.fragments))
+        return RoundRecords(
+            fragments=frags.unwrap(), fragments_from=SourceLines(frags.file, frags.lines)
+        )
+    if rdef.kind is RoundKind.RATE and rdef.ratings:
+        items = try_read_rating_items(round_file(definition, rdef.items)) if rdef.items else None
+        scores = try_read_ratings(round_file(definition, rdef.ratings))
+        return RoundRecords(
+            ratings=scores.unwrap(),
+            ratings_from=SourceLines(scores.file, scores.lines),
+            items=items.unwrap() if items else (),
+            items_from=SourceLines(items.file, items.lines) if items else SourceLines(),
+        )
+    return RoundRecords()
+
+
+async def _run_schedule(container: Container, definition: StudyDefinition) -> None:
     """Open, fill and close every round still in draft, in order."""
+    async with container.session() as session:
+        overview = await study_overview(session, definition.id, actor=ACTOR)
+    drafts = {r.round.number for r in overview.rounds if r.round.status is RoundStatus.DRAFT}
     for rdef in definition.rounds:
-        async with db_session() as session:
-            rnd = await get_round(session, await get_study(session, definition.id), rdef.number)
-            if rnd.status is not RoundStatus.DRAFT:
-                continue
-            await session.commit()
-            async with session.begin():
-                await open_round(session, definition.id, rdef.number, ACTOR)
-                if rdef.kind is RoundKind.CONTRIBUTE and rdef.fragments:
-                    path = round_file(definition, rdef.fragments)
-                    frags = try_read_fragments(path)
-                    await import_fragments(
-                        session,
-                        definition.id,
-                        rdef.number,
-                        frags.unwrap(),
-                        ACTOR,
-                        str(path),
-                        lines=frags.lines,
-                    )
-                if rdef.kind is RoundKind.RATE and rdef.ratings:
-                    items = (
-                        try_read_rating_items(round_file(definition, rdef.items))
-                        if rdef.items
-                        else None
-                    )
-                    path = round_file(definition, rdef.ratings)
-                    scores = try_read_ratings(path)
-                    await import_ratings(
-                        session,
-                        definition.id,
-                        rdef.number,
-                        scores.unwrap(),
-                        ACTOR,
-                        items.unwrap() if items else [],
-                        str(path),
-                        lines=scores.lines,
-                        items_from=SourceLines(items.file, items.lines) if items else SourceLines(),
-                    )
-                await close_round(session, definition.id, rdef.number, ACTOR)
-            console.print(f"round {rdef.number} ({rdef.kind.value}): loaded and closed")
+        if rdef.number not in drafts:
+            continue
+        async with container.session() as session:
+            await run_round(
+                session, definition.id, rdef.number, _records(definition, rdef), actor=ACTOR
+            )
+        console.print(f"round {rdef.number} ({rdef.kind.value}): loaded and closed")
 
 
 def demo(
@@ -97,20 +78,15 @@ def demo(
         definition = read_study_file(study_dir)
         upgrade(settings().resolved_database_url)
 
-    async def go() -> Path:
-        async with db_session() as session:
-            await load_study(session, definition, ACTOR)
-        await _run_schedule(definition)
-        embedder = build_embedder(settings())
-        drafter = build_drafter("extractive", settings())
+    async def go(container: Container) -> Path:
+        async with container.session() as session:
+            await load_study(session, definition, actor=ACTOR)
+        await _run_schedule(container, definition)
         final = out
         for rdef in definition.rounds:
-            async with db_session() as session:
-                with progress_bars() as progress:
-                    outcome = await analyse_round(
-                        session, definition.id, rdef.number, embedder, drafter, ACTOR, progress
-                    )
-                document = await build_report(session, definition.id, rdef.number)
+            outcome = await synthesize_inline(container, definition.id, rdef.number, "extractive")
+            async with container.session() as session:
+                document = await build_report(session, definition.id, rdef.number, actor=ACTOR)
             target = out / definition.id / f"round-{rdef.number}"
             target.parent.mkdir(parents=True, exist_ok=True)
             target.with_suffix(".md").write_text(render_markdown(document), encoding="utf-8")
@@ -124,7 +100,7 @@ def demo(
             final = target.with_suffix(".md")
         return final
 
-    report = run(go())
+    report = run(go)
     console.print(f"Report: {report.resolve()}")
 
 

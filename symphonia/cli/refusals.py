@@ -8,8 +8,8 @@ usually the same problem again, so the terminal gets at most :data:`MAX_SHOWN` o
 
 from __future__ import annotations
 
+from symphonia.core.errors import RejectedInput
 from symphonia.interchange import InterchangeError
-from symphonia.services.errors import RejectedInput
 from symphonia.studyfiles import StudyFileError
 
 MAX_SHOWN = 20
@@ -22,11 +22,11 @@ def refusal_lines(exc: BaseException) -> list[str]:
         # that there may be more: the note is kept whatever the cap hides.
         problems, note = exc.details[: len(exc.errors)], exc.details[len(exc.errors) :]
         return [exc.summary, *_capped(problems), *note]
+    if isinstance(exc, StudyFileError):
+        return _capped([str(p) for p in exc.problems])
     if isinstance(exc, RejectedInput):
         summary = str(exc).splitlines()[0]
         return [summary, *_capped([f"  - {p}" for p in exc.problems])]
-    if isinstance(exc, StudyFileError):
-        return _capped([f"{exc.file}: {field}: {reason}" for field, reason in exc.problems])
     return str(exc).splitlines() or [type(exc).__name__]
 
 

@@ -1,4 +1,5 @@
-"""`symphonia synthesize` and `symphonia export`: analyse a stored round, write its report."""
+"""`symphonia synthesize`, `symphonia export` and `symphonia analysis status`: analyse a
+stored round, write its report, follow its runs."""
 
 from __future__ import annotations
 
@@ -11,20 +12,36 @@ from symphonia.cli.analyze_cmd import DrafterName
 from symphonia.cli.common import (
     ACTOR,
     console,
-    db_session,
+    count,
     progress_bars,
     run,
-    settings,
     silence_library_progress,
 )
 from symphonia.cli.study_cmds import RoundArg, StudyArg
+from symphonia.cli.usage import Command
+from symphonia.composition import Container
 from symphonia.reports.json_report import render_json
 from symphonia.reports.markdown import render_markdown
-from symphonia.services.analysis import analyse_round
+from symphonia.services.analysis import AnalysisOptions, AnalysisOutcome, run_inline
 from symphonia.services.exports import build_report
-from symphonia.services.providers import build_drafter, build_embedder
+from symphonia.services.run_views import RunView, list_runs
 
 ReportFormat = Literal["json", "md"]
+
+analysis_app = typer.Typer(help="Follow analysis runs.", no_args_is_help=True)
+
+
+async def synthesize_inline(
+    container: Container, study: str, number: int, drafter: str, *, quiet: bool = False
+) -> AnalysisOutcome:
+    """Request an analysis of the round and run it here, as a worker would (the same path:
+    the run is recorded, claimed, executed with progress, stored once)."""
+    container.drafter(drafter)  # refuse an unusable drafter before anything is written
+    with progress_bars(not quiet) as progress:
+        how = container.execution(ACTOR)
+        return await run_inline(
+            container.sessions, study, number, AnalysisOptions(drafter), how, progress=progress
+        )
 
 
 def synthesize(
@@ -39,14 +56,8 @@ def synthesize(
     if quiet:
         silence_library_progress()
 
-    async def go() -> None:
-        chosen = build_drafter(drafter, settings())
-        embedder = build_embedder(settings())
-        async with db_session() as session:
-            with progress_bars(not quiet) as progress:
-                outcome = await analyse_round(
-                    session, study, number, embedder, chosen, ACTOR, progress
-                )
+    async def go(container: Container) -> None:
+        outcome = await synthesize_inline(container, study, number, drafter, quiet=quiet)
         result = outcome.result
         flagged = sum(1 for s in result.synthesis.statements if not s.guard.get("ok", True))
         console.print(
@@ -56,7 +67,7 @@ def synthesize(
             f"stored as synthesis version {outcome.version_number}"
         )
 
-    run(go())
+    run(go)
 
 
 def export(
@@ -74,9 +85,9 @@ def export(
 ) -> None:
     """Export a round's synthesis with full provenance, as JSON or Markdown."""
 
-    async def go() -> None:
-        async with db_session() as session:
-            document = await build_report(session, study, number, version)
+    async def go(container: Container) -> None:
+        async with container.session() as session:
+            document = await build_report(session, study, number, version, actor=ACTOR)
         text = render_json(document) if format == "json" else render_markdown(document)
         if out is None:
             typer.echo(text, nl=False)
@@ -85,4 +96,45 @@ def export(
         out.write_text(text, encoding="utf-8")
         console.print(f"wrote {out}")
 
-    run(go())
+    run(go)
+
+
+def _progress(view: RunView) -> str:
+    p = view.progress
+    if not p:
+        return ""
+    return f"{p.get('step', '?')} {p.get('done', 0)}/{p.get('total', 0)}"
+
+
+def _when(view: RunView) -> str:
+    moment = view.finished_at or view.heartbeat_at or view.created_at
+    return f"{moment:%Y-%m-%d %H:%M:%S}"
+
+
+@analysis_app.command("status", cls=Command, short_help="Show a round's analysis runs.")
+def status(study: StudyArg, number: RoundArg) -> None:
+    """Show the analysis runs of a round, newest first: status, progress, version, error."""
+
+    async def go(container: Container) -> None:
+        async with container.session() as session:
+            runs = await list_runs(session, study, number, actor=ACTOR)
+        if not runs:
+            console.print(
+                f"round {number} of {study!r} has no analysis runs; "
+                f"run `symphonia synthesize {study} {number}`"
+            )
+            return
+        for view in runs:  # one line each, whole: ids are for copying
+            parts = [f"run {view.id}: {view.status.value}", _when(view)]
+            if view.progress and view.status.value in ("running", "pending"):
+                parts.append(_progress(view))
+            if view.version_number:
+                parts.append(f"synthesis version {view.version_number}")
+            parts.append(f"attempts {view.attempts}")
+            parts.append(f"requested by {view.requested_by or 'unknown'}")
+            console.print(", ".join(parts), markup=False)
+            if view.error:
+                console.print(f"run {view.id} failed: {view.error}", markup=False)
+        console.print(count(len(runs), "run"))
+
+    run(go)

@@ -7,10 +7,11 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy import select
 
-from symphonia.cli.common import ACTOR, console, db_session, handle_errors, run
+from symphonia.cli.common import ACTOR, console, handle_errors, run
 from symphonia.cli.usage import Command
+from symphonia.composition import Container
+from symphonia.services.overview import list_studies as list_studies_service
 from symphonia.services.rounds import close_round, open_round
 from symphonia.services.studies import load_study
 from symphonia.studyfiles import load_study as read_study_file
@@ -34,9 +35,9 @@ def load(
     with handle_errors():
         definition = read_study_file(path)
 
-    async def go() -> None:
-        async with db_session() as session:
-            outcome = await load_study(session, definition, ACTOR)
+    async def go(container: Container) -> None:
+        async with container.session() as session:
+            outcome = await load_study(session, definition, actor=ACTOR)
         if not outcome.changed:
             console.print(f"study {definition.id!r} unchanged: the database already matches")
             return
@@ -46,27 +47,23 @@ def load(
             f"{outcome.added_participants} participants, {outcome.added_rounds} rounds added"
         )
 
-    run(go())
+    run(go)
 
 
 @study_app.command("list", cls=Command)
 def list_studies() -> None:
     """List the studies in the database with their rounds' status."""
-    from symphonia.db.models import Round, Study
 
-    async def go() -> None:
-        async with db_session() as session:
-            studies = (await session.scalars(select(Study).order_by(Study.slug))).all()
-            table = Table("study", "title", "rounds")
-            for s in studies:
-                rounds = await session.scalars(
-                    select(Round).where(Round.study_id == s.id).order_by(Round.number)
-                )
-                shown = ", ".join(f"{r.number}:{r.kind.value}/{r.status.value}" for r in rounds)
-                table.add_row(s.slug, s.title, shown)
+    async def go(container: Container) -> None:
+        async with container.session() as session:
+            studies = await list_studies_service(session, actor=ACTOR)
+        table = Table("study", "title", "rounds")
+        for s in studies:
+            shown = ", ".join(f"{r.number}:{r.kind.value}/{r.status.value}" for r in s.rounds)
+            table.add_row(s.study.slug, s.study.title, shown)
         console.print(table if studies else "no studies yet; load one with `symphonia study load`")
 
-    run(go())
+    run(go)
 
 
 @round_app.command(
@@ -75,21 +72,21 @@ def list_studies() -> None:
 def open_cmd(study: StudyArg, number: RoundArg) -> None:
     """Open a draft round for contributions or ratings (opening round 1 locks the protocol)."""
 
-    async def go() -> None:
-        async with db_session() as session:
-            await open_round(session, study, number, ACTOR)
+    async def go(container: Container) -> None:
+        async with container.session() as session:
+            await open_round(session, study, number, actor=ACTOR)
         console.print(f"round {number} of {study!r} is open")
 
-    run(go())
+    run(go)
 
 
 @round_app.command("close", cls=Command)
 def close_cmd(study: StudyArg, number: RoundArg) -> None:
     """Close an open round: nothing more is accepted into it."""
 
-    async def go() -> None:
-        async with db_session() as session:
-            await close_round(session, study, number, ACTOR)
+    async def go(container: Container) -> None:
+        async with container.session() as session:
+            await close_round(session, study, number, actor=ACTOR)
         console.print(f"round {number} of {study!r} is closed")
 
-    run(go())
+    run(go)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from symphonia.core.errors import Problem, RejectedInput
+
 MAX_TEXT_CHARS = 4000
 """Longest fragment text accepted. A fragment is one piece of evidence, not an essay."""
 
@@ -48,11 +50,12 @@ class FragmentKind(enum.StrEnum):
 FRAGMENT_KINDS: tuple[str, ...] = tuple(k.value for k in FragmentKind)
 
 
-class InvalidInput(ValueError):
+class InvalidInput(RejectedInput, ValueError):
     """Input that breaks a rule of the domain; the message says which field and why."""
 
     def __init__(self, field_name: str, reason: str) -> None:
-        super().__init__(f"{field_name}: {reason}")
+        message = f"{field_name}: {reason}"
+        super().__init__(message, [Problem("", field_name, reason)], message=message)
         self.field_name = field_name
         self.reason = reason
 

@@ -24,6 +24,46 @@ class ConsensusRule(enum.StrEnum):
     """RAND/UCLA appropriateness method: median band, disagreement when IPR > IPRAS."""
 
 
+class GroupBasis(enum.StrEnum):
+    """Which groups the per-group rules compare (every group must hold a consensus; opposing
+    groups make an item divisive)."""
+
+    STAKEHOLDER = "stakeholder"
+    """The panel's declared stakeholder groups (who people are): the Delphi default."""
+
+    OPINION = "opinion"
+    """Opinion groups formed at analysis time from the rating matrix (how people rated), by
+    PCA and k-means as Polis forms them: for panels with no declared groups, such as Polis
+    conversations (see :mod:`symphonia.pipeline.opinion_groups`)."""
+
+
+class ParticipationBase(enum.StrEnum):
+    """Whom an item's participation is measured against."""
+
+    PANEL = "panel"
+    """Every item is put to every panellist (a Delphi round): raters / panel size."""
+
+    SHOWN = "shown"
+    """Each participant is shown a sample of the items (Polis): raters / those shown the item.
+    A platform that records no "seen but skipped" counts as shown exactly those who rated it
+    (for Polis, a pass is a vote), so participation is complete by construction and the
+    floor that matters is :attr:`Protocol.min_item_ratings`."""
+
+
+@dataclass(frozen=True, slots=True)
+class OpinionGrouping:
+    """How opinion groups are formed when :attr:`Protocol.group_basis` is OPINION.
+
+    The defaults are Polis's own: a participant is placed once they have rated 7 items (or
+    every item, when there are fewer), and k runs from 2 to 5, chosen by silhouette.
+    """
+
+    min_ratings: int = 7
+    max_groups: int = 5
+    seed: int = 0
+    """Seeds k-means, so the same ratings always give the same groups."""
+
+
 @dataclass(frozen=True, slots=True)
 class RatingScale:
     """An integer Likert-type scale, e.g. 1–9 (RAND/UCLA) or 1–5."""
@@ -75,10 +115,21 @@ class Protocol:
     agreement_threshold: float = 0.70
     max_iqr: float = 2.0
     min_participation: float = 0.6
-    """Share of the panel that must take part in a round for its results to count."""
+    """Share of those the item was put to (see `participation_base`) that must rate it for
+    its result to count."""
     min_group_agreement: float = 0.5
-    """A consensus must reach at least this agreement in every stakeholder group that rated."""
+    """A consensus must reach at least this agreement in every group that rated. The same
+    share defines a group's view: a group *holds* a view when at least this share of it rated
+    at that end of the scale, and one group holding agreement while another holds rejection
+    makes an item divisive."""
     stopping: StoppingRule = StoppingRule()
+    min_item_ratings: int = 1
+    """An item with fewer ratings than this is *too few to judge*: never consensus, never
+    divisive, reported as a gap with its count. Below 10 ratings one rating moves a share by
+    more than 10 points, so samples that small decide nothing (the Polis protocol uses 10)."""
+    participation_base: ParticipationBase = ParticipationBase.PANEL
+    group_basis: GroupBasis = GroupBasis.STAKEHOLDER
+    opinion_grouping: OpinionGrouping = OpinionGrouping()
 
     def __post_init__(self) -> None:
         if not 0.5 <= self.agreement_threshold <= 1.0:
@@ -91,10 +142,22 @@ class Protocol:
             raise InvalidInput("min_group_agreement", "must be between 0 and 1")
         if self.stopping.max_rounds < 1:
             raise InvalidInput("stopping.max_rounds", "must be at least 1")
+        if self.min_item_ratings < 1:
+            raise InvalidInput("min_item_ratings", "must be at least 1")
+        if self.opinion_grouping.min_ratings < 1:
+            raise InvalidInput("opinion_grouping.min_ratings", "must be at least 1")
+        if not 2 <= self.opinion_grouping.max_groups <= 9:
+            raise InvalidInput("opinion_grouping.max_groups", "must be between 2 and 9")
 
 
 def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
-    """A plain-JSON form, stored with the study and printed in every report."""
+    """A plain-JSON form, stored with the study and printed in every report.
+
+    The fields added after the first release (item floor, participation base, group basis,
+    opinion grouping) are written only when they differ from their defaults: a protocol
+    stored before they existed then still compares equal to the same protocol read again,
+    so a locked study is not refused for a change nobody made.
+    """
     return {
         "rule": protocol.rule.value,
         "scale": {"min": protocol.scale.minimum, "max": protocol.scale.maximum},
@@ -107,14 +170,36 @@ def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:
             "cv_change_below": protocol.stopping.cv_change_below,
             "require_nonsignificant_wilcoxon": protocol.stopping.require_nonsignificant_wilcoxon,
         },
+        **_later_fields(protocol),
     }
+
+
+def _later_fields(protocol: Protocol) -> dict[str, Any]:
+    default = Protocol()
+    out: dict[str, Any] = {}
+    if protocol.min_item_ratings != default.min_item_ratings:
+        out["min_item_ratings"] = protocol.min_item_ratings
+    if protocol.participation_base is not default.participation_base:
+        out["participation_base"] = protocol.participation_base.value
+    if protocol.group_basis is not default.group_basis:
+        out["group_basis"] = protocol.group_basis.value
+    if protocol.opinion_grouping != default.opinion_grouping:
+        grouping = protocol.opinion_grouping
+        out["opinion_grouping"] = {
+            "min_ratings": grouping.min_ratings,
+            "max_groups": grouping.max_groups,
+            "seed": grouping.seed,
+        }
+    return out
 
 
 def protocol_from_dict(data: Mapping[str, Any]) -> Protocol:
     """Inverse of `protocol_to_dict`; missing keys take the defaults."""
     scale = data.get("scale", {})
     stopping = data.get("stopping", {})
+    grouping = data.get("opinion_grouping", {})
     default = Protocol()
+    dg = default.opinion_grouping
     return Protocol(
         scale=RatingScale(int(scale.get("min", 1)), int(scale.get("max", 9))),
         rule=ConsensusRule(data.get("rule", default.rule.value)),
@@ -133,5 +218,15 @@ def protocol_from_dict(data: Mapping[str, Any]) -> Protocol:
                     default.stopping.require_nonsignificant_wilcoxon,
                 )
             ),
+        ),
+        min_item_ratings=int(data.get("min_item_ratings", default.min_item_ratings)),
+        participation_base=ParticipationBase(
+            data.get("participation_base", default.participation_base.value)
+        ),
+        group_basis=GroupBasis(data.get("group_basis", default.group_basis.value)),
+        opinion_grouping=OpinionGrouping(
+            min_ratings=int(grouping.get("min_ratings", dg.min_ratings)),
+            max_groups=int(grouping.get("max_groups", dg.max_groups)),
+            seed=int(grouping.get("seed", dg.seed)),
         ),
     )

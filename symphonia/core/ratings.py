@@ -7,6 +7,7 @@ same way, so a reason that says "77.8% rated 7–9" in one place says it identic
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from symphonia.core.fragments import InvalidInput, Rating
 from symphonia.core.protocol import RatingScale
@@ -63,3 +64,47 @@ def ratings_by_item(ratings: Iterable[Rating], scale: RatingScale) -> dict[str, 
     for rating in ratings:
         grouped.setdefault(rating.item, []).append(rating)
     return {item: validated_scores(item, rs, scale) for item, rs in sorted(grouped.items())}
+
+
+@dataclass(frozen=True, slots=True)
+class RatingTally:
+    """How many ratings an item received at each score, without who gave them.
+
+    Some sources publish only counts: a Polis export's comments.csv carries `agrees` and
+    `disagrees` per comment. A tally is evidence of how an item was rated, never of who rated
+    it, so no rater is invented for it and no per-group rule can be applied to it; every
+    verdict made from one says so, and says which ratings the source did not record.
+    """
+
+    item: str
+    counts: tuple[tuple[int, int], ...]
+    """(score, number of ratings at that score) pairs."""
+    unrecorded: str | None = None
+    """What the source left out, said in every verdict (e.g. "passes")."""
+
+    def __post_init__(self) -> None:
+        if not self.item.strip():
+            raise InvalidInput("item", "must be a non-empty string")
+        for score, count in self.counts:
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise InvalidInput(
+                    f"tally of item {self.item!r}", f"count {count!r} is not a whole number ≥ 0"
+                )
+            if isinstance(score, bool) or not isinstance(score, int):
+                raise InvalidInput(f"tally of item {self.item!r}", f"score {score!r} is not whole")
+
+    @property
+    def n(self) -> int:
+        return sum(count for _, count in self.counts)
+
+    def scores(self, scale: RatingScale) -> list[int]:
+        """The tallied scores as a list (for the statistics), checked against ``scale``."""
+        out: list[int] = []
+        for score, count in sorted(self.counts):
+            if not scale.contains(score):
+                raise InvalidInput(
+                    f"tally of item {self.item!r}",
+                    f"score {score} is outside the scale {scale.minimum}–{scale.maximum}",
+                )
+            out.extend([score] * count)
+        return out

@@ -13,12 +13,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from symphonia.core.actors import Actor
 from symphonia.db.models.audit import AuditEvent
 
 
 def record_event(
     session: AsyncSession | Session,
-    actor: str,
+    actor: Actor,
     action: str,
     subject_type: str,
     subject_id: str | uuid.UUID | int,
@@ -27,16 +28,19 @@ def record_event(
 ) -> AuditEvent:
     """Add an AuditEvent to `session` (not awaited, not committed; the caller's commit does it).
 
-    `actor` names who acted as the log should show it (e.g. `participant:E07`,
-    `facilitator:alice`, `cli`, `system`); `action` is a dotted verb such as `round.opened`;
-    `subject_type`/`subject_id` name what was acted on; `detail` must be JSON-serialisable.
+    `actor` is who acted: the log keeps its label (e.g. `participant:E07`,
+    `account:ann@example.org`, `cli`), its kind and its id; `action` is a dotted verb such as
+    `round.opened`; `subject_type`/`subject_id` name what was acted on; `detail` must be
+    JSON-serialisable.
     """
-    for name, value in (("actor", actor), ("action", action), ("subject_type", subject_type)):
+    for name, value in (("action", action), ("subject_type", subject_type)):
         if not value or not value.strip():
             raise ValueError(f"audit event {name} must not be empty")
     event = AuditEvent(
         study_id=study_id,
-        actor=actor,
+        actor=actor.label,
+        actor_kind=actor.kind.value,
+        actor_id=actor.id,
         action=action,
         subject_type=subject_type,
         subject_id=str(subject_id),

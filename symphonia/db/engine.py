@@ -7,7 +7,11 @@ SQLite gets what it lacks by default:
 - `PRAGMA foreign_keys=ON` on every connection (SQLite ignores foreign keys otherwise);
 - WAL journal and a busy timeout, so the web app can read while a worker writes;
 - an explicit `BEGIN` per transaction (pysqlite's own implicit transaction handling breaks
-  SAVEPOINTs and makes DDL non-transactional; this is SQLAlchemy's documented recipe).
+  SAVEPOINTs and makes DDL non-transactional; this is SQLAlchemy's documented recipe), and
+  `BEGIN IMMEDIATE` for a transaction that will write (connection execution option
+  ``sqlite_begin="IMMEDIATE"``, set by `symphonia.services.tx.transaction`): a deferred
+  transaction that reads and then writes fails at once ("database is locked") when another
+  connection wrote in between, whereas an immediate one waits its turn (busy timeout).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 import symphonia.db.models  # noqa: F401  (installs the immutability guards)
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_BEGIN = "sqlite_begin"
+"""Connection execution option: "IMMEDIATE" makes SQLite take the write lock at BEGIN."""
 
 
 def is_sqlite(url: str | URL) -> bool:
@@ -80,7 +86,8 @@ def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool, wal: bool) -> 
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        immediate = connection.get_execution_options().get(SQLITE_BEGIN) == "IMMEDIATE"
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

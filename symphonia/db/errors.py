@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from symphonia.core.errors import Conflict, SymphoniaError
 
-class StorageError(Exception):
+
+class StorageError(SymphoniaError):
     """Base class for storage-layer errors raised by Symphonia itself (not by the driver)."""
 
 
-class ImmutableRecordError(StorageError):
+class ImmutableRecordError(Conflict, StorageError):
     """A submitted fragment, a published synthesis version (or its statements and citations),
     an amendment, a publication or an audit event was about to be changed or deleted.
 

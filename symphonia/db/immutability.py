@@ -3,7 +3,8 @@
 Three layers guard the same rule:
 
 1. Mapper events (here) refuse, inside the flush, any UPDATE or DELETE of an always-frozen
-   row (fragment, amendment, publication, audit event) and any INSERT, UPDATE or DELETE that
+   row (fragment, fragment withdrawal, amendment, publication, audit event) and any INSERT,
+   UPDATE or DELETE that
    touches a published synthesis version's content (the version row, its statements, their
    citations). Mapper events see every row the unit of work writes, including delete-orphan
    cascades, which a `before_flush` hook would miss.
@@ -29,6 +30,7 @@ from sqlalchemy.orm import Mapper, ORMExecuteState, Session, object_session
 
 from symphonia.db.errors import ImmutableRecordError
 from symphonia.db.models.audit import AuditEvent
+from symphonia.db.models.contributions import FragmentWithdrawal
 from symphonia.db.models.rounds import Fragment
 from symphonia.db.models.synthesis import (
     Amendment,
@@ -41,7 +43,13 @@ from symphonia.db.models.synthesis import (
 IMMUTABLE_MARKER = "symphonia:immutable"
 """Prefix of the database triggers' error message (see the initial migration)."""
 
-ALWAYS_FROZEN: tuple[type[Any], ...] = (Fragment, Amendment, Publication, AuditEvent)
+ALWAYS_FROZEN: tuple[type[Any], ...] = (
+    Fragment,
+    Amendment,
+    Publication,
+    AuditEvent,
+    FragmentWithdrawal,
+)
 """Rows that may be inserted but never updated or deleted."""
 
 _version_t = SynthesisVersion.__table__

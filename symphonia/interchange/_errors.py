@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Generic, Literal, NamedTuple, TypeVar
 
+from symphonia.core.errors import Problem, RejectedInput
 from symphonia.core.text_rules import NOTHING_IMPORTED, refusal_summary
 
 T = TypeVar("T")
@@ -30,13 +31,18 @@ class Issue(NamedTuple):
     reason: str
     file: str | None = None
 
-    def format(self, file: str) -> str:
+    def problem(self, file: str) -> Problem:
+        """This issue as the error root's :class:`Problem`, located at ``file:line``."""
         file = self.file or file
         where = f"{file}:{self.line}" if self.line is not None else file
-        return f"{where}: {self.field}: {self.reason}"
+        return Problem(where, self.field, self.reason)
+
+    def format(self, file: str) -> str:
+        problem = self.problem(file)
+        return f"{problem.location}: {problem.field}: {problem.reason}"
 
 
-class InterchangeError(ValueError):
+class InterchangeError(RejectedInput, ValueError):
     """A file that was refused, with every problem found in it.
 
     `consequence` ends the summary line; importers say "nothing was imported", while
@@ -55,13 +61,14 @@ class InterchangeError(ValueError):
         self.truncated = truncated
         self.consequence = consequence
         count = f"{len(self.errors)}{'+' if truncated else ''}"
-        self.summary = refusal_summary(file, count, consequence)
+        summary = refusal_summary(file, count, consequence)
         self.details = [e.format(file) for e in self.errors]
         if truncated:
             self.details.append(
                 f"{file}: stopped after {len(self.errors)} problems; there may be more"
             )
-        super().__init__("\n".join([self.summary, *self.details]))
+        problems = [e.problem(file) for e in self.errors]
+        super().__init__(summary, problems, message="\n".join([summary, *self.details]))
 
     def restated(self, consequence: str) -> InterchangeError:
         """The same refusal, ending in another consequence."""

@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from symphonia.core.fragments import Fragment, InvalidInput, Rating
 from symphonia.core.protocol import Protocol
+from symphonia.core.ratings import RatingTally
 from symphonia.core.synthesis import Synthesis
 from symphonia.core.themes import Theme
 from symphonia.pipeline.cluster import ClusterParams, cluster_fragments
@@ -28,19 +29,12 @@ from symphonia.pipeline.contracts import (
 from symphonia.pipeline.describe import describe_clusters
 from symphonia.pipeline.draft_extractive import ExtractiveDrafter
 from symphonia.pipeline.guard import guard_synthesis
-from symphonia.pipeline.rated_themes import apply_ratings, item_verdicts
+from symphonia.pipeline.rated_themes import apply_ratings
+from symphonia.pipeline.rating_judge import RatingContext, judge_for
+from symphonia.pipeline.singular_rated import promote_rated_singulars
 from symphonia.pipeline.themes_build import build_themes
 
-
-@dataclass(frozen=True, slots=True)
-class RatingContext:
-    """What the pre-registered rule needs besides the scores themselves."""
-
-    ratings: Sequence[Rating]
-    items: Mapping[str, Sequence[str]]
-    """Rated item id → the fragment ids it stands for (a fragment rated directly maps to itself)."""
-    panel_groups: Mapping[str, str] = field(default_factory=dict)
-    panel_size: int | None = None
+__all__ = ["AnalysisResult", "RatingContext", "analyze_round", "input_hash", "theme_as_dict"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +70,11 @@ def theme_as_dict(theme: Theme) -> dict[str, Any]:
     }
 
 
-def input_hash(fragments: Sequence[Fragment], ratings: Sequence[Rating] = ()) -> str:
+def input_hash(
+    fragments: Sequence[Fragment],
+    ratings: Sequence[Rating] = (),
+    tallies: Sequence[RatingTally] = (),
+) -> str:
     """A stable fingerprint of what was analysed, so a report can prove which input it used."""
     digest = hashlib.sha256()
     for f in sorted(fragments, key=lambda f: f.id):
@@ -84,6 +82,8 @@ def input_hash(fragments: Sequence[Fragment], ratings: Sequence[Rating] = ()) ->
         digest.update(json.dumps(row, ensure_ascii=False).encode())
     for r in sorted(ratings, key=lambda r: (r.item, r.rater)):
         digest.update(json.dumps([r.item, r.rater, r.score]).encode())
+    for t in sorted(tallies, key=lambda t: t.item):
+        digest.update(json.dumps(["tally", t.item, sorted(t.counts), t.unrecorded]).encode())
     return digest.hexdigest()
 
 
@@ -124,17 +124,25 @@ def analyze_round(
     vectors = embedder.embed([f.text for f in fragments], progress)
     lap("embed")
     clusters = cluster_fragments(fragments, vectors, params)
+    labels = list(clusters.labels)
+    rated = rating is not None and bool(rating.ratings or rating.tallies)
+    judge = judge_for(rating, protocol) if rating is not None and rated else None
+    promoted: list[str] = []
+    if rating is not None and judge is not None:
+        labels, promoted = promote_rated_singulars(fragments, labels, rating.items, judge)
     lap("cluster")
-    descriptions = describe_clusters(fragments, vectors, clusters.labels)
-    singular = tuple(f.id for f, label in zip(fragments, clusters.labels, strict=True) if label < 0)
+    descriptions = describe_clusters(fragments, vectors, labels)
+    singular = tuple(f.id for f, label in zip(fragments, labels, strict=True) if label < 0)
     round_groups = sorted({f.group for f in fragments if f.group})
     themes = build_themes(descriptions, by_id, vectors, index, round_groups)
     lap("describe")
     unmapped: list[str] = []
     outside_themes: list[dict[str, Any]] = []
-    if rating is not None and rating.ratings:
-        themes, unmapped = apply_ratings(themes, rating, protocol, by_id)
-        outside_themes = [v.as_dict() for v in item_verdicts(unmapped, rating, protocol)]
+    groups_record: dict[str, Any] | None = None
+    if rating is not None and judge is not None:
+        themes, unmapped = apply_ratings(themes, rating, protocol, by_id, judge)
+        outside_themes = [v.as_dict() for v in judge.verdicts(unmapped)]
+        groups_record = judge.record()
     lap("classify")
     progress("draft", 0, 1)
     synthesis = (drafter or ExtractiveDrafter()).draft(themes, singular, by_id, question)
@@ -149,7 +157,9 @@ def analyze_round(
         "model": embedder.model_id,
         "embedding_backend": embedding_backend(embedder),
         "params": clusters.params_used,
-        "input_hash": input_hash(fragments, rating.ratings if rating else ()),
+        "input_hash": input_hash(
+            fragments, rating.ratings if rating else (), rating.tallies if rating else ()
+        ),
         "timings": timings,
         "fragments": len(fragments),
         "themes": len(themes),
@@ -157,5 +167,8 @@ def analyze_round(
         "drafter": synthesis.drafter,
         "unmapped_rating_items": unmapped,
         "rated_items_outside_themes": outside_themes,
+        "promoted_singular_items": promoted,
     }
+    if groups_record is not None:
+        run["groups"] = groups_record
     return AnalysisResult(tuple(themes), singular, synthesis, run)

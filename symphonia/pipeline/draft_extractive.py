@@ -64,20 +64,55 @@ def _attribution(ids: Sequence[str], fragments: Mapping[str, Fragment]) -> str:
 
 
 def _rating_note(theme: Theme) -> str:
-    """The headline rating figures, exactly as computed, so the guard can check them."""
+    """The theme's rating figures, exactly as computed, so the guard can check them.
+
+    One rated item: its own figures. Several: how many got which call, with the range of
+    their agreement, never one item's figure standing for the theme. Raters are counted
+    beside the contributors: in a Polis conversation the few who wrote a comment and the
+    many who voted on it are different people.
+    """
     ratings = theme.stats.ratings
-    if not ratings or "percent_agreement" not in ratings:
+    if not ratings:
         return ""
-    median, iqr = ratings["median"], ratings["iqr"]
-    primary: dict[str, Any] = next(
-        (i for i in ratings.get("items", []) if i.get("item_id") == ratings.get("primary_item")),
-        {},
-    )
-    if primary.get("direction") == "disagree":
-        low = round(float(ratings["percent_disagreement"]) * 100)
-        return f" Panel rating: {low}% in the disagreement band, median {median:g}, IQR {iqr:g}."
-    pct = round(float(ratings["percent_agreement"]) * 100)
-    return f" Panel rating: {pct}% in the agreement band, median {median:g}, IQR {iqr:g}."
+    raters = int(ratings.get("raters") or 0)
+    by = f"; {raters} rater{'s' if raters != 1 else ''}" if raters else ""
+    if ratings.get("call") == "too_few":
+        n = int(ratings.get("n") or 0)
+        return f" Panel rating: only {n} rating{'s' if n != 1 else ''}, too few to judge."
+    if "percent_agreement" in ratings and "median" in ratings:
+        median, iqr = ratings["median"], ratings["iqr"]
+        if ratings.get("direction") == "disagree":
+            low = round(float(ratings["percent_disagreement"]) * 100)
+            return (
+                f" Panel rating: {low}% in the disagreement band, median {median:g}, "
+                f"IQR {iqr:g}{by.replace(';', ',')}."
+            )
+        pct = round(float(ratings["percent_agreement"]) * 100)
+        return (
+            f" Panel rating: {pct}% in the agreement band, median {median:g}, "
+            f"IQR {iqr:g}{by.replace(';', ',')}."
+        )
+    counts = ratings.get("counts") or {}
+    if not counts:
+        return ""
+    span = ratings.get("agreement_range")
+    if ratings.get("part") == "rejected":
+        span = ratings.get("disagreement_range")
+    band = "disagreement" if ratings.get("part") == "rejected" else "agreement"
+    shown = ""
+    if span and len(span) == 2:
+        low, high = round(span[0] * 100), round(span[1] * 100)
+        both = f"{low}%" if low == high else f"{low}%–{high}%"
+        shown = f"; {both} in the {band} band"
+    return f" Panel rating: {count_sentence(counts)}{shown}{by}."
+
+
+def count_sentence(counts: dict[str, Any]) -> str:
+    """The counts dict of a theme's ratings in words (see core.theme_verdicts.ItemCounts)."""
+    from symphonia.core.theme_verdicts import ItemCounts
+
+    by_call = {k: int(v) for k, v in counts.items() if k not in ("items", "rejected")}
+    return ItemCounts(int(counts["items"]), by_call, int(counts.get("rejected", 0))).sentence()
 
 
 def _lead_strength(theme: Theme, ids: Sequence[str], fragments: Mapping[str, Fragment]) -> Strength:
@@ -152,7 +187,11 @@ def _draft_lead(
         out.add(Section.CONTESTED, text, main, Strength.WEAK)
     else:
         rep = pick_representative(lead_candidates(main, fragments), theme, fragments)
-        text = f"Raised by {who}: {quote(rep.text)}{_rating_note(theme)}"
+        rejected = (theme.stats.ratings or {}).get("part") == "rejected" or (
+            (theme.stats.ratings or {}).get("direction") == "disagree"
+        )
+        opening = "Rejected by the panel, raised by" if rejected else "Raised by"
+        text = f"{opening} {who}: {quote(rep.text)}{_rating_note(theme)}"
         out.add(Section.CONSENSUS, text, main, _lead_strength(theme, main, fragments))
     if concerns and main != concerns:
         worry = pick_representative(concerns, theme, fragments)

@@ -52,6 +52,8 @@ _NEGATION = re.compile(
 _FIGURE_NEARBY = re.compile(r"\d|\bband\b|\brate\b|\bpercent", re.IGNORECASE)
 """Agreement words next to a figure report a statistic ("78% agreement"), not a claim."""
 _MINORITY = re.compile(r"\bminority\b", re.IGNORECASE)
+_COUNTED = re.compile(r"\b\d+\s+$")
+"""A number right before "consensus" counts items ("5 consensus, 2 divisive"): a figure."""
 
 
 def _flag(code: str, message: str) -> Flag:
@@ -59,8 +61,11 @@ def _flag(code: str, message: str) -> Flag:
 
 
 def _rated_agreement(theme: Theme) -> float | None:
+    """The rated share behind the theme's call: in the agreement band, or in the
+    disagreement band for a consensus on rejection (whose agreement share is near 0)."""
     ratings = theme.stats.ratings or {}
-    value = ratings.get("percent_agreement")
+    rejected = ratings.get("direction") == "disagree" or ratings.get("part") == "rejected"
+    value = ratings.get("percent_disagreement" if rejected else "percent_agreement")
     return float(value) if isinstance(value, int | float) else None
 
 
@@ -69,7 +74,9 @@ def _asserted_agreement(text: str) -> str | None:
     for m in _AGREEMENT.finditer(text):
         before = text[max(0, m.start() - 40) : m.start()]
         around = text[max(0, m.start() - 15) : m.end() + 15]
-        reports_figure = m.group(0).lower() == "agreement" and _FIGURE_NEARBY.search(around)
+        reports_figure = (m.group(0).lower() == "agreement" and _FIGURE_NEARBY.search(around)) or (
+            m.group(0).lower() == "consensus" and _COUNTED.search(before)
+        )
         if _NEGATION.search(before) or reports_figure:
             continue
         return m.group(0)

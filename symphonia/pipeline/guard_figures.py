@@ -150,9 +150,23 @@ def format_figures(theme: Theme, compact: bool = False) -> list[str]:
     if s.stance_for or s.stance_against:
         out.append(f"{s.stance_for} for, {s.stance_against} against")
     r = s.ratings or {}
-    if "percent_agreement" in r:
+    if r.get("part") == "rejected" or r.get("direction") == "disagree":
+        share = r.get("percent_disagreement")
+        shown = f" ({round(float(share) * 100)}% in the disagreement band)" if share else ""
+        out.append(f"the panel rejects what this theme says{shown}")
+    elif "percent_agreement" in r:
         out.append(f"rated agreement {round(float(r['percent_agreement']) * 100)}%")
     for key in ("median", "iqr", "n"):
         if key in r and isinstance(r[key], int | float):
             out.append(f"{key} {r[key]:g}")
+    counts = r.get("counts") or {}
+    if counts.get("items", 0) > 1:
+        calls = ", ".join(
+            f"{counts[k]} {k.replace('_', ' ')}"
+            for k in ("consensus", "divisive", "split", "no_agreement", "too_few")
+            if counts.get(k)
+        )
+        out.append(f"{_counted(int(counts['items']), 'rated item')} ({calls})")
+    if r.get("raters"):
+        out.append(_counted(int(r["raters"]), "rater"))
     return out

@@ -96,6 +96,21 @@ FRAMING_WORDS = frozenset(
         "barrier",
         "uncertainty",
         "mean",
+        "consensus",
+        "divisive",
+        "split",
+        "no",
+        "too",
+        "few",
+        "item",
+        "items",
+        "ratings",
+        "rater",
+        "raters",
+        "rejected",
+        "rejecting",
+        "judge",
+        "to",
     ]
 )
 """The report's own framing vocabulary (sections, counts, rating figures). Words around a

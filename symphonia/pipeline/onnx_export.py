@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from symphonia.core.errors import SymphoniaError
 from symphonia.pipeline.onnx_encoder import INPUT_NAMES, OnnxEncoder
 
 EXPORT_FORMAT = 2
@@ -60,7 +61,7 @@ _OUTPUT_NAME = "sentence_embedding"
 logger = logging.getLogger(__name__)
 
 
-class OnnxUnsupported(RuntimeError):
+class OnnxUnsupported(SymphoniaError, RuntimeError):
     """This model cannot be run through ONNX here; the message says why."""
 
 

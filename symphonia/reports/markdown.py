@@ -54,18 +54,44 @@ def _flags(guard: dict[str, Any]) -> str:
 
 
 def _theme_table(themes: list[dict[str, Any]]) -> list[str]:
+    """One row per theme. Contributors wrote its fragments; raters rated its items: in a
+    Polis conversation a handful of authors and hundreds of voters, never to be confused."""
     lines = [
-        "| Theme | Status | Fragments | Contributors | Groups | Why |",
-        "|---|---|---:|---:|---:|---|",
+        "| Theme | Status | Fragments | Contributors | Raters | Groups | Why |",
+        "|---|---|---:|---:|---:|---:|---|",
     ]
     for t in themes:
         stats = t.get("stats", {})
+        ratings = stats.get("ratings") or {}
+        raters = ratings.get("raters") or ""
         why = "; ".join(t.get("reasons", []))
         lines.append(
             f"| {t['id']}: {_escape(t['label'])} | {t['status']} | {stats.get('size', '')} "
-            f"| {stats.get('contributors', '')} | {len(stats.get('groups', []))} | {_escape(why)} |"
+            f"| {stats.get('contributors', '')} | {raters} | {len(stats.get('groups', []))} "
+            f"| {_escape(why)} |"
         )
     return lines
+
+
+def _groups(run: dict[str, Any]) -> list[str]:
+    """Which groups the per-group rules compared, and how opinion groups were formed."""
+    groups = run.get("groups") or {}
+    if not groups:
+        return []
+    noun = groups.get("noun", "group")
+    formed = groups.get("opinion_groups")
+    if formed is None:
+        names = ", ".join(groups.get("groups") or []) or "none"
+        return [f"- Groups compared: the panel's {noun}s ({_escape(names)})"]
+    if not formed.get("k"):
+        return [f"- Opinion groups: none formed ({_escape(str(formed.get('note', '')))})"]
+    sizes = ", ".join(f"{_escape(g)} {n}" for g, n in (formed.get("sizes") or {}).items())
+    return [
+        f"- Opinion groups: {formed['k']} ({sizes}), formed from the ratings by "
+        f"{_escape(str(formed.get('method')))}, silhouette {formed.get('silhouette')}; "
+        f"{formed.get('placed')} of {formed.get('participants')} raters placed (those with "
+        f"at least {formed.get('threshold')} ratings), the others counted in no group"
+    ]
 
 
 def render_markdown(doc: dict[str, Any]) -> str:
@@ -155,22 +181,38 @@ def _unrated_consensus(themes: list[dict[str, Any]]) -> set[str]:
     }
 
 
+_CALLS = {
+    "divisive": "divisive",
+    "split": "split",
+    "no_agreement": "no agreement",
+    "too_few": "too few ratings",
+}
+
+
+def _call(verdict: dict[str, Any]) -> str:
+    if verdict.get("consensus"):
+        return f"consensus ({verdict.get('direction')})"
+    return _CALLS.get(str(verdict.get("call")), "no consensus")
+
+
 def _rated_outside_themes(verdicts: list[dict[str, Any]]) -> list[str]:
-    """Rated statements whose evidence is only singular views: their verdicts still count."""
+    """Rated statements no theme holds (their evidence stayed singular because too few rated
+    them to judge, or is not in this round): their verdicts are still reported."""
     if not verdicts:
         return []
     lines = [
         "## Rated statements outside any theme",
         "",
-        "Their evidence is only singular views, so no theme carries them; the panel's "
-        "verdict on each is reported here.",
+        "No theme carries them: their evidence stayed among the singular views (too few "
+        "ratings to judge them), or is not in this round. The panel's verdict on each is "
+        "reported here.",
         "",
         "| Item | Verdict | Ratings | Median | Agreement | Why |",
         "|---|---|---:|---:|---:|---|",
     ]
     for v in verdicts:
         stats = v.get("stats", {})
-        call = f"consensus ({v.get('direction')})" if v.get("consensus") else "no consensus"
+        call = _call(v)
         share = stats.get("percent_agreement")
         agreement = f"{share:.0%}" if isinstance(share, int | float) else ""
         lines.append(
@@ -206,10 +248,27 @@ def _method(doc: dict[str, Any]) -> list[str]:
             f"- {run.get('fragments')} fragments → {run.get('themes')} themes and "
             f"{run.get('singular_views')} singular views"
         )
+        lines += _groups(run)
     lines.append(
         f"- Consensus rule: {protocol.get('rule')} on a {protocol.get('scale', {}).get('min')}–"
         f"{protocol.get('scale', {}).get('max')} scale, agreement threshold "
         f"{protocol.get('agreement_threshold')}, max IQR {protocol.get('max_iqr')}"
+        + (
+            f", at least {protocol['min_item_ratings']} ratings per item"
+            if protocol.get("min_item_ratings")
+            else ""
+        )
+        + (
+            ", participation counted against those shown each item"
+            if protocol.get("participation_base") == "shown"
+            else ""
+        )
     )
+    if any((t.get("stats") or {}).get("ratings") for t in doc.get("themes") or []):
+        lines.append(
+            "- Rated themes: each rated item gets one call (consensus, divisive between groups, "
+            "split, no agreement, too few ratings); a theme's status is the call its items "
+            "share, and a theme whose items were called differently is shown in parts"
+        )
     lines.append("")
     return lines

@@ -1,141 +1,123 @@
-"""Analysing a round: load its evidence and ratings, run the pipeline, store what it found.
+"""Analysing a round, as a job: request a run, then execute it (in a worker, or inline).
 
-The heavy work (embedding, clustering) runs in a worker thread, never on the event loop;
-the results are stored in one transaction: the run, its themes, its singular views and the
-first (or next) synthesis version with every statement's citations.
+`request_analysis` checks the round can be analysed, writes a pending `analysis_run` with
+serialisable options and returns its id; a worker (`symphonia.jobs`) claims and executes
+it. `analyse_round` is the same path run inline, for the CLI and tests: request, claim the
+run just requested, execute it (`symphonia.services.analysis_exec`), return the outcome.
 """
 
 from __future__ import annotations
 
-import asyncio
-import datetime
-from dataclasses import dataclass, replace
+import os
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from symphonia.core.consensus import evaluate_stability
-from symphonia.core.fragments import Fragment, Rating
-from symphonia.core.protocol import Protocol, protocol_from_dict
+from symphonia.core.actors import Actor, Permission
 from symphonia.db.audit import record_event
-from symphonia.db.enums import ParticipantRole, RoundKind, RoundStatus, RunStatus
-from symphonia.db.models import AnalysisRun, Round, Study
-from symphonia.db.models import Fragment as FragmentRow
-from symphonia.db.models import Rating as RatingRow
-from symphonia.pipeline.analyze import AnalysisResult, RatingContext, analyze_round
+from symphonia.db.enums import RunStatus
+from symphonia.db.models import AnalysisRun
 from symphonia.pipeline.contracts import Drafter, Embedder, ProgressCallback, no_progress
-from symphonia.services.errors import Conflict
-from symphonia.services.lookup import get_round, get_study, participants_by_pseudonym
-from symphonia.services.rating_items import contribute_round_before, item_fragments
-from symphonia.services.store_results import store_run, store_version
+from symphonia.pipeline.llm import DEFAULT_DRAFTER, DRAFTERS
+from symphonia.services.analysis_exec import AnalysisOutcome, Execution, Sessions, execute_run
+from symphonia.services.analysis_runs import claim_run
+from symphonia.services.errors import Problem, RejectedInput
+from symphonia.services.lookup import get_round
+from symphonia.services.permissions import study_for
+from symphonia.services.round_input import check_analysable
 from symphonia.services.tx import transaction
 
-
-@dataclass(frozen=True, slots=True)
-class RoundInput:
-    """Everything the pipeline needs about one round, loaded from the database."""
-
-    study: Study
-    round: Round
-    evidence_round: Round
-    fragments: list[Fragment]
-    rows: dict[str, FragmentRow]
-    protocol: Protocol
-    rating: RatingContext | None
-    stability: dict[str, object] | None
-
-
-async def _ratings(session: AsyncSession, rnd: Round) -> list[Rating]:
-    rows = await session.scalars(
-        select(RatingRow).where(RatingRow.round_id == rnd.id).options(selectinload(RatingRow.rater))
-    )
-    return [Rating(r.item_external_id, r.rater.pseudonym, r.score) for r in rows]
-
-
-async def _previous_rate_round(session: AsyncSession, study: Study, number: int) -> Round | None:
-    return await session.scalar(
-        select(Round)
-        .where(Round.study_id == study.id, Round.kind == RoundKind.RATE, Round.number < number)
-        .order_by(Round.number.desc())
-        .limit(1)
-    )
-
-
-async def load_round_input(session: AsyncSession, slug: str, number: int) -> RoundInput:
-    study = await get_study(session, slug)
-    rnd = await get_round(session, study, number)
-    if rnd.status is RoundStatus.DRAFT:
-        raise Conflict(f"round {number} of {slug!r} has not opened yet; nothing to analyse")
-    if rnd.status is RoundStatus.OPEN:
-        raise Conflict(
-            f"round {number} of {slug!r} is still open and accepting submissions, so its "
-            f"synthesis would go stale; close round {number} first "
-            f"(`symphonia round close {slug} {number}`), then synthesize it"
-        )
-    evidence = await contribute_round_before(session, study, number)
-    if evidence is None:
-        raise Conflict(f"study {slug!r} has no contribute round up to round {number}")
-    if evidence.status is RoundStatus.OPEN:
-        raise Conflict(
-            f"round {evidence.number} of {slug!r}, whose fragments round {number} is analysed "
-            f"on, is still open; close round {evidence.number} first: "
-            f"`symphonia round close {slug} {evidence.number}`"
-        )
-    people = await participants_by_pseudonym(session, study)
-    by_id = {p.id: p for p in people.values()}
-    rows = {
-        r.external_id: r
-        for r in await session.scalars(
-            select(FragmentRow)
-            .where(FragmentRow.round_id == evidence.id)
-            .order_by(FragmentRow.created_at, FragmentRow.external_id)
-        )
-    }
-    if not rows:
-        raise Conflict(f"round {evidence.number} of {slug!r} has no fragments to analyse")
-    fragments = []
-    for row in rows.values():
-        author = by_id[row.author_id]
-        fragments.append(
-            Fragment(
-                id=row.external_id,
-                author=author.pseudonym,
-                kind=row.kind,
-                text=row.text,
-                confidence=row.confidence,
-                group=author.group.key if author.group else None,
-                question=row.question,
-                sources=tuple(row.sources),
-            )
-        )
-    protocol = protocol_from_dict(study.protocol)
-    rating = None
-    stability = None
-    if rnd.kind is RoundKind.RATE:
-        current = await _ratings(session, rnd)
-        experts = [p for p in people.values() if p.role is ParticipantRole.EXPERT]
-        rating = RatingContext(
-            ratings=current,
-            items=await item_fragments(session, rnd),
-            panel_groups={p.pseudonym: p.group.key for p in experts if p.group},
-            panel_size=len(experts) or None,
-        )
-        previous = await _previous_rate_round(session, study, number)
-        if previous is not None and current:
-            result = evaluate_stability(
-                await _ratings(session, previous), current, protocol, round_number=number
-            )
-            stability = {"previous_round": previous.number, **result.as_dict()}
-    return RoundInput(study, rnd, evidence, fragments, rows, protocol, rating, stability)
+__all__ = [
+    "AnalysisOptions",
+    "AnalysisOutcome",
+    "Execution",
+    "analyse_round",
+    "request_analysis",
+    "run_inline",
+]
 
 
 @dataclass(frozen=True, slots=True)
-class AnalysisOutcome:
-    run_id: str
-    version_number: int
-    result: AnalysisResult
+class AnalysisOptions:
+    """What a run is asked to do; stored as JSON on the run, so a worker in another process
+    (or on another machine) runs exactly what was asked."""
+
+    drafter: str = DEFAULT_DRAFTER
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"drafter": self.drafter}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AnalysisOptions:
+        """Options from JSON (an API body), refused with every problem listed."""
+        known = {f.name for f in fields(cls)}
+        problems = [
+            Problem("options", str(name), "unknown option") for name in data if name not in known
+        ]
+        drafter = data.get("drafter", DEFAULT_DRAFTER)
+        if drafter not in DRAFTERS:
+            reason = f"unknown drafter {drafter!r}; expected one of {', '.join(DRAFTERS)}"
+            problems.append(Problem("options", "drafter", reason))
+        if problems:
+            raise RejectedInput("analysis options: refused", problems)
+        return cls(drafter=str(drafter))
+
+
+async def request_analysis(
+    session: AsyncSession,
+    slug: str,
+    number: int,
+    options: AnalysisOptions = AnalysisOptions(),
+    *,
+    actor: Actor,
+) -> uuid.UUID:
+    """Queue an analysis of round `number` and return the run's id. A round that cannot be
+    analysed (not closed, no evidence) is refused now, before anything is written."""
+    checked = AnalysisOptions.from_dict(options.as_dict())
+    async with transaction(session):
+        study = await study_for(session, slug, actor, Permission.RUN_ANALYSIS)
+        rnd = await get_round(session, study, number)
+        await check_analysable(session, study, rnd)
+        run = AnalysisRun(
+            round_id=rnd.id,
+            status=RunStatus.PENDING,
+            options=checked.as_dict(),
+            progress={},
+            requested_by=actor.label,
+            requested_by_id=actor.account_id,
+        )
+        session.add(run)
+        await session.flush()
+        record_event(
+            session,
+            actor,
+            "analysis.requested",
+            "analysis_run",
+            run.id,
+            study_id=study.id,
+            detail={"round": number, "options": checked.as_dict()},
+        )
+    return run.id
+
+
+async def run_inline(
+    sessions: Sessions,
+    slug: str,
+    number: int,
+    options: AnalysisOptions,
+    how: Execution,
+    *,
+    progress: ProgressCallback = no_progress,
+) -> AnalysisOutcome:
+    """Request an analysis and run it here and now, as a worker would (the CLI's path)."""
+    async with sessions() as session:
+        run_id = await request_analysis(session, slug, number, options, actor=how.actor)
+        worker = f"inline:{how.actor.label}:{os.getpid()}"
+        claim = await claim_run(session, run_id, worker, clock=how.clock)
+    return await execute_run(sessions, claim, how, progress=progress)
 
 
 async def analyse_round(
@@ -144,72 +126,17 @@ async def analyse_round(
     number: int,
     embedder: Embedder,
     drafter: Drafter | None,
-    actor: str,
+    *,
+    actor: Actor,
     progress: ProgressCallback = no_progress,
 ) -> AnalysisOutcome:
-    """Analyse round `number` and store a new synthesis version for it.
-
-    Only a round that has closed is analysed: an open one still accepts submissions, so a
-    version stored from it would silently go stale (DESIGN.md §3: versions are never rewritten).
-    """
-    async with transaction(session):
-        data = await load_round_input(session, slug, number)
-    result = await asyncio.to_thread(
-        analyze_round,
-        data.fragments,
-        embedder,
-        protocol=data.protocol,
-        rating=data.rating,
-        drafter=drafter,
-        question=data.study.question,
-        progress=progress,
-    )
-    if data.stability is not None:
-        result = replace(result, run={**result.run, "stability": data.stability})
+    """Analyse round `number` now with this embedder and drafter, on `session`'s database,
+    and store a new synthesis version for it (:func:`run_inline`). The session's loaded
+    objects are expired afterwards, since the run changed rows under them."""
+    options = AnalysisOptions(drafter.name if drafter is not None else DEFAULT_DRAFTER)
+    sessions = async_sessionmaker(bind=session.bind, expire_on_commit=False)
+    how = Execution(embedder=lambda: embedder, drafter_for=lambda _name: drafter, actor=actor)
     try:
-        return await _store_outcome(session, data, result, slug, number, actor)
-    except IntegrityError as exc:
-        # Two analyses of one round finishing together both claim the next version number;
-        # the database keeps the first, and this one is refused whole (nothing half-written).
-        raise Conflict(
-            f"another analysis of round {number} of {slug!r} was saved while this one ran; "
-            "nothing from this run was stored: run it again to add a new version"
-        ) from exc
-
-
-async def _store_outcome(
-    session: AsyncSession,
-    data: RoundInput,
-    result: AnalysisResult,
-    slug: str,
-    number: int,
-    actor: str,
-) -> AnalysisOutcome:
-    async with transaction(session):
-        rnd = await session.get_one(Round, data.round.id)
-        run = await store_run(session, rnd, result, data.rows)
-        run.status = RunStatus.SUCCEEDED
-        run.finished_at = datetime.datetime.now(datetime.UTC)
-        existing = await session.scalar(
-            select(func.count()).select_from(AnalysisRun).where(AnalysisRun.round_id == rnd.id)
-        )
-        version = await store_version(session, rnd, run, result, data.rows)
-        if rnd.status is RoundStatus.CLOSED:
-            rnd.status = RoundStatus.ANALYSED
-        record_event(
-            session,
-            actor,
-            "analysis.completed",
-            "round",
-            f"{slug}/{number}",
-            study_id=data.study.id,
-            detail={
-                "run": str(run.id),
-                "runs_for_round": existing,
-                "version": version.number,
-                "themes": len(result.themes),
-                "singular_views": len(result.singular_views),
-                "drafter": result.synthesis.drafter,
-            },
-        )
-    return AnalysisOutcome(str(run.id), version.number, result)
+        return await run_inline(sessions, slug, number, options, how, progress=progress)
+    finally:
+        session.expire_all()

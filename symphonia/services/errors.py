@@ -1,33 +1,31 @@
-"""Errors a use case refuses with. They carry a message fit to show the user as it is.
+"""The refusals use cases raise: the error root's classes, under the names services use.
 
-Services never raise HTTP exceptions: the web layer and the CLI translate these.
+Services never raise HTTP exceptions nor name shell commands: the web layer and the CLI
+translate these (see :mod:`symphonia.core.errors`). ``ServiceError`` is the root itself, so
+``except ServiceError`` still catches every refusal.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from symphonia.core.errors import (
+    AuthenticationFailed,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    Problem,
+    RejectedInput,
+    SymphoniaError,
+)
 
+ServiceError = SymphoniaError
 
-class ServiceError(Exception):
-    """Base of every refusal by a use case."""
-
-
-class NotFound(ServiceError):
-    """The study, round, item or participant named does not exist."""
-
-
-class Conflict(ServiceError):
-    """The request contradicts the current state (a closed round, a locked protocol...)."""
-
-
-class RejectedInput(ServiceError):
-    """Input that breaks a rule; `problems` lists every one, so the user can fix all at once."""
-
-    def __init__(self, summary: str, problems: Sequence[str]) -> None:
-        shown = list(problems[:50])
-        more = len(problems) - len(shown)
-        lines = [summary, *(f"  - {p}" for p in shown)]
-        if more > 0:
-            lines.append(f"  ... and {more} more")
-        super().__init__("\n".join(lines))
-        self.problems = list(problems)
+__all__ = [
+    "AuthenticationFailed",
+    "Conflict",
+    "NotFound",
+    "PermissionDenied",
+    "Problem",
+    "RejectedInput",
+    "ServiceError",
+    "SymphoniaError",
+]

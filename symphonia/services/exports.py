@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from symphonia.core.actors import Actor, Permission
 from symphonia.db.enums import Anonymity
 from symphonia.db.models import (
     AnalysisRun,
@@ -25,7 +26,8 @@ from symphonia.db.models import (
 )
 from symphonia.db.models import Fragment as FragmentRow
 from symphonia.services.errors import NotFound
-from symphonia.services.lookup import get_round, get_study
+from symphonia.services.lookup import get_round
+from symphonia.services.permissions import require, study_for
 from symphonia.services.tx import transaction
 
 SECTION_ORDER = ("consensus", "contested", "gap", "action", "minority")
@@ -40,11 +42,23 @@ def _author(p: Participant, anonymity: Anonymity) -> str | None:
 
 
 async def build_report(
-    session: AsyncSession, slug: str, number: int, version_number: int | None = None
+    session: AsyncSession,
+    slug: str,
+    number: int,
+    version_number: int | None = None,
+    *,
+    actor: Actor,
 ) -> dict[str, Any]:
-    """The report document of a round's latest (or a given) synthesis version."""
-    async with transaction(session):
-        study = await get_study(session, slug)
+    """The report document of a round's latest (or a given) synthesis version.
+
+    Who may read drafts gets any version; everyone else with a role in the study gets
+    published versions only, as though the drafts did not exist.
+    """
+    async with transaction(session, write=False):
+        study = await study_for(session, slug, actor, Permission.VIEW_STUDY)
+        drafts = actor.can(study.id, Permission.VIEW_DRAFTS)
+        if not drafts:
+            require(actor, study.id, Permission.VIEW_PUBLISHED, slug)
         rnd = await get_round(session, study, number)
         query = (
             select(SynthesisVersion)
@@ -58,12 +72,27 @@ async def build_report(
         )
         if version_number is not None:
             query = query.where(SynthesisVersion.number == version_number)
+        if not drafts:
+            query = query.where(SynthesisVersion.published_at.is_not(None))
         version = await session.scalar(query.limit(1))
+        context = {"study": slug, "round": number}
         if version is None:
             if version_number is not None:
-                raise NotFound(f"round {number} of {slug!r} has no version {version_number}")
+                raise NotFound(
+                    f"round {number} of {slug!r} has no version {version_number}",
+                    code="unknown_version",
+                    context={**context, "version": version_number},
+                )
+            if not drafts:
+                raise NotFound(
+                    f"round {number} of {slug!r} has no published synthesis yet",
+                    code="nothing_published",
+                    context=context,
+                )
             raise NotFound(
-                f"round {number} of {slug!r} has no synthesis yet; run `symphonia synthesize` first"
+                f"round {number} of {slug!r} has no synthesis yet",
+                code="no_synthesis",
+                context=context,
             )
         run = await session.get(AnalysisRun, version.run_id) if version.run_id else None
         themes = []

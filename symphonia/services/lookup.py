@@ -6,12 +6,20 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from symphonia.core.actors import Actor
 from symphonia.db.models import Participant, Round, Study
 from symphonia.services.errors import NotFound
 
 
-async def get_study(session: AsyncSession, slug: str, *, lock: bool = False) -> Study:
-    """The study named `slug`. With `lock`, its row stays locked until the transaction ends
+async def get_study(
+    session: AsyncSession, slug: str, *, lock: bool = False, actor: Actor | None = None
+) -> Study:
+    """The study named `slug`, which `actor` (when given) must be able to see: a study the
+    actor holds no role in is refused exactly as one that does not exist, and the hint lists
+    only the studies the actor can see. Use :func:`symphonia.services.permissions.study_for`,
+    which checks a permission too; this is its lookup.
+
+    With `lock`, its row stays locked until the transaction ends
     (FOR NO KEY UPDATE on PostgreSQL; SQLite lets one writer in at a time anyway), so state
     changes of one study's rounds happen one after another: two facilitators opening the
     same draft round at once must not both succeed. NO KEY UPDATE, not UPDATE: inserts that
@@ -19,10 +27,17 @@ async def get_study(session: AsyncSession, slug: str, *, lock: bool = False) -> 
     holding its round while waiting on the study would deadlock with a close."""
     query = select(Study).where(Study.slug == slug)
     study = await session.scalar(query.with_for_update(key_share=True) if lock else query)
-    if study is None:
-        known = (await session.scalars(select(Study.slug).order_by(Study.slug))).all()
+    if study is None or (actor is not None and not actor.sees(study.id)):
+        known_query = select(Study.slug).order_by(Study.slug)
+        if actor is not None and not actor.unrestricted:
+            known_query = known_query.where(Study.id.in_(list(actor.roles)))
+        known = (await session.scalars(known_query)).all()
         hint = f"; known studies: {', '.join(known)}" if known else "; no study is loaded yet"
-        raise NotFound(f"unknown study {slug!r}{hint}")
+        if actor is not None and not actor.unrestricted and not known:
+            hint = ""
+        raise NotFound(
+            f"unknown study {slug!r}{hint}", code="unknown_study", context={"study": slug}
+        )
     return study
 
 
@@ -42,7 +57,9 @@ async def get_round(
         ).all()
         raise NotFound(
             f"study {study.slug!r} has no round {number}"
-            f" (rounds: {', '.join(map(str, numbers)) or 'none'})"
+            f" (rounds: {', '.join(map(str, numbers)) or 'none'})",
+            code="unknown_round",
+            context={"study": study.slug, "round": number},
         )
     return rnd
 

@@ -1,10 +1,18 @@
 """A Polis open-data export becomes a study: comments are fragments, votes are ratings.
 
 Round 1 (contribute) holds the comments, round 2 (rate) the votes on a 3-point scale
-(1 disagree, 2 pass, 3 agree). Everything happens in one transaction, which also records what
-the export held but the study does not (comments moderated out or whose text cannot be kept,
-the votes on them, superseded votes, participants left with nothing) in a `polis.imported`
-audit event, so that nothing is dropped without a trace.
+(1 disagree, 2 pass, 3 agree), or, for an export with no votes, each comment's agree and
+disagree counts (stored as counts, with no voter invented: :mod:`symphonia.services.tallies`).
+Everything happens in one transaction, which also records what the export held but the
+study does not (comments moderated out or whose text cannot be kept, the votes on them,
+superseded votes, participants left with nothing) in a `polis.imported` audit event, so that
+nothing is dropped without a trace.
+
+The study's stakeholder groups stay one group of all participants: opinion groups are not
+stored with the study. They are formed at analysis time from the round's votes (the
+protocol pre-registers ``group_basis = "opinion"``), because they describe how people voted
+in this round, not who they are; the run record keeps how they were formed and who is in
+which (:mod:`symphonia.pipeline.opinion_groups`).
 """
 
 from __future__ import annotations
@@ -17,7 +25,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from symphonia.core.protocol import Protocol, RatingScale
+from symphonia.core.actors import Actor
+from symphonia.core.protocol import GroupBasis, ParticipationBase, Protocol, RatingScale
 from symphonia.core.study import (
     Panellist,
     RoundDefinition,
@@ -30,9 +39,9 @@ from symphonia.db.models import Study
 from symphonia.interchange import Issue
 from symphonia.polis import PolisConversation
 from symphonia.services.errors import Conflict
-from symphonia.services.rounds import close_round, open_round
+from symphonia.services.round_runs import RoundRecords, run_round
 from symphonia.services.studies import load_study
-from symphonia.services.submissions import import_fragments, import_ratings
+from symphonia.services.submissions import SourceLines
 from symphonia.services.tx import transaction
 
 POLIS_GROUP = "polis-participants"
@@ -42,10 +51,27 @@ POLIS_PROTOCOL = Protocol(
     agreement_threshold=0.7,
     max_iqr=1.0,
     min_participation=0.05,
+    min_item_ratings=10,
+    participation_base=ParticipationBase.SHOWN,
+    group_basis=GroupBasis.OPINION,
 )
-"""Polis is not a Delphi panel: each participant votes on a sample of the comments, so a
-comment seen by 5% of participants has a real verdict (vTaiwan: ~400 votes per comment from
-1,900 people). On a 3-point scale an IQR above 1 already means votes at both ends."""
+"""The protocol every imported conversation is pre-registered with (stored with the study,
+printed in its reports). Polis is not a Delphi panel:
+
+- each participant votes on a sample of the comments, so participation is counted against
+  those *shown* a comment, which for Polis is those who voted on it (a pass is a vote; Polis
+  records no "seen and skipped"): vTaiwan has ~400 votes per comment from 1,900 people;
+- a comment needs 10 votes before any call is made (below 10, one vote moves its shares by
+  more than 10 points): fewer, and it is reported as too few votes to judge, never as a
+  consensus or as divisive. Unmoderated comments are kept (no moderator rejected them) and
+  fall under the same floor;
+- there are no stakeholder groups, so the per-group rules compare *opinion groups* formed
+  from the votes (PCA + k-means, as Polis does; participants with fewer than 7 votes stay
+  ungrouped);
+- 70 % agreement with an IQR of at most 1: on a 3-point scale an IQR above 1 already means
+  votes at both ends; every opinion group must give at least 50 % agreement for a
+  consensus, and one group at 50 % agreement against another at 50 % rejection is divisive.
+"""
 
 
 def slug_for(directory: Path) -> str:
@@ -84,6 +110,7 @@ class PolisImportOutcome:
     slug: str
     fragments: int
     ratings: int
+    """Votes imported: one rating per vote, or the counted votes when only counts exist."""
     participants: int
     moderated_out: int = 0
     """Comments a moderator rejected."""
@@ -95,6 +122,8 @@ class PolisImportOutcome:
     """Earlier votes replaced by the same voter's later vote on the same comment."""
     participants_left_out: int = 0
     """Participants whose every comment and vote was left out (so not on the panel)."""
+    counts_only: bool = False
+    """votes.csv held no votes: the votes are comments.csv's counts, without voters."""
 
     def left_out(self) -> dict[str, Any]:
         """The left-out counts (and the lines and reasons of unusable comments), as JSON."""
@@ -110,36 +139,46 @@ class PolisImportOutcome:
 
 
 async def import_polis(
-    session: AsyncSession, conversation: PolisConversation, source: Path, actor: str
+    session: AsyncSession, conversation: PolisConversation, source: Path, *, actor: Actor
 ) -> PolisImportOutcome:
     slug = slug_for(source)
     definition = polis_definition(conversation, slug, source)
     outcome = PolisImportOutcome(
         slug,
         len(conversation.fragments),
-        len(conversation.ratings),
+        len(conversation.ratings) or sum(t.n for t in conversation.tallies),
         len(definition.panel),
         moderated_out=conversation.moderated_out,
         unusable=conversation.unusable,
         votes_on_excluded=conversation.votes_on_excluded,
         superseded_votes=conversation.superseded_votes,
         participants_left_out=conversation.participants_left_out,
+        counts_only=bool(conversation.tallies),
     )
     async with transaction(session):
         existing = await session.scalar(select(Study.id).where(Study.slug == slug))
         if existing is not None:
-            raise Conflict(f"{source} was already imported as study {slug!r}; nothing was changed")
-        study = (await load_study(session, definition, actor)).study
-        await open_round(session, slug, 1, actor)
-        await import_fragments(session, slug, 1, conversation.fragments, actor, str(source))
-        await close_round(session, slug, 1, actor)
-        await open_round(session, slug, 2, actor)
-        await import_ratings(session, slug, 2, conversation.ratings, actor, source=str(source))
-        await close_round(session, slug, 2, actor)
+            raise Conflict(
+                f"{source} was already imported as study {slug!r}; nothing was changed",
+                code="already_imported",
+                context={"study": slug},
+            )
+        study = (await load_study(session, definition, actor=actor)).study
+        origin = SourceLines(str(source))
+        comments = RoundRecords(fragments=conversation.fragments, fragments_from=origin)
+        await run_round(session, slug, 1, comments, actor=actor)
+        votes = RoundRecords(
+            ratings=conversation.ratings,
+            ratings_from=origin,
+            tallies=conversation.tallies,
+            tallies_from=str(source),
+        )
+        await run_round(session, slug, 2, votes, actor=actor)
         detail = {
             "source": str(source),
             "fragments": outcome.fragments,
             "ratings": outcome.ratings,
+            "votes_from": conversation.votes_from,
             "participants": outcome.participants,
             "left_out": outcome.left_out(),
         }

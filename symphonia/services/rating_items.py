@@ -7,6 +7,7 @@ which is how ratings reach themes.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -96,3 +97,21 @@ async def item_fragments(session: AsyncSession, rnd: Round) -> dict[str, list[st
     """Rated item id → the fragment ids it stands for, for one rate round."""
     rows = await session.scalars(select(RatingItemRow).where(RatingItemRow.round_id == rnd.id))
     return {r.external_id: list(r.fragment_ids) for r in rows}
+
+
+async def add_rating_items(
+    session: AsyncSession, rnd: Round, items: Iterable[RatingItem], position: int
+) -> None:
+    """Declare `items` in round `rnd`, numbered from `position`, and flush them (ratings and
+    counts refer to them by a foreign key)."""
+    for offset, item in enumerate(items):
+        session.add(
+            RatingItemRow(
+                round_id=rnd.id,
+                external_id=item.id,
+                text=item.text,
+                fragment_ids=list(item.fragment_ids),
+                position=position + offset,
+            )
+        )
+    await session.flush()

@@ -1,13 +1,17 @@
-"""Writing an analysis result into the database: run, themes, singular views, synthesis version."""
+"""Writing an analysis result into the database: run, themes, singular views, synthesis version.
+
+The run row exists already (it was requested, then claimed); storing fills it in.
+"""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from symphonia.db.enums import Origin, RunStatus
+from symphonia.db.enums import Origin
 from symphonia.db.models import (
     AnalysisRun,
     Citation,
@@ -24,19 +28,15 @@ from symphonia.pipeline.analyze import AnalysisResult
 
 async def store_run(
     session: AsyncSession,
-    rnd: Round,
+    run: AnalysisRun,
     result: AnalysisResult,
     rows: Mapping[str, FragmentRow],
 ) -> AnalysisRun:
-    run = AnalysisRun(
-        round_id=rnd.id,
-        embedding_model=str(result.run["model"]),
-        params={**result.run.get("params", {}), "run": result.run},
-        input_hash=str(result.run["input_hash"]),
-        status=RunStatus.RUNNING,
-        timings=dict(result.run.get("timings", {})),
-    )
-    session.add(run)
+    """Fill the run in with what the pipeline found, and add its themes and singular views."""
+    run.embedding_model = str(result.run["model"])
+    run.params = {**result.run.get("params", {}), "run": result.run}
+    run.input_hash = str(result.run["input_hash"])
+    run.timings = dict(result.run.get("timings", {}))
     await session.flush()
     for position, theme in enumerate(result.themes):
         reps = set(theme.representative_ids)
@@ -79,8 +79,10 @@ async def store_version(
     run: AnalysisRun,
     result: AnalysisResult,
     rows: Mapping[str, FragmentRow],
+    created_by_id: uuid.UUID | None = None,
 ) -> SynthesisVersion:
-    """A new synthesis version for the round, child of the round's latest version."""
+    """A new synthesis version for the round, child of the round's latest version;
+    `created_by_id` is the account that asked for it, if an account did."""
     last = await session.scalar(
         select(SynthesisVersion)
         .where(SynthesisVersion.round_id == rnd.id)
@@ -96,6 +98,7 @@ async def store_version(
         origin=_origin(synthesis.drafter),
         drafter=dict(synthesis.meta),
         ledger=[{"subject": e.subject, "reason": e.reason} for e in synthesis.ledger],
+        created_by_id=created_by_id,
     )
     session.add(version)
     await session.flush()

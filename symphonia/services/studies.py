@@ -20,19 +20,29 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from symphonia.core.actors import Actor, Permission
 from symphonia.core.protocol import protocol_to_dict
 from symphonia.core.study import StudyDefinition, study_problems
 from symphonia.core.text_rules import refusal_summary, study_text_problems
 from symphonia.db.audit import record_event
 from symphonia.db.enums import RoundStatus
-from symphonia.db.models import Participant, Round, StakeholderGroup, Study
-from symphonia.services.errors import Conflict, RejectedInput
+from symphonia.db.models import (
+    MembershipRole,
+    Participant,
+    Round,
+    StakeholderGroup,
+    Study,
+    StudyMembership,
+)
+from symphonia.services.errors import Conflict, PermissionDenied, Problem, RejectedInput
+from symphonia.services.permissions import require
 from symphonia.services.tx import transaction
+from symphonia.services.views import StudyView
 
 
 @dataclass(frozen=True, slots=True)
 class LoadOutcome:
-    study: Study
+    study: StudyView
     created: bool
     added_groups: int
     added_participants: int
@@ -62,14 +72,40 @@ def _protocol_change(study: Study, definition: StudyDefinition) -> str | None:
     return ", ".join(changed)
 
 
-async def load_study(session: AsyncSession, definition: StudyDefinition, actor: str) -> LoadOutcome:
-    """Create the study, or bring an existing one up to date with its definition."""
+def _may_load(actor: Actor, study: Study | None, slug: str) -> None:
+    """Creating needs the account-level right; updating, the study's MANAGE_STUDY. A study
+    id taken by a study the actor cannot see is refused as taken, without its details."""
+    if study is None:
+        if not actor.may_create_studies:
+            raise PermissionDenied(
+                f"{actor.label} may not create studies",
+                code="may_not_create_studies",
+                context={"study": slug},
+            )
+    elif not actor.sees(study.id):
+        raise Conflict(
+            f"the study id {slug!r} is taken; choose another",
+            code="study_id_taken",
+            context={"study": slug},
+        )
+    else:
+        require(actor, study.id, Permission.MANAGE_STUDY, slug)
+
+
+async def load_study(
+    session: AsyncSession, definition: StudyDefinition, *, actor: Actor
+) -> LoadOutcome:
+    """Create the study, or bring an existing one up to date with its definition.
+
+    An account that creates a study becomes its facilitator, so it can see what it made.
+    """
     problems = study_problems(definition) + study_text_problems(definition)
     if problems:
         summary = refusal_summary(f"study {definition.id!r}", len(problems), "nothing was written")
-        raise RejectedInput(summary, [f"{name}: {reason}" for name, reason in problems])
+        raise RejectedInput(summary, [Problem("", name, reason) for name, reason in problems])
     async with transaction(session):
         study = await session.scalar(select(Study).where(Study.slug == definition.id))
+        _may_load(actor, study, definition.id)
         created = study is None
         changed: str | None = None
         if study is None:
@@ -81,7 +117,9 @@ async def load_study(session: AsyncSession, definition: StudyDefinition, actor: 
                 raise Conflict(
                     f"study {definition.id!r}: the protocol was locked when round 1 opened "
                     f"({study.protocol_locked_at:%Y-%m-%d %H:%M} UTC); refusing to change "
-                    f"{changed}. Start a new study to use a different protocol."
+                    f"{changed}. Start a new study to use a different protocol.",
+                    code="protocol_locked",
+                    context={"study": definition.id, "fields": changed},
                 )
             if changed:
                 study.protocol = protocol_to_dict(definition.protocol)
@@ -101,6 +139,12 @@ async def load_study(session: AsyncSession, definition: StudyDefinition, actor: 
             anonymity=definition.anonymity,
         )
         await session.flush()
+        if created and actor.account_id is not None:
+            session.add(
+                StudyMembership(
+                    account_id=actor.account_id, study_id=study.id, role=MembershipRole.FACILITATOR
+                )
+            )
         groups, added_groups, relabelled = await _sync_groups(session, study, definition)
         added_people, updated_people = await _sync_panel(session, study, definition, groups)
         added_rounds, rescheduled = await _sync_rounds(session, study, definition)
@@ -108,7 +152,7 @@ async def load_study(session: AsyncSession, definition: StudyDefinition, actor: 
         touched |= relabelled or updated_people or rescheduled
         touched |= bool(added_groups or added_people or added_rounds)
         if not touched:
-            return LoadOutcome(study, False, 0, 0, 0, changed=False)
+            return LoadOutcome(StudyView.of(study), False, 0, 0, 0, changed=False)
         record_event(
             session,
             actor,
@@ -122,7 +166,7 @@ async def load_study(session: AsyncSession, definition: StudyDefinition, actor: 
                 "rounds_added": added_rounds,
             },
         )
-    return LoadOutcome(study, created, added_groups, added_people, added_rounds)
+    return LoadOutcome(StudyView.of(study), created, added_groups, added_people, added_rounds)
 
 
 async def _sync_groups(

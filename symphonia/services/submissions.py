@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from symphonia.core.actors import Actor, Permission
 from symphonia.core.fragments import Fragment, Rating
 from symphonia.core.protocol import protocol_from_dict
 from symphonia.core.rating_rules import citation_problems, item_label, rating_label
@@ -40,9 +41,11 @@ from symphonia.db.models import Fragment as FragmentRow
 from symphonia.db.models import Participant, Round, Study
 from symphonia.db.models import Rating as RatingRow
 from symphonia.db.models import RatingItem as RatingItemRow
-from symphonia.services.errors import Conflict, RejectedInput
-from symphonia.services.lookup import get_round, get_study, participants_by_pseudonym
-from symphonia.services.rating_items import known_items
+from symphonia.db.models import RatingTally as RatingTallyRow
+from symphonia.services.errors import Conflict, Problem, RejectedInput
+from symphonia.services.lookup import get_round, participants_by_pseudonym
+from symphonia.services.permissions import study_for
+from symphonia.services.rating_items import add_rating_items, known_items
 from symphonia.services.tx import transaction
 
 
@@ -66,7 +69,7 @@ class SourceLines:
         return fallback
 
 
-def _refuse(source: str, problems: list[str]) -> RejectedInput:
+def _refuse(source: str, problems: list[Problem]) -> RejectedInput:
     """A refusal worded as the file readers word theirs: "f.jsonl: 2 problem(s); nothing
     was imported", then each problem."""
     return RejectedInput(refusal_summary(source, len(problems)), problems)
@@ -74,24 +77,29 @@ def _refuse(source: str, problems: list[str]) -> RejectedInput:
 
 def _refuse_empty(source: str, what: str) -> RejectedInput:
     """An import of nothing, refused in the same words as any other refusal."""
-    return _refuse(source, [f"{source or 'the import'} holds no {what}"])
+    return _refuse(source, [Problem("", "", f"{source or 'the import'} holds no {what}")])
 
 
-def _listed(where: str, problems: Sequence[tuple[str, str]]) -> list[str]:
-    """'where: field: reason' for each (field, reason) of a record."""
-    return [f"{where}: {name}: {reason}" for name, reason in problems]
+def _listed(where: str, problems: Sequence[tuple[str, str]]) -> list[Problem]:
+    """A problem at `where` for each (field, reason) of a record."""
+    return [Problem(where, name, reason) for name, reason in problems]
 
 
 def _require_open(study: Study, rnd: Round, kind: RoundKind, what: str) -> None:
+    context = {"study": study.slug, "round": rnd.number}
     if rnd.kind is not kind:
         raise Conflict(
             f"round {rnd.number} of {study.slug!r} is a {rnd.kind.value} round; "
-            f"{what} belong in a {kind.value} round"
+            f"{what} belong in a {kind.value} round",
+            code="wrong_round_kind",
+            context={**context, "kind": rnd.kind.value},
         )
     if rnd.status is not RoundStatus.OPEN:
         raise Conflict(
             f"round {rnd.number} of {study.slug!r} is {rnd.status.value}; "
-            f"{what} can only be imported into an open round"
+            f"{what} can only be imported into an open round",
+            code="round_not_open",
+            context={**context, "status": rnd.status.value},
         )
 
 
@@ -100,17 +108,17 @@ async def import_fragments(
     slug: str,
     number: int,
     fragments: Sequence[Fragment],
-    actor: str,
     source: str = "",
     *,
     lines: Sequence[int] = (),
+    actor: Actor,
 ) -> ImportOutcome:
     """Add a file's fragments to an open contribute round (`lines`: each one's source line)."""
     if not fragments:
         raise _refuse_empty(source, "fragments")
     origin = SourceLines(source, lines)
     async with transaction(session):
-        study = await get_study(session, slug)
+        study = await study_for(session, slug, actor, Permission.IMPORT_DATA)
         rnd = await get_round(session, study, number, share_lock=True)
         _require_open(study, rnd, RoundKind.CONTRIBUTE, "fragments")
         people = await participants_by_pseudonym(session, study)
@@ -120,25 +128,26 @@ async def import_fragments(
                 select(FragmentRow.external_id).where(FragmentRow.round_id == rnd.id)
             )
         )
-        problems: list[str] = []
+        problems: list[Problem] = []
         seen: set[str] = set()
         for n, f in enumerate(fragments):
             where = f"{origin.at(n, '')}fragment {f.id!r}"
             problems += _listed(where, fragment_text_problems(f))
             author = people.get(f.author)
             if author is None:
-                problems.append(f"{where}: author {f.author!r} is not on the panel")
+                problems.append(Problem(where, "", f"author {f.author!r} is not on the panel"))
             elif author.role is not ParticipantRole.EXPERT:
-                problems.append(f"{where}: {f.author!r} is a {author.role.value}, not an expert")
+                reason = f"{f.author!r} is a {author.role.value}, not an expert"
+                problems.append(Problem(where, "", reason))
             elif f.group and groups.get(author.id) != f.group:
-                problems.append(
-                    f"{where}: group {f.group!r} does not match {f.author}'s group "
-                    f"{groups.get(author.id)!r}"
+                reason = (
+                    f"group {f.group!r} does not match {f.author}'s group {groups.get(author.id)!r}"
                 )
+                problems.append(Problem(where, "", reason))
             if f.id in existing:
-                problems.append(f"{where}: already imported into round {number}")
+                problems.append(Problem(where, "", f"already imported into round {number}"))
             if f.id in seen:
-                problems.append(f"{where}: duplicate id in this import")
+                problems.append(Problem(where, "", "duplicate id in this import"))
             seen.add(f.id)
         if problems:
             raise _refuse(source, problems)
@@ -172,12 +181,12 @@ async def import_ratings(
     slug: str,
     number: int,
     ratings: Sequence[Rating],
-    actor: str,
     items: Sequence[RatingItem] = (),
     source: str = "",
     *,
     lines: Sequence[int] = (),
     items_from: SourceLines = SourceLines(),
+    actor: Actor,
 ) -> ImportOutcome:
     """Add ratings (and the items they rate, if given) to an open rate round.
 
@@ -190,7 +199,7 @@ async def import_ratings(
         raise _refuse_empty(source, "ratings")
     origin = SourceLines(source, lines)
     async with transaction(session):
-        study = await get_study(session, slug)
+        study = await study_for(session, slug, actor, Permission.IMPORT_DATA)
         rnd = await get_round(session, study, number, share_lock=True)
         _require_open(study, rnd, RoundKind.RATE, "ratings")
         scale = protocol_from_dict(study.protocol).scale
@@ -201,7 +210,7 @@ async def import_ratings(
                 select(RatingItemRow).where(RatingItemRow.round_id == rnd.id)
             )
         }
-        problems: list[str] = []
+        problems: list[Problem] = []
         new_items: dict[str, RatingItem] = {}
         known = await known_items(session, study, rnd)
         evidence_ids = set(known.evidence)
@@ -209,7 +218,7 @@ async def import_ratings(
             where = f"{items_from.at(i, '')}{item_label(item)}"
             problems += _listed(where, item_text_problems(item))
             if item.id in declared or item.id in new_items:
-                problems.append(f"{where}: already declared in round {number}")
+                problems.append(Problem(where, "", f"already declared in round {number}"))
             problems += _listed(where, citation_problems(item, evidence_ids, "the evidence round"))
             new_items[item.id] = item
         for r in ratings:
@@ -222,6 +231,11 @@ async def import_ratings(
             (row.item_external_id, row.rater_id)
             for row in await session.scalars(select(RatingRow).where(RatingRow.round_id == rnd.id))
         }
+        counted = set(
+            await session.scalars(
+                select(RatingTallyRow.item_external_id).where(RatingTallyRow.round_id == rnd.id)
+            )
+        )
         ambiguous = {a for a in known.ambiguous if a not in declared and a not in new_items}
         rateable = {*declared, *new_items, *ambiguous}  # ambiguous: refused in its own words
         seen: set[tuple[str, str]] = set()
@@ -229,36 +243,28 @@ async def import_ratings(
             where = f"{origin.at(n, '')}{rating_label(r)}"
             problems += _listed(where, rating_text_problems(r))
             if r.item in ambiguous:
-                problems.append(
-                    f"{where}: item: {r.item!r} names both a fragment and a statement of the "
-                    "last synthesis; declare it in an items file to say which is rated"
+                reason = (
+                    f"{r.item!r} names both a fragment and a statement of the last synthesis; "
+                    "declare it in an items file to say which is rated"
                 )
+                problems.append(Problem(where, "item", reason))
             problems += _listed(where, rule_problems(r, scale, rateable, people))
             rater = people.get(r.rater)
             if rater is not None and rater.role is not ParticipantRole.EXPERT:
-                problems.append(
-                    f"{where}: rater: {r.rater!r} is a {rater.role.value}; only experts rate"
-                )
+                reason = f"{r.rater!r} is a {rater.role.value}; only experts rate"
+                problems.append(Problem(where, "rater", reason))
             elif rater is not None and (r.item, rater.id) in existing:
-                problems.append(f"{where}: {r.rater!r} already rated this item in round {number}")
+                reason = f"{r.rater!r} already rated this item in round {number}"
+                problems.append(Problem(where, "", reason))
             if (r.item, r.rater) in seen:
-                problems.append(f"{where}: duplicate rating in this import")
+                problems.append(Problem(where, "", "duplicate rating in this import"))
+            if r.item in counted:
+                reason = f"{r.item!r} is rated by counts in round {number}"
+                problems.append(Problem(where, "item", reason))
             seen.add((r.item, r.rater))
         if problems:
             raise _refuse(source, problems)
-        position = len(declared)
-        for item in new_items.values():
-            session.add(
-                RatingItemRow(
-                    round_id=rnd.id,
-                    external_id=item.id,
-                    text=item.text,
-                    fragment_ids=list(item.fragment_ids),
-                    position=position,
-                )
-            )
-            position += 1
-        await session.flush()
+        await add_rating_items(session, rnd, new_items.values(), len(declared))
         for r in ratings:
             session.add(
                 RatingRow(
@@ -287,3 +293,15 @@ def expert_groups(people: dict[str, Participant]) -> dict[str, str]:
         for p in people.values()
         if p.group is not None and p.role is ParticipantRole.EXPERT
     }
+
+
+# The same refusals for the other importers (services/tallies.py).
+refuse = _refuse
+refuse_empty = _refuse_empty
+require_open = _require_open
+
+
+# The same refusals for the other importers (services/tallies.py).
+refuse = _refuse
+refuse_empty = _refuse_empty
+require_open = _require_open

@@ -59,7 +59,7 @@ def test_latest_vote_wins_and_scores_map_to_three_points(polis_mini: Path) -> No
 
 
 def test_missing_files(export: Path) -> None:
-    for name in ("summary.csv", "comments.csv", "votes.csv"):
+    for name in ("summary.csv", "comments.csv"):
         (export / name).rename(export / f"{name}.bak")
         with pytest.raises(PolisExportError) as info:
             read_polis_export(export)
@@ -209,3 +209,52 @@ def test_a_long_list_of_bad_cells_is_capped_at_the_shared_limit(export: Path) ->
         read_polis_export(export)
     assert len(info.value.errors) == MAX_ERRORS
     assert info.value.truncated
+
+
+def test_no_votes_falls_back_on_the_comments_counts_without_inventing_voters(
+    export: Path,
+) -> None:
+    (export / "votes.csv").unlink()
+    conv = read_polis_export(export)
+    assert conv.ratings == ()
+    assert [(t.item, t.counts) for t in conv.tallies] == [
+        ("c1", ((1, 1), (3, 2))),
+        ("c2", ((1, 0), (3, 2))),
+        ("c4", ((1, 1), (3, 0))),
+        ("c5", ((1, 1), (3, 1))),
+    ]
+    assert {t.unrecorded for t in conv.tallies} == {
+        "passes (comments.csv counts agree and disagree votes only)"
+    }
+    assert conv.votes_on_excluded == 1  # the moderated-out comment's one agree
+    assert "holds no votes" in conv.votes_from
+    (export / "votes.csv").write_text("timestamp,comment-id,voter-id,vote\n", encoding="utf-8")
+    assert read_polis_export(export).tallies == conv.tallies
+
+
+def test_no_votes_and_no_counts_is_refused(export: Path) -> None:
+    (export / "votes.csv").write_bytes(b"")
+    header = "comment-id,comment-body,author-id,moderated\n"
+    (export / "comments.csv").write_text(header + '1,"Lanes",10,1\n', encoding="utf-8")
+    with pytest.raises(PolisExportError) as info:
+        read_polis_export(export)
+    assert info.value.errors == [
+        Issue(
+            None,
+            "(file)",
+            "votes.csv holds no votes, and comments.csv has no agrees and disagrees columns "
+            "to fall back on",
+        )
+    ]
+    header = "comment-id,comment-body,author-id,moderated,agrees,disagrees\n"
+    rows = '1,"Lanes",10,1,many,0\n2,"Paths",11,1,0,-2\n'
+    (export / "comments.csv").write_text(header + rows, encoding="utf-8")
+    with pytest.raises(PolisExportError) as bad:
+        read_polis_export(export)
+    assert bad.value.errors == [
+        Issue(2, "agrees", "must be a whole number ≥ 0, got 'many'"),
+        Issue(3, "disagrees", "must be a whole number ≥ 0, got '-2'"),
+    ]
+    (export / "comments.csv").write_text(header + '1,"Lanes",10,1,0,0\n', encoding="utf-8")
+    with pytest.raises(PolisExportError, match="no comment here has any counted"):
+        read_polis_export(export)

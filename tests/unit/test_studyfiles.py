@@ -83,7 +83,13 @@ def load_error(tmp_path: Path, text: str, files: tuple[str, ...] = ("r1.jsonl",)
     with pytest.raises(StudyFileError) as info:
         load_study(study_dir)
     assert info.value.file == str(study_dir / "study.toml")
+    assert {p.location for p in info.value.problems} == {info.value.file}
     return info.value
+
+
+def pairs(err: StudyFileError) -> list[tuple[str, str]]:
+    """Each problem's (field, reason); every problem is located in the study file."""
+    return [(p.field, p.reason) for p in err.problems]
 
 
 def test_minimal_study_loads_from_directory_or_file(tmp_path: Path) -> None:
@@ -239,7 +245,7 @@ def test_each_problem_is_named(tmp_path: Path, old: str, new: str, field: str, r
     assert old in BASE
     err = load_error(tmp_path, BASE.replace(old, new, 1))
     reason = reason.replace("{dir}", str(tmp_path / "x"))
-    assert (field, reason) in err.problems, err.problems
+    assert (field, reason) in pairs(err), pairs(err)
     assert f"study.toml: {field}: {reason}" in str(err)
 
 
@@ -248,7 +254,7 @@ def test_several_problems_are_reported_together(tmp_path: Path) -> None:
         'fragments = "r1.jsonl"', 'fragments = "gone.jsonl"'
     )
     err = load_error(tmp_path, text)
-    assert [f for f, _ in err.problems] == ["panel[1].group", "rounds[0].fragments"]
+    assert [f for f, _ in pairs(err)] == ["panel[1].group", "rounds[0].fragments"]
     assert len(str(err).splitlines()) == 2
 
 
@@ -257,13 +263,13 @@ def test_protocol_problem_does_not_hide_the_others(tmp_path: Path) -> None:
         'group = "parent"', 'group = "nurse"'
     )
     err = load_error(tmp_path, text)
-    assert [f for f, _ in err.problems] == ["protocol.agreement_threshold", "panel[1].group"]
+    assert [f for f, _ in pairs(err)] == ["protocol.agreement_threshold", "panel[1].group"]
 
 
 def test_groups_must_be_an_array_of_tables(tmp_path: Path) -> None:
     text = BASE.replace("[[groups]]", "[groups.x]", 1).replace("[[groups]]", "[groups.y]", 1)
     err = load_error(tmp_path, text)
-    assert err.problems == [("groups", "must be an array, got a table")]
+    assert pairs(err) == [("groups", "must be an array, got a table")]
 
 
 def test_duplicate_round_numbers_and_too_many_rounds(tmp_path: Path) -> None:
@@ -272,14 +278,14 @@ def test_duplicate_round_numbers_and_too_many_rounds(tmp_path: Path) -> None:
         tmp_path,
         BASE.replace("[protocol]", "[protocol.stopping]\nmax_rounds = 1\n[protocol]") + extra,
     )
-    assert ("rounds[1].number", "duplicate round number 1") in err.problems
-    assert ("rounds", "2 rounds declared but protocol.stopping.max_rounds is 1") in err.problems
+    assert ("rounds[1].number", "duplicate round number 1") in pairs(err)
+    assert ("rounds", "2 rounds declared but protocol.stopping.max_rounds is 1") in pairs(err)
 
 
 def test_rate_round_with_ratings_needs_items(tmp_path: Path) -> None:
     extra = '\n[[rounds]]\nnumber = 2\nkind = "rate"\nratings = "r1.jsonl"\n'
     err = load_error(tmp_path, BASE + extra)
-    assert err.problems == [("rounds[1].items", "a rate round with ratings needs its items file")]
+    assert pairs(err) == [("rounds[1].items", "a rate round with ratings needs its items file")]
 
 
 def test_invalid_toml_and_missing_file(tmp_path: Path) -> None:
@@ -296,7 +302,7 @@ def test_named_study_requires_names(tmp_path: Path) -> None:
         'question = "What matters?"', 'question = "What matters?"\nanonymity = "named"'
     )
     err = load_error(tmp_path, text)
-    assert ("panel[0].name", "a named study needs every panellist's name") in err.problems
+    assert ("panel[0].name", "a named study needs every panellist's name") in pairs(err)
 
 
 def test_anonymous_study_forbids_names(tmp_path: Path) -> None:
@@ -304,7 +310,7 @@ def test_anonymous_study_forbids_names(tmp_path: Path) -> None:
     assert load_study(write_study(tmp_path / "ok", named)).panel[0].name == "Dr A"
     anonymous = named.replace("[study]", '[study]\nanonymity = "anonymous"')
     err = load_error(tmp_path, anonymous)
-    assert err.problems == [("panel[0].name", "names must not be recorded in an anonymous study")]
+    assert pairs(err) == [("panel[0].name", "names must not be recorded in an anonymous study")]
 
 
 def test_core_definition_refuses_incoherent_panel() -> None:
@@ -392,7 +398,7 @@ def test_demo_rating_rounds_reference_existing_things() -> None:
 def test_an_id_with_a_trailing_newline_is_refused(tmp_path: Path) -> None:
     """`$` in a regular expression also matches before a final newline: ids are checked whole."""
     err = load_error(tmp_path, BASE.replace('id = "mini"', 'id = "mini\\n"', 1))
-    assert any(field == "study.id" for field, _ in err.problems), err.problems
+    assert any(field == "study.id" for field, _ in pairs(err)), pairs(err)
 
 
 def test_unusable_characters_are_found_whether_or_not_the_file_validates(
@@ -403,7 +409,7 @@ def test_unusable_characters_are_found_whether_or_not_the_file_validates(
     valid = BASE.replace('name = "Clinicians"', 'name = "Clinicians\\u001b"', 1)
     assert valid != BASE
     err = load_error(tmp_path, valid)
-    assert [f for f, _ in err.problems] == ["groups[0].name"]
+    assert [f for f, _ in pairs(err)] == ["groups[0].name"]
     invalid = valid.replace("agreement_threshold = 0.7", 'agreement_threshold = "high"')
     err = load_error(tmp_path / "invalid", invalid)
-    assert [f for f, _ in err.problems] == ["groups[0].name", "protocol.agreement_threshold"]
+    assert [f for f, _ in pairs(err)] == ["groups[0].name", "protocol.agreement_threshold"]

@@ -5,10 +5,19 @@ Importing this package also installs the immutability guards (`symphonia.db.immu
 
 from __future__ import annotations
 
+from symphonia.db.models.accounts import (
+    Account,
+    ApiToken,
+    LinkPurpose,
+    MembershipRole,
+    SignInLink,
+    StudyMembership,
+)
 from symphonia.db.models.analysis import AnalysisRun, SingularView, Theme, ThemeMember
 from symphonia.db.models.audit import AuditEvent
 from symphonia.db.models.base import NAMING_CONVENTION, Base, metadata
-from symphonia.db.models.rounds import Fragment, Rating, RatingItem, Round
+from symphonia.db.models.contributions import FragmentDraft, FragmentWithdrawal
+from symphonia.db.models.rounds import Fragment, Rating, RatingItem, RatingTally, Round
 from symphonia.db.models.study import Participant, StakeholderGroup, Study
 from symphonia.db.models.synthesis import (
     Amendment,
@@ -20,21 +29,30 @@ from symphonia.db.models.synthesis import (
 
 __all__ = [
     "NAMING_CONVENTION",
+    "Account",
     "Amendment",
     "AnalysisRun",
+    "ApiToken",
     "AuditEvent",
     "Base",
     "Citation",
     "Fragment",
+    "FragmentDraft",
+    "FragmentWithdrawal",
+    "LinkPurpose",
+    "MembershipRole",
     "Participant",
     "Publication",
     "Rating",
     "RatingItem",
+    "RatingTally",
     "Round",
+    "SignInLink",
     "SingularView",
     "StakeholderGroup",
     "Statement",
     "Study",
+    "StudyMembership",
     "SynthesisVersion",
     "Theme",
     "ThemeMember",

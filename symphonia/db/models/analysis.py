@@ -18,26 +18,47 @@ if TYPE_CHECKING:
 
 
 class AnalysisRun(AuditColumns, Base):
-    """One execution of the pipeline over a round's fragments.
+    """One execution of the pipeline over a round's fragments, and the job that runs it.
+
+    A request writes the row as `pending` with its `options` (drafter name...); a worker
+    claims it (`running`, `worker`, `attempts` + 1, `started_at`), writes `progress` and
+    `heartbeat_at` while it works, and stores the result in one transaction (`succeeded`),
+    or the reason it could not (`failed`, `error`). A run left `running` whose heartbeat went
+    stale (its worker was killed) goes back to `pending` and runs again.
 
     `input_hash` identifies the exact input (fragments, ratings, params), so a re-run on
-    unchanged input can be recognised; `params` and `timings` are the interchange `run`.
+    unchanged input can be recognised; `params` and `timings` are the interchange `run`;
+    `embedding_model` and `input_hash` are known once the run has worked.
     """
 
     __tablename__ = "analysis_run"
+    __table_args__ = (sa.Index(None, "status", "created_at"),)
 
     round_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("round.id", ondelete="CASCADE"), index=True
     )
-    embedding_model: Mapped[str] = mapped_column(sa.String(200))
+    embedding_model: Mapped[str | None] = mapped_column(sa.String(200))
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    input_hash: Mapped[str] = mapped_column(sa.String(128), index=True)
+    input_hash: Mapped[str | None] = mapped_column(sa.String(128), index=True)
     status: Mapped[RunStatus] = mapped_column(
         enum_type(RunStatus, "run_status"), default=RunStatus.PENDING
     )
     timings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(sa.Text)
     finished_at: Mapped[datetime.datetime | None]
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """What was asked for, serialisable (`symphonia.services.analysis.AnalysisOptions`)."""
+    progress: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """The latest step, done and total the pipeline reported."""
+    requested_by: Mapped[str | None] = mapped_column(sa.String(200))
+    """Who asked for the run, as the audit log names them."""
+    requested_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("account.id"))
+    started_at: Mapped[datetime.datetime | None]
+    heartbeat_at: Mapped[datetime.datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    """How many times a worker has claimed the run (its fencing token: a worker stores its
+    result only while the run still carries the attempt it claimed)."""
+    worker: Mapped[str | None] = mapped_column(sa.String(200))
 
     round: Mapped[Round] = relationship()
     themes: Mapped[list[Theme]] = relationship(

@@ -16,8 +16,11 @@ from symphonia.db.models.base import JSON, Base, utcnow
 class AuditEvent(Base):
     """One state change, written in the same transaction as the change itself.
 
-    `subject_id` is text so any key (UUID, slug, interchange id) fits; `actor` is text so
-    events by the CLI or the system are recorded as faithfully as those by participants.
+    `subject_id` is text so any key (UUID, slug, interchange id) fits; `actor` is the label
+    the log shows (``account:ann@example.org``, ``participant:E07``, ``cli``), `actor_kind`
+    and `actor_id` say who that was (`symphonia.core.actors.Actor`): the id of the account or
+    participant, None for the operator and the system. Events recorded before actors had
+    kinds keep None in both.
     """
 
     __tablename__ = "audit_event"
@@ -28,6 +31,8 @@ class AuditEvent(Base):
 
     study_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("study.id"))
     actor: Mapped[str] = mapped_column(sa.String(200))
+    actor_kind: Mapped[str | None] = mapped_column(sa.String(16))
+    actor_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     action: Mapped[str] = mapped_column(sa.String(100))
     subject_type: Mapped[str] = mapped_column(sa.String(64))
     subject_id: Mapped[str] = mapped_column(sa.String(128))

@@ -59,6 +59,7 @@ class Fragment(CreatedAt, Base):
     __table_args__ = (
         sa.UniqueConstraint("round_id", "external_id"),
         sa.CheckConstraint("confidence BETWEEN 1 AND 5", name="confidence_range"),
+        sa.Index(None, "author_id", "round_id", "idempotency_key", unique=True),
     )
 
     round_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("round.id"))
@@ -70,6 +71,9 @@ class Fragment(CreatedAt, Base):
     sources: Mapped[list[str]] = mapped_column(JSON, default=list)
     question: Mapped[str | None] = mapped_column(sa.String(300))
     supersedes_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("fragment.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(sa.String(128))
+    """The key a web or API submission came with: the same key again returns this fragment
+    instead of storing a second one (a double click, a retried request)."""
 
     round: Mapped[Round] = relationship(back_populates="fragments")
     author: Mapped[Participant] = relationship()
@@ -123,3 +127,32 @@ class Rating(AuditColumns, Base):
     """The rater's reason, shown back to the panel in the next round."""
 
     rater: Mapped[Participant] = relationship()
+
+
+class RatingTally(CreatedAt, Base):
+    """How many ratings one item received at one score, without who gave them.
+
+    For sources that publish only counts (a Polis export whose votes.csv is empty carries
+    `agrees` and `disagrees` per comment in comments.csv). No participant is invented for
+    them: they are evidence of how an item was rated, never of who rated it, so the analysis
+    applies no group rule to them and says so. `unrecorded` names what the source left out
+    (e.g. "passes"); `source` is where the counts were read.
+    """
+
+    __tablename__ = "rating_tally"
+    __table_args__ = (
+        sa.UniqueConstraint("round_id", "item_external_id", "score"),
+        sa.CheckConstraint("count >= 0", name="count_not_negative"),
+        sa.ForeignKeyConstraint(
+            ["round_id", "item_external_id"],
+            ["rating_item.round_id", "rating_item.external_id"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    round_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("round.id", ondelete="CASCADE"))
+    item_external_id: Mapped[str] = mapped_column(sa.String(64))
+    score: Mapped[int]
+    count: Mapped[int]
+    unrecorded: Mapped[str | None] = mapped_column(sa.String(200))
+    source: Mapped[str] = mapped_column(sa.Text, default="")

@@ -72,7 +72,10 @@ class Participant(AuditColumns, Base):
     """
 
     __tablename__ = "participant"
-    __table_args__ = (sa.UniqueConstraint("study_id", "pseudonym"),)
+    __table_args__ = (
+        sa.UniqueConstraint("study_id", "pseudonym"),
+        sa.Index(None, "study_id", "email", unique=True),
+    )
 
     study_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("study.id", ondelete="CASCADE"))
     pseudonym: Mapped[str] = mapped_column(sa.String(32))
@@ -84,6 +87,11 @@ class Participant(AuditColumns, Base):
     )
     display_name: Mapped[str | None] = mapped_column(sa.String(200))
     token_hash: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
+    email: Mapped[str | None] = mapped_column(sa.String(320))
+    """Where invitations and fresh sign-in links go; lower-cased, one panellist per address
+    within a study. Never shown to the panel."""
+    auth_epoch: Mapped[int] = mapped_column(default=0)
+    """Goes up when every existing session of this panellist must end."""
 
     study: Mapped[Study] = relationship(back_populates="participants")
     group: Mapped[StakeholderGroup | None] = relationship()

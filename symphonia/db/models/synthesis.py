@@ -19,9 +19,9 @@ from symphonia.db.enums import AmendmentAction, Origin
 from symphonia.db.models.base import JSON, Base, CreatedAt, enum_type
 
 if TYPE_CHECKING:
+    from symphonia.db.models.accounts import Account
     from symphonia.db.models.analysis import AnalysisRun
     from symphonia.db.models.rounds import Fragment, Round
-    from symphonia.db.models.study import Participant
 
 
 class SynthesisVersion(CreatedAt, Base):
@@ -46,9 +46,10 @@ class SynthesisVersion(CreatedAt, Base):
     origin: Mapped[Origin] = mapped_column(enum_type(Origin, "version_origin"))
     drafter: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     ledger: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
-    created_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("participant.id"))
+    created_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("account.id"))
+    """The account that asked for the run that drafted it (None: the operator or a job)."""
     approved_at: Mapped[datetime.datetime | None]
-    approved_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("participant.id"))
+    approved_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("account.id"))
     published_at: Mapped[datetime.datetime | None]
 
     round: Mapped[Round] = relationship()
@@ -122,13 +123,14 @@ class Amendment(CreatedAt, Base):
     action: Mapped[AmendmentAction] = mapped_column(enum_type(AmendmentAction, "amendment_action"))
     before_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("statement.id"), index=True)
     after_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("statement.id"), index=True)
-    editor_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("participant.id"))
+    editor_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("account.id"))
+    """The editor's account; None when the local operator amended from the shell."""
     reason: Mapped[str] = mapped_column(sa.Text)
 
     version: Mapped[SynthesisVersion] = relationship()
     before: Mapped[Statement | None] = relationship(foreign_keys=[before_id])
     after: Mapped[Statement | None] = relationship(foreign_keys=[after_id])
-    editor: Mapped[Participant] = relationship()
+    editor: Mapped[Account | None] = relationship()
 
 
 class Publication(Base):
@@ -140,9 +142,9 @@ class Publication(Base):
         sa.ForeignKey("synthesis_version.id"), unique=True
     )
     published_at: Mapped[datetime.datetime]
-    published_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("participant.id"))
+    published_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("account.id"))
     actor: Mapped[str] = mapped_column(sa.String(200))
-    """Who published, as the audit log names them (also when not a participant, e.g. the CLI)."""
+    """Who published, as the audit log names them (also when not an account, e.g. the CLI)."""
     note: Mapped[str | None] = mapped_column(sa.Text)
 
     version: Mapped[SynthesisVersion] = relationship()

@@ -24,6 +24,7 @@ from typing import Any
 
 import openai
 
+from symphonia.core.errors import SymphoniaError
 from symphonia.core.fragments import Fragment
 from symphonia.core.synthesis import Synthesis
 from symphonia.core.themes import Theme
@@ -59,7 +60,7 @@ from symphonia.pipeline.prompting import PromptLibrary
 from symphonia.settings import LLMSettings
 
 
-class LLMNotConfigured(RuntimeError):
+class LLMNotConfigured(SymphoniaError, RuntimeError):
     """The LLM drafter was asked for without an endpoint and model configured."""
 
 

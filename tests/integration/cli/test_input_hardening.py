@@ -126,12 +126,24 @@ def test_header_only_polis_export_creates_no_study(
     assert rows(isolated_settings, "audit_event") == 0
 
 
-def test_polis_export_without_votes_is_refused(
+def test_polis_export_without_votes_or_counts_is_refused(
     cli: Invoke, polis_mini: Path, isolated_settings: Path
 ) -> None:
+    """No votes in votes.csv and no comment counted in comments.csv: nothing to rate with.
+    (With counts, the import falls back on them: tests/unit/test_polis.py.)"""
+    import csv
+    import io
+
     assert cli("db", "upgrade").code == 0
     votes = polis_mini / "votes.csv"
     votes.write_text(votes.read_text().splitlines()[0] + "\n")
+    comments = polis_mini / "comments.csv"
+    table = list(csv.DictReader(io.StringIO(comments.read_text(encoding="utf-8"))))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(table[0]))
+    writer.writeheader()
+    writer.writerows({**row, "agrees": "0", "disagrees": "0"} for row in table)
+    comments.write_text(out.getvalue(), encoding="utf-8")
     clean_refusal(cli("import-polis", polis_mini), "votes.csv", "holds no votes")
     assert rows(isolated_settings, "study") == 0
 

@@ -87,6 +87,13 @@ def every_command(demo: Path, polis: Path, tmp: Path) -> dict[str, list[object]]
         "round close": ["round", "close", "connected-icb", "1"],
         "fragments import": ["fragments", "import", "connected-icb", "1", frags],
         "ratings import": ["ratings", "import", "connected-icb", "2", ratings],
+        "analysis status": ["analysis", "status", "connected-icb", "1"],
+        "worker": ["worker", "--once"],
+        "account create": ["account", "create", "a@example.org", "--role", "facilitator"],
+        "account list": ["account", "list"],
+        "account grant": ["account", "grant", "a@example.org", "--study", "x", "--role", "editor"],
+        "account revoke": ["account", "revoke", "a@example.org", "--study", "x"],
+        "account password": ["account", "password", "a@example.org"],
     }
 
 

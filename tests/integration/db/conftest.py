@@ -12,6 +12,7 @@ from symphonia.core.fragments import FragmentKind
 from symphonia.core.synthesis import Section
 from symphonia.db.enums import Origin, ParticipantRole, RoundKind, RoundStatus
 from symphonia.db.models import (
+    Account,
     Citation,
     Fragment,
     Participant,
@@ -29,6 +30,8 @@ class Seed:
     group: StakeholderGroup
     expert: Participant
     editor: Participant
+    editor_account: Account
+    """The editor's staff account: amendments and approvals reference accounts."""
     round: Round
     fragments: list[Fragment]
     version: SynthesisVersion
@@ -37,8 +40,9 @@ class Seed:
 
 @pytest.fixture
 async def seed(session: AsyncSession) -> Seed:
-    """Study demo: one group, an expert and an editor, round 1 with two fragments, and a
-    *draft* synthesis version with one statement citing the first fragment. Committed."""
+    """Study demo: one group, an expert and an editor (and the editor's account), round 1
+    with two fragments, and a *draft* synthesis version with one statement citing the
+    first fragment. Committed."""
     study = Study(slug="demo", title="Demo", question="What first?", protocol={"rule": "x"})
     group = StakeholderGroup(study=study, key="clinician", label="Clinicians")
     expert = Participant(study=study, pseudonym="E01", group=group)
@@ -82,6 +86,7 @@ async def seed(session: AsyncSession) -> Seed:
         text="Data sharing saves time.",
     )
     statement.citations.append(Citation(fragment=fragments[0]))
-    session.add_all([study, *fragments, version])
+    editor_account = Account(email="ed1@example.org", display_name="Ed One")
+    session.add_all([study, *fragments, version, editor_account])
     await session.commit()
-    return Seed(study, group, expert, editor, round_, fragments, version, statement)
+    return Seed(study, group, expert, editor, editor_account, round_, fragments, version, statement)

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from symphonia.core.actors import Actor, ActorKind
 from symphonia.db.audit import record_event
 from symphonia.db.enums import RoundStatus
 from symphonia.db.models import AuditEvent, Round
@@ -25,7 +26,7 @@ async def test_event_committed_with_the_change(
         round_.status = RoundStatus.CLOSED
         record_event(
             s,
-            actor="participant:ED1",
+            actor=Actor(ActorKind.PARTICIPANT, seed.editor.id, "participant:ED1"),
             action="round.closed",
             subject_type="round",
             subject_id=round_.id,
@@ -43,6 +44,7 @@ async def test_event_committed_with_the_change(
             "round.closed",
             "round",
         )
+        assert (event.actor_kind, event.actor_id) == ("participant", seed.editor.id)
         assert event.subject_id == str(seed.round.id)
         assert event.study_id == seed.study.id
         assert event.detail == {"from": "open", "to": "closed"}
@@ -50,7 +52,7 @@ async def test_event_committed_with_the_change(
 
 
 async def test_event_rolled_back_with_the_change(seed: Seed, session: AsyncSession) -> None:
-    record_event(session, "cli", "study.updated", "study", "demo")
+    record_event(session, Actor.operator(), "study.updated", "study", "demo")
     await session.flush()
     await session.rollback()
     count = (await session.execute(select(func.count()).select_from(AuditEvent))).scalar_one()
@@ -58,14 +60,20 @@ async def test_event_rolled_back_with_the_change(seed: Seed, session: AsyncSessi
 
 
 async def test_events_without_study(session: AsyncSession) -> None:
-    event = record_event(session, "system", "maintenance.ran", "system", 0)
+    event = record_event(session, Actor.system(), "maintenance.ran", "system", 0)
     await session.commit()
     assert event.study_id is None
     assert event.subject_id == "0"
+    assert (event.actor, event.actor_kind, event.actor_id) == ("system", "system", None)
 
 
-@pytest.mark.parametrize("field", ["actor", "action", "subject_type"])
+@pytest.mark.parametrize("field", ["action", "subject_type"])
 async def test_empty_names_refused(field: str, session: AsyncSession) -> None:
-    values = {"actor": "cli", "action": "x.y", "subject_type": "study", field: " "}
+    values = {"action": "x.y", "subject_type": "study", field: " "}
     with pytest.raises(ValueError, match=field):
-        record_event(session, subject_id="1", **values)
+        record_event(session, Actor.operator(), subject_id="1", **values)
+
+
+def test_an_actor_without_a_label_is_refused() -> None:
+    with pytest.raises(ValueError, match="label"):
+        Actor.operator(" ")

@@ -11,6 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
+from symphonia.core.actors import Actor
 from symphonia.core.fragments import FragmentKind
 from symphonia.core.synthesis import Section
 from symphonia.db.audit import record_event
@@ -238,7 +239,7 @@ async def test_a_new_version_can_follow_a_published_one(
                 action=AmendmentAction.EDIT,
                 before_id=seed.statement.id,
                 after_id=after.id,
-                editor_id=seed.editor.id,
+                editor_id=seed.editor_account.id,
                 reason="clarity",
             )
         )
@@ -253,7 +254,9 @@ async def test_audit_publication_and_amendment_rows_are_append_only(
 ) -> None:
     await _publish(sessionmaker, seed)
     async with sessionmaker() as s:
-        record_event(s, "cli", "study.created", "study", seed.study.id, study_id=seed.study.id)
+        record_event(
+            s, Actor.operator(), "study.created", "study", seed.study.id, study_id=seed.study.id
+        )
         await s.commit()
     for table in ("audit_event", "publication"):
         async with sessionmaker() as s:

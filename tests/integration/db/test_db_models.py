@@ -102,7 +102,7 @@ async def test_full_graph_round_trips(
                 action=AmendmentAction.RECLASSIFY,
                 before_id=seed.statement.id,
                 after_id=after.id,
-                editor_id=seed.editor.id,
+                editor_id=seed.editor_account.id,
                 reason="a barrier opposes it",
             )
         )

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from symphonia.core.actors import Actor
 from symphonia.core.study import Anonymity, RoundKind, StudyDefinition
 from symphonia.db.enums import RoundStatus
 from symphonia.db.errors import ImmutableRecordError
@@ -30,22 +31,23 @@ from symphonia.studyfiles import round_file
 
 Maker = async_sessionmaker[AsyncSession]
 SLUG = "connected-icb"
+OPERATOR = Actor.operator("test")
 
 
 async def run_schedule(maker: Maker, definition: StudyDefinition) -> None:
     async with maker() as s:
-        await load_study(s, definition, "test")
+        await load_study(s, definition, actor=OPERATOR)
     for r in definition.rounds:
         async with maker() as s, s.begin():
-            await open_round(s, definition.id, r.number, "test")
+            await open_round(s, definition.id, r.number, actor=OPERATOR)
             if r.kind is RoundKind.CONTRIBUTE and r.fragments:
                 frags = read_fragments(round_file(definition, r.fragments))
-                await import_fragments(s, definition.id, r.number, frags, "test")
+                await import_fragments(s, definition.id, r.number, frags, actor=OPERATOR)
             if r.kind is RoundKind.RATE and r.ratings:
                 items = read_rating_items(round_file(definition, r.items)) if r.items else []
                 ratings = read_ratings(round_file(definition, r.ratings))
-                await import_ratings(s, definition.id, r.number, ratings, "test", items)
-            await close_round(s, definition.id, r.number, "test")
+                await import_ratings(s, definition.id, r.number, ratings, items, actor=OPERATOR)
+            await close_round(s, definition.id, r.number, actor=OPERATOR)
 
 
 @pytest.mark.model
@@ -55,9 +57,9 @@ async def test_demo_study_end_to_end_with_provenance(
     definition = read_study_file(demo_study_dir)
     await run_schedule(sessionmaker, definition)
     async with sessionmaker() as s:
-        first = await analyse_round(s, SLUG, 3, real_embedder, None, "test")
+        first = await analyse_round(s, SLUG, 3, real_embedder, None, actor=OPERATOR)
     async with sessionmaker() as s:
-        second = await analyse_round(s, SLUG, 3, real_embedder, None, "test")
+        second = await analyse_round(s, SLUG, 3, real_embedder, None, actor=OPERATOR)
     assert (first.version_number, second.version_number) == (1, 2)
     assert first.result.run["input_hash"] == second.result.run["input_hash"]
     assert first.result.run["stability"]["previous_round"] == 2
@@ -65,7 +67,7 @@ async def test_demo_study_end_to_end_with_provenance(
     assert {"consensus", "contested"} <= statuses
 
     async with sessionmaker() as s:
-        doc = await build_report(s, SLUG, 3)
+        doc = await build_report(s, SLUG, 3, actor=OPERATOR)
         rnd = await s.scalar(select(Round).where(Round.number == 3))
         runs = await s.scalar(select(func.count()).select_from(AnalysisRun))
         versions = list(await s.scalars(select(SynthesisVersion).order_by(SynthesisVersion.number)))
@@ -97,9 +99,9 @@ async def test_demo_study_end_to_end_with_provenance(
     assert any(t["status"] == "contested" for t in research)
 
     async with sessionmaker() as s:
-        old = await build_report(s, SLUG, 3, version_number=1)
+        old = await build_report(s, SLUG, 3, version_number=1, actor=OPERATOR)
         with pytest.raises(NotFound, match="no version 7"):
-            await build_report(s, SLUG, 3, version_number=7)
+            await build_report(s, SLUG, 3, version_number=7, actor=OPERATOR)
     assert old["version"]["number"] == 1
 
 
@@ -112,8 +114,8 @@ async def test_anonymous_study_reports_carry_no_author(
     short = replace(definition, rounds=definition.rounds[:1])
     await run_schedule(sessionmaker, short)
     async with sessionmaker() as s:
-        await analyse_round(s, SLUG, 1, CountingEmbedder(), None, "test")
-        doc = await build_report(s, SLUG, 1)
+        await analyse_round(s, SLUG, 1, CountingEmbedder(), None, actor=OPERATOR)
+        doc = await build_report(s, SLUG, 1, actor=OPERATOR)
     assert doc["evidence"]
     assert all(e["author"] is None for e in doc["evidence"].values())
     assert "E01" not in str(doc["statements"])
@@ -138,12 +140,12 @@ async def test_polis_export_becomes_a_study(sessionmaker: Maker, polis_mini: Pat
     source = polis_mini
     conversation = read_polis_export(source)
     async with sessionmaker() as s:
-        outcome = await import_polis(s, conversation, source, "test")
+        outcome = await import_polis(s, conversation, source, actor=OPERATOR)
     assert outcome.slug == "polis-polis-mini"
     assert outcome.fragments == len(conversation.fragments)
     assert outcome.ratings == len(conversation.ratings)
     async with sessionmaker() as s:
-        result = await analyse_round(s, outcome.slug, 2, CountingEmbedder(), None, "test")
+        result = await analyse_round(s, outcome.slug, 2, CountingEmbedder(), None, actor=OPERATOR)
         cites = await s.scalar(select(func.count()).select_from(Citation))
     ids = [f for t in result.result.themes for f in t.fragment_ids] + list(
         result.result.singular_views
@@ -158,10 +160,10 @@ async def test_importing_the_same_polis_export_twice_is_refused(
     source = polis_mini
     conversation = read_polis_export(source)
     async with sessionmaker() as s:
-        await import_polis(s, conversation, source, "test")
+        await import_polis(s, conversation, source, actor=OPERATOR)
     async with sessionmaker() as s:
         with pytest.raises(Conflict, match="already imported as study 'polis-polis-mini'"):
-            await import_polis(s, conversation, source, "test")
+            await import_polis(s, conversation, source, actor=OPERATOR)
 
 
 async def test_overlapping_analyses_of_a_round_each_store_their_own_version(
@@ -180,7 +182,9 @@ async def test_overlapping_analyses_of_a_round_each_store_their_own_version(
 
     async def rival() -> int:
         async with sessionmaker() as s:
-            outcome = await analyse_round(s, SLUG, 1, CountingEmbedder(), None, "rival")
+            outcome = await analyse_round(
+                s, SLUG, 1, CountingEmbedder(), None, actor=Actor.operator("rival")
+            )
         return outcome.version_number
 
     class OvertakenDrafter(ExtractiveDrafter):
@@ -191,7 +195,9 @@ async def test_overlapping_analyses_of_a_round_each_store_their_own_version(
             return super().draft(*args, **kwargs)
 
     async with sessionmaker() as s:
-        late = await analyse_round(s, SLUG, 1, CountingEmbedder(), OvertakenDrafter(), "late")
+        late = await analyse_round(
+            s, SLUG, 1, CountingEmbedder(), OvertakenDrafter(), actor=Actor.operator("late")
+        )
     assert late.version_number == 2
     async with sessionmaker() as s:
         versions = list(await s.scalars(select(SynthesisVersion).order_by(SynthesisVersion.number)))

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from symphonia.core.actors import Actor
 from symphonia.core.fragments import Fragment, FragmentKind, Rating
 from symphonia.core.study import RatingItem
 from symphonia.db.models import AuditEvent, Study
@@ -27,6 +28,14 @@ from symphonia.services.submissions import import_fragments, import_ratings
 from symphonia.studyfiles import load_study as read_study_file
 
 SLUG = "connected-icb"
+OPERATOR = Actor.operator("test")
+
+
+def listed(refusal: RejectedInput) -> list[str]:
+    """The refusal's problems as the CLI prints them: "location: field: reason"."""
+    return [str(p) for p in refusal.problems]
+
+
 Maker = async_sessionmaker[AsyncSession]
 
 
@@ -37,19 +46,19 @@ async def actions(maker: Maker) -> list[str]:
 
 async def test_an_import_of_nothing_is_refused(sessionmaker: Maker, demo_study_dir: Path) -> None:
     async with sessionmaker() as s:
-        await load_study(s, read_study_file(demo_study_dir), "test")
-        await open_round(s, SLUG, 1, "test")
+        await load_study(s, read_study_file(demo_study_dir), actor=OPERATOR)
+        await open_round(s, SLUG, 1, actor=OPERATOR)
     async with sessionmaker() as s:
         with pytest.raises(RejectedInput) as empty_file:
-            await import_fragments(s, SLUG, 1, [], "test", "empty.jsonl")
+            await import_fragments(s, SLUG, 1, [], "empty.jsonl", actor=OPERATOR)
         with pytest.raises(RejectedInput) as empty_call:
-            await import_ratings(s, SLUG, 2, [], "test")
+            await import_ratings(s, SLUG, 2, [], actor=OPERATOR)
     # worded like every refusal, a file's too: "<source>: N problem(s); nothing was imported"
     assert str(empty_file.value).splitlines() == [
         "empty.jsonl: 1 problem(s); nothing was imported",
         "  - empty.jsonl holds no fragments",
     ]
-    assert empty_call.value.problems == ["the import holds no ratings"]
+    assert listed(empty_call.value) == ["the import holds no ratings"]
     assert str(empty_call.value).startswith("1 problem(s); nothing was imported")
     assert "fragments.imported" not in await actions(sessionmaker)
 
@@ -58,13 +67,15 @@ async def test_refusals_name_the_line_each_record_came_from(
     sessionmaker: Maker, demo_study_dir: Path
 ) -> None:
     async with sessionmaker() as s:
-        await load_study(s, read_study_file(demo_study_dir), "test")
-        await open_round(s, SLUG, 1, "test")
+        await load_study(s, read_study_file(demo_study_dir), actor=OPERATOR)
+        await open_round(s, SLUG, 1, actor=OPERATOR)
     ok = Fragment("g1", "E01", FragmentKind.CLAIM, "Fine.")
     stranger = Fragment("g2", "E99", FragmentKind.CLAIM, "Not on the panel.")
     async with sessionmaker() as s:
         with pytest.raises(RejectedInput) as refused:
-            await import_fragments(s, SLUG, 1, [ok, stranger], "test", "g.jsonl", lines=[3, 7])
+            await import_fragments(
+                s, SLUG, 1, [ok, stranger], "g.jsonl", lines=[3, 7], actor=OPERATOR
+            )
     assert "g.jsonl:7: fragment 'g2': author 'E99' is not on the panel" in str(refused.value)
     assert str(refused.value).startswith("g.jsonl: 1 problem(s); nothing was imported")
 
@@ -74,14 +85,14 @@ async def test_loading_an_unchanged_study_is_not_an_update(
 ) -> None:
     definition = read_study_file(demo_study_dir)
     async with sessionmaker() as s:
-        assert (await load_study(s, definition, "test")).changed
+        assert (await load_study(s, definition, actor=OPERATOR)).changed
     async with sessionmaker() as s:
-        again = await load_study(s, definition, "test")
+        again = await load_study(s, definition, actor=OPERATOR)
     assert (again.created, again.changed) == (False, False)
     assert await actions(sessionmaker) == ["study.created"]
     retitled = replace(definition, title=definition.title + " (revised)")
     async with sessionmaker() as s:
-        assert (await load_study(s, retitled, "test")).changed
+        assert (await load_study(s, retitled, actor=OPERATOR)).changed
     assert await actions(sessionmaker) == ["study.created", "study.updated"]
     async with sessionmaker() as s:
         count = await s.scalar(select(func.count()).select_from(AuditEvent))
@@ -106,17 +117,23 @@ async def test_fragments_from_python_are_held_to_the_text_and_id_rules(
     """A caller that builds fragments in Python gets the listed refusal the file readers give,
     not a bare database error (PostgreSQL refuses NUL in text)."""
     async with sessionmaker() as s:
-        await load_study(s, read_study_file(demo_study_dir), "test")
-        await open_round(s, SLUG, 1, "test")
+        await load_study(s, read_study_file(demo_study_dir), actor=OPERATOR)
+        await open_round(s, SLUG, 1, actor=OPERATOR)
     nul = Fragment("g1", "E01", FragmentKind.CLAIM, "before\x00after")
     bad_id = Fragment("g 2", "E01", FragmentKind.CLAIM, "Fine.", sources=("ok", "x\x1b"))
     c1 = Fragment("g3", "E01", FragmentKind.CLAIM, "Fine.", question="why\x85")
     async with sessionmaker() as s:
         with pytest.raises(RejectedInput) as refused:
             await import_fragments(
-                s, SLUG, 1, [nul, bad_id, c1], "test", "g.jsonl", lines=[1, 2, 3]
+                s,
+                SLUG,
+                1,
+                [nul, bad_id, c1],
+                "g.jsonl",
+                lines=[1, 2, 3],
+                actor=OPERATOR,
             )
-    problems = refused.value.problems
+    problems = listed(refused.value)
     assert problems[0] == (
         "g.jsonl:1: fragment 'g1': text: contains a NUL character (U+0000) at character 7; "
         "remove it"
@@ -136,11 +153,11 @@ async def _rate_round_with_a_legacy_fragment(maker: Maker, demo_study_dir: Path)
     """Round 1's fragments, plus one stored (as before the id rule) under the id `F 12`;
     round 2 open for ratings."""
     async with maker() as s:
-        await load_study(s, read_study_file(demo_study_dir), "test")
-        await open_round(s, SLUG, 1, "test")
+        await load_study(s, read_study_file(demo_study_dir), actor=OPERATOR)
+        await open_round(s, SLUG, 1, actor=OPERATOR)
     frags = read_fragments(demo_study_dir / "round1-fragments.jsonl")
     async with maker() as s:
-        await import_fragments(s, SLUG, 1, frags, "test")
+        await import_fragments(s, SLUG, 1, frags, actor=OPERATOR)
     async with maker() as s, s.begin():
         study = await get_study(s, SLUG)
         rnd = await get_round(s, study, 1)
@@ -157,8 +174,8 @@ async def _rate_round_with_a_legacy_fragment(maker: Maker, demo_study_dir: Path)
             )
         )
     async with maker() as s:
-        await close_round(s, SLUG, 1, "test")
-        await open_round(s, SLUG, 2, "test")
+        await close_round(s, SLUG, 1, actor=OPERATOR)
+        await open_round(s, SLUG, 2, actor=OPERATOR)
 
 
 async def test_ratings_and_items_from_python_are_held_to_the_text_and_id_rules(
@@ -169,8 +186,8 @@ async def test_ratings_and_items_from_python_are_held_to_the_text_and_id_rules(
     ratings = [Rating("f001", "E01\x00", 5), Rating("f002", "E02", 5)]
     async with sessionmaker() as s:
         with pytest.raises(RejectedInput) as refused:
-            await import_ratings(s, SLUG, 2, ratings, "test", [item])
-    problems = refused.value.problems
+            await import_ratings(s, SLUG, 2, ratings, [item], actor=OPERATOR)
+    problems = listed(refused.value)
     assert problems[0].startswith("item 's 1': id: \"s 1\" is not a valid id")
     assert problems[1].startswith("item 's 1': text: contains the control character U+009B")
     assert problems[2] == (
@@ -195,7 +212,9 @@ async def test_ratings_may_refer_to_fragments_stored_before_the_id_rule(
     items_file.write_text('{"id": "s01", "text": "Cites it.", "fragment_ids": ["F 12", "f001"]}\n')
     ratings, items = read_ratings_file(ratings_file), read_rating_items(items_file)
     async with sessionmaker() as s:
-        outcome = await import_ratings(s, SLUG, 2, ratings, "test", items, str(ratings_file))
+        outcome = await import_ratings(
+            s, SLUG, 2, ratings, items, str(ratings_file), actor=OPERATOR
+        )
     assert outcome.imported == 2
     assert await rows(sessionmaker, RatingRow) == 2
 
@@ -218,18 +237,18 @@ async def test_a_study_built_in_python_is_held_to_the_text_rules(
     )
     async with sessionmaker() as s:
         with pytest.raises(RejectedInput) as refused:
-            await load_study(s, garbled, "test")
+            await load_study(s, garbled, actor=OPERATOR)
     assert str(refused.value).splitlines()[0] == (
         "study 'connected-icb': 5 problem(s); nothing was written"
     )
-    assert [p.split(":")[0] for p in refused.value.problems] == [
+    assert [p.split(":")[0] for p in listed(refused.value)] == [
         "study.title",
         "study.question",
         "study.description",
         "groups[0].name",
         "panel[0].name",
     ]
-    assert "contains a NUL character (U+0000) at character 6" in refused.value.problems[0]
+    assert "contains a NUL character (U+0000) at character 6" in listed(refused.value)[0]
     assert await actions(sessionmaker) == []
     async with sessionmaker() as s:
         assert await s.scalar(select(func.count()).select_from(Study)) == 0
@@ -243,10 +262,8 @@ async def test_a_polis_folder_name_with_a_control_character_is_refused(
     conversation = read_polis_export(folder)
     async with sessionmaker() as s:
         with pytest.raises(RejectedInput) as refused:
-            await import_polis(s, conversation, folder, "test")
-    assert refused.value.problems[0].startswith(
-        "study.title: contains the control character U+001B"
-    )
+            await import_polis(s, conversation, folder, actor=OPERATOR)
+    assert listed(refused.value)[0].startswith("study.title: contains the control character U+001B")
     assert await actions(sessionmaker) == []
 
 
@@ -259,7 +276,7 @@ async def test_what_a_polis_import_left_out_is_in_its_outcome_and_audit_log(
     votes.write_text(votes.read_text() + "30,3,1,1700009000000,later\n")
     conversation = read_polis_export(polis_mini)
     async with sessionmaker() as s:
-        outcome = await import_polis(s, conversation, polis_mini, "test")
+        outcome = await import_polis(s, conversation, polis_mini, actor=OPERATOR)
     assert (outcome.fragments, outcome.moderated_out, outcome.votes_on_excluded) == (3, 1, 7)
     assert [(i.file, i.line) for i in outcome.unusable] == [(str(comments), 2)]
     assert outcome.superseded_votes == 1

@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from symphonia.core.actors import Actor
 from symphonia.core.fragments import Fragment, FragmentKind
 from symphonia.core.study import StudyDefinition
 from symphonia.db.enums import RoundStatus
@@ -23,6 +24,7 @@ from symphonia.studyfiles import load_study as read_study_file
 from tests.unit.pipeline.conftest import CountingEmbedder
 
 SLUG = "connected-icb"
+OPERATOR = Actor.operator("test")
 Maker = async_sessionmaker[AsyncSession]
 
 
@@ -46,11 +48,11 @@ async def test_a_later_round_cannot_open_on_a_fresh_study(
     sessionmaker: Maker, definition: StudyDefinition
 ) -> None:
     async with sessionmaker() as s:
-        await load_study(s, definition, "test")
+        await load_study(s, definition, actor=OPERATOR)
     for number in (3, 2):
         async with sessionmaker() as s:
             with pytest.raises(Conflict) as refused:
-                await open_round(s, SLUG, number, "test")
+                await open_round(s, SLUG, number, actor=OPERATOR)
         message = str(refused.value)
         assert message == (
             f"round {number} of 'connected-icb' cannot open before round 1 is closed "
@@ -70,30 +72,33 @@ async def test_no_round_is_skipped_and_each_step_is_audited(
     sessionmaker: Maker, definition: StudyDefinition
 ) -> None:
     async with sessionmaker() as s:
-        await load_study(s, definition, "test")
-        await open_round(s, SLUG, 1, "test")
+        await load_study(s, definition, actor=OPERATOR)
+        await open_round(s, SLUG, 1, actor=OPERATOR)
     async with sessionmaker() as s:
         with pytest.raises(Conflict) as refused:
-            await open_round(s, SLUG, 3, "test")
+            await open_round(s, SLUG, 3, actor=OPERATOR)
+    # The service names no shell command: the refusal's code and context carry the next
+    # step, which the CLI words (tests/integration/cli/test_round_order_cli.py).
     assert str(refused.value) == (
-        "round 3 of 'connected-icb' cannot open before round 1 is closed "
-        "(round 1 is still open); close it first: `symphonia round close connected-icb 1`"
+        "round 3 of 'connected-icb' cannot open before round 1 is closed (round 1 is still open)"
     )
+    assert refused.value.code == "earlier_round_open"
+    assert dict(refused.value.context) == {"study": SLUG, "round": 1}
     async with sessionmaker() as s:
-        await close_round(s, SLUG, 1, "test")
+        await close_round(s, SLUG, 1, actor=OPERATOR)
     # From "round 1 closed", round 3 may not open: round 2 would be skipped.
     async with sessionmaker() as s:
         with pytest.raises(Conflict, match=r"round 3 .* before round 2 is closed .*still draft"):
-            await open_round(s, SLUG, 3, "test")
+            await open_round(s, SLUG, 3, actor=OPERATOR)
     assert await statuses(sessionmaker) == {
         1: RoundStatus.CLOSED,
         2: RoundStatus.DRAFT,
         3: RoundStatus.DRAFT,
     }
     async with sessionmaker() as s:
-        await open_round(s, SLUG, 2, "test")
-        await close_round(s, SLUG, 2, "test")
-        await open_round(s, SLUG, 3, "test")
+        await open_round(s, SLUG, 2, actor=OPERATOR)
+        await close_round(s, SLUG, 2, actor=OPERATOR)
+        await open_round(s, SLUG, 3, actor=OPERATOR)
     assert await statuses(sessionmaker) == {
         1: RoundStatus.CLOSED,
         2: RoundStatus.CLOSED,
@@ -112,19 +117,19 @@ async def test_a_closed_round_neither_reopens_nor_closes_again(
     sessionmaker: Maker, definition: StudyDefinition
 ) -> None:
     async with sessionmaker() as s:
-        await load_study(s, definition, "test")
-        await open_round(s, SLUG, 1, "test")
-        await close_round(s, SLUG, 1, "test")
-        await open_round(s, SLUG, 2, "test")
+        await load_study(s, definition, actor=OPERATOR)
+        await open_round(s, SLUG, 1, actor=OPERATOR)
+        await close_round(s, SLUG, 1, actor=OPERATOR)
+        await open_round(s, SLUG, 2, actor=OPERATOR)
     async with sessionmaker() as s:
         with pytest.raises(Conflict, match="round 1 of 'connected-icb' is closed; only a draft"):
-            await open_round(s, SLUG, 1, "test")
+            await open_round(s, SLUG, 1, actor=OPERATOR)
         with pytest.raises(Conflict, match="round 1 of 'connected-icb' is closed; only an open"):
-            await close_round(s, SLUG, 1, "test")
+            await close_round(s, SLUG, 1, actor=OPERATOR)
         with pytest.raises(Conflict, match="round 3 of 'connected-icb' is draft; only an open"):
-            await close_round(s, SLUG, 3, "test")
+            await close_round(s, SLUG, 3, actor=OPERATOR)
         with pytest.raises(Conflict, match=r"round 3 .* before round 2 is closed .*still open"):
-            await open_round(s, SLUG, 3, "test")
+            await open_round(s, SLUG, 3, actor=OPERATOR)
 
 
 async def test_an_analysed_round_counts_as_closed(
@@ -135,15 +140,15 @@ async def test_an_analysed_round_counts_as_closed(
         Fragment("f002", "E02", FragmentKind.BARRIER, "Consent rules differ by council."),
     ]
     async with sessionmaker() as s:
-        await load_study(s, definition, "test")
-        await open_round(s, SLUG, 1, "test")
-        await import_fragments(s, SLUG, 1, fragments, "test")
-        await close_round(s, SLUG, 1, "test")
-        await analyse_round(s, SLUG, 1, CountingEmbedder(), None, "test")
+        await load_study(s, definition, actor=OPERATOR)
+        await open_round(s, SLUG, 1, actor=OPERATOR)
+        await import_fragments(s, SLUG, 1, fragments, actor=OPERATOR)
+        await close_round(s, SLUG, 1, actor=OPERATOR)
+        await analyse_round(s, SLUG, 1, CountingEmbedder(), None, actor=OPERATOR)
     async with sessionmaker() as s:
         with pytest.raises(Conflict, match=r"before round 2 is closed \(round 2 is still draft\)"):
-            await open_round(s, SLUG, 3, "test")
-        await open_round(s, SLUG, 2, "test")
+            await open_round(s, SLUG, 3, actor=OPERATOR)
+        await open_round(s, SLUG, 2, actor=OPERATOR)
     assert (await statuses(sessionmaker))[1] is RoundStatus.ANALYSED
     assert (await statuses(sessionmaker))[2] is RoundStatus.OPEN
 
@@ -156,16 +161,16 @@ async def test_an_import_racing_a_close_is_refused_not_slipped_in(
     if db_backend != "postgresql":
         pytest.skip("row locks are PostgreSQL's; SQLite admits one writer at a time anyway")
     async with sessionmaker() as s:
-        await load_study(s, definition, "test")
-        await open_round(s, SLUG, 1, "test")
+        await load_study(s, definition, actor=OPERATOR)
+        await open_round(s, SLUG, 1, actor=OPERATOR)
     late = [Fragment("f001", "E01", FragmentKind.CLAIM, "Budgets are ringfenced.")]
 
     async def import_late() -> object:
         async with sessionmaker() as s:
-            return await import_fragments(s, SLUG, 1, late, "test")
+            return await import_fragments(s, SLUG, 1, late, actor=OPERATOR)
 
     async with sessionmaker() as closer, closer.begin():
-        await close_round(closer, SLUG, 1, "test")
+        await close_round(closer, SLUG, 1, actor=OPERATOR)
         racing = asyncio.create_task(import_late())
         await asyncio.sleep(0.5)
         assert not racing.done(), "the import did not wait for the close in progress"
@@ -183,14 +188,14 @@ async def test_racing_opens_of_one_round_open_it_once(
     if db_backend != "postgresql":
         pytest.skip("SQLite refuses the second writer itself")
     async with sessionmaker() as s:
-        await load_study(s, definition, "test")
+        await load_study(s, definition, actor=OPERATOR)
 
     async def attempt() -> object:
         async with sessionmaker() as s:
-            return await open_round(s, SLUG, 1, "test")
+            return await open_round(s, SLUG, 1, actor=OPERATOR)
 
     results = await asyncio.gather(attempt(), attempt(), return_exceptions=True)
-    assert sorted(type(r).__name__ for r in results) == ["Conflict", "Round"], results
+    assert sorted(type(r).__name__ for r in results) == ["Conflict", "RoundView"], results
     assert [e for e in await events(sessionmaker) if e[0] == "round.opened"] == [
         ("round.opened", f"{SLUG}/1")
     ]

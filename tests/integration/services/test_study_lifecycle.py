@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from symphonia.core.actors import Actor
 from symphonia.core.fragments import Fragment, FragmentKind, Rating
 from symphonia.core.study import RatingItem
 from symphonia.db.enums import RoundStatus
@@ -22,6 +23,7 @@ from symphonia.services.submissions import import_fragments, import_ratings
 from symphonia.studyfiles import load_study as read_study_file
 
 SLUG = "connected-icb"
+OPERATOR = Actor.operator("test")
 Maker = async_sessionmaker[AsyncSession]
 
 
@@ -37,9 +39,9 @@ def definition(demo_study_dir: Path):  # type: ignore[no-untyped-def]
 
 async def test_loading_twice_is_idempotent_and_audited(sessionmaker: Maker, definition) -> None:  # type: ignore[no-untyped-def]
     async with sessionmaker() as s:
-        first = await load_study(s, definition, "test")
+        first = await load_study(s, definition, actor=OPERATOR)
     async with sessionmaker() as s:
-        again = await load_study(s, definition, "test")
+        again = await load_study(s, definition, actor=OPERATOR)
     assert first.created
     assert len(definition.experts) == 15
     assert (first.added_participants, first.added_rounds) == (len(definition.panel), 3)
@@ -54,15 +56,15 @@ async def test_protocol_locks_when_round_one_opens(sessionmaker: Maker, definiti
     from dataclasses import replace
 
     async with sessionmaker() as s:
-        await load_study(s, definition, "test")
+        await load_study(s, definition, actor=OPERATOR)
     looser = replace(definition, protocol=replace(definition.protocol, agreement_threshold=0.6))
     async with sessionmaker() as s:
-        await load_study(s, looser, "test")  # before round 1 opens, a change is fine
+        await load_study(s, looser, actor=OPERATOR)  # before round 1 opens, a change is fine
     async with sessionmaker() as s:
-        await open_round(s, SLUG, 1, "test")
+        await open_round(s, SLUG, 1, actor=OPERATOR)
     async with sessionmaker() as s:
         with pytest.raises(Conflict, match=r"protocol was locked.*agreement_threshold"):
-            await load_study(s, definition, "test")
+            await load_study(s, definition, actor=OPERATOR)
     async with sessionmaker() as s:
         study = await s.scalar(select(Study))
         assert study is not None
@@ -72,25 +74,25 @@ async def test_protocol_locks_when_round_one_opens(sessionmaker: Maker, definiti
 
 async def test_round_state_machine(sessionmaker: Maker, definition) -> None:  # type: ignore[no-untyped-def]
     async with sessionmaker() as s:
-        await load_study(s, definition, "test")
+        await load_study(s, definition, actor=OPERATOR)
     async with sessionmaker() as s:
         with pytest.raises(Conflict, match="only an open round can close"):
-            await close_round(s, SLUG, 1, "test")
+            await close_round(s, SLUG, 1, actor=OPERATOR)
     async with sessionmaker() as s:
-        await open_round(s, SLUG, 1, "test")
+        await open_round(s, SLUG, 1, actor=OPERATOR)
     async with sessionmaker() as s:
         with pytest.raises(Conflict, match=r"round 1 .* is still open"):
-            await open_round(s, SLUG, 2, "test")
+            await open_round(s, SLUG, 2, actor=OPERATOR)
     async with sessionmaker() as s:
-        await close_round(s, SLUG, 1, "test")
+        await close_round(s, SLUG, 1, actor=OPERATOR)
     async with sessionmaker() as s:
         with pytest.raises(Conflict, match="only a draft round can open"):
-            await open_round(s, SLUG, 1, "test")
+            await open_round(s, SLUG, 1, actor=OPERATOR)
     async with sessionmaker() as s:
         with pytest.raises(NotFound, match=r"unknown study 'nope'.*connected-icb"):
-            await open_round(s, "nope", 1, "test")
+            await open_round(s, "nope", 1, actor=OPERATOR)
         with pytest.raises(NotFound, match=r"has no round 9 \(rounds: 1, 2, 3\)"):
-            await open_round(s, SLUG, 9, "test")
+            await open_round(s, SLUG, 9, actor=OPERATOR)
 
 
 async def test_fragment_import_is_all_or_nothing(
@@ -100,27 +102,27 @@ async def test_fragment_import_is_all_or_nothing(
 ) -> None:
     fragments = read_fragments(demo_study_dir / "round1-fragments.jsonl")
     async with sessionmaker() as s:
-        await load_study(s, definition, "test")
-        await open_round(s, SLUG, 1, "test")
+        await load_study(s, definition, actor=OPERATOR)
+        await open_round(s, SLUG, 1, actor=OPERATOR)
     stranger = Fragment("zz1", "X99", FragmentKind.CLAIM, "Not on the panel.", 3)
     wrong_group = Fragment("zz2", "E01", FragmentKind.CLAIM, "Wrong group.", 3, "parent_rep")
     async with sessionmaker() as s:
         with pytest.raises(RejectedInput) as refused:
-            await import_fragments(s, SLUG, 1, [*fragments, stranger, wrong_group], "test")
+            await import_fragments(s, SLUG, 1, [*fragments, stranger, wrong_group], actor=OPERATOR)
     message = str(refused.value)
     assert "author 'X99' is not on the panel" in message
     assert "group 'parent_rep' does not match E01's group" in message
     assert await count(sessionmaker, FragmentRow) == 0
     async with sessionmaker() as s:
-        outcome = await import_fragments(s, SLUG, 1, fragments, "test")
+        outcome = await import_fragments(s, SLUG, 1, fragments, actor=OPERATOR)
     assert outcome.imported == len(fragments) == await count(sessionmaker, FragmentRow)
     async with sessionmaker() as s:
         with pytest.raises(RejectedInput, match="already imported into round 1"):
-            await import_fragments(s, SLUG, 1, fragments[:1], "test")
-        await close_round(s, SLUG, 1, "test")
+            await import_fragments(s, SLUG, 1, fragments[:1], actor=OPERATOR)
+        await close_round(s, SLUG, 1, actor=OPERATOR)
     async with sessionmaker() as s:
         with pytest.raises(Conflict, match="closed; fragments can only be imported into an open"):
-            await import_fragments(s, SLUG, 1, [stranger], "test")
+            await import_fragments(s, SLUG, 1, [stranger], actor=OPERATOR)
 
 
 async def open_round_one_with_demo_fragments(
@@ -129,10 +131,14 @@ async def open_round_one_with_demo_fragments(
     demo_study_dir: Path,
 ) -> None:
     """The demo study loaded, round 1 open and holding the demo's fragments."""
-    await load_study(s, definition, "test")
-    await open_round(s, SLUG, 1, "test")
+    await load_study(s, definition, actor=OPERATOR)
+    await open_round(s, SLUG, 1, actor=OPERATOR)
     await import_fragments(
-        s, SLUG, 1, read_fragments(demo_study_dir / "round1-fragments.jsonl"), "test"
+        s,
+        SLUG,
+        1,
+        read_fragments(demo_study_dir / "round1-fragments.jsonl"),
+        actor=OPERATOR,
     )
 
 
@@ -144,9 +150,9 @@ async def test_rating_import_checks_items_raters_scale_and_round_kind(
     async with sessionmaker() as s:
         await open_round_one_with_demo_fragments(s, definition, demo_study_dir)
         with pytest.raises(Conflict, match="contribute round; ratings belong in a rate round"):
-            await import_ratings(s, SLUG, 1, [Rating("f001", "E01", 5)], "test")
-        await close_round(s, SLUG, 1, "test")
-        await open_round(s, SLUG, 2, "test")
+            await import_ratings(s, SLUG, 1, [Rating("f001", "E01", 5)], actor=OPERATOR)
+        await close_round(s, SLUG, 1, actor=OPERATOR)
+        await open_round(s, SLUG, 2, actor=OPERATOR)
     item = RatingItem("s99", "A statement.", ("f001", "f002"))
     bad = [
         Rating("nope", "E01", 5),
@@ -157,7 +163,7 @@ async def test_rating_import_checks_items_raters_scale_and_round_kind(
     ]
     async with sessionmaker() as s:
         with pytest.raises(RejectedInput) as refused:
-            await import_ratings(s, SLUG, 2, bad, "test", [item])
+            await import_ratings(s, SLUG, 2, bad, [item], actor=OPERATOR)
     message = str(refused.value)
     assert "rating of 'nope' by 'E01': item: unknown item 'nope'" in message
     assert "rating of 's99' by 'E01': score: 10 is outside the scale 1–9" in message
@@ -166,7 +172,7 @@ async def test_rating_import_checks_items_raters_scale_and_round_kind(
     assert await count(sessionmaker, RatingRow) == 0
     good = [Rating("s99", "E01", 8), Rating("f001", "E02", 7)]
     async with sessionmaker() as s:
-        outcome = await import_ratings(s, SLUG, 2, good, "test", [item])
+        outcome = await import_ratings(s, SLUG, 2, good, [item], actor=OPERATOR)
     assert outcome.imported == 2
     async with sessionmaker() as s:
         rnd = await s.scalar(select(Round).where(Round.number == 2))
@@ -181,12 +187,12 @@ async def test_only_experts_rate_and_items_must_cite_real_evidence(
 ) -> None:
     async with sessionmaker() as s:
         await open_round_one_with_demo_fragments(s, definition, demo_study_dir)
-        await close_round(s, SLUG, 1, "test")
-        await open_round(s, SLUG, 2, "test")
+        await close_round(s, SLUG, 1, actor=OPERATOR)
+        await open_round(s, SLUG, 2, actor=OPERATOR)
     ghost = RatingItem("s98", "A statement about nothing.", ("f001", "ghost"))
     async with sessionmaker() as s:
         with pytest.raises(RejectedInput) as refused:
-            await import_ratings(s, SLUG, 2, [Rating("f001", "F01", 5)], "test", [ghost])
+            await import_ratings(s, SLUG, 2, [Rating("f001", "F01", 5)], [ghost], actor=OPERATOR)
     message = str(refused.value)
     assert "'F01' is a facilitator; only experts rate" in message
     assert (
@@ -202,12 +208,12 @@ async def test_anonymity_locks_with_the_protocol(sessionmaker: Maker, definition
     from symphonia.core.study import Anonymity
 
     async with sessionmaker() as s:
-        await load_study(s, definition, "test")
-        await open_round(s, SLUG, 1, "test")
+        await load_study(s, definition, actor=OPERATOR)
+        await open_round(s, SLUG, 1, actor=OPERATOR)
     named = replace(definition, anonymity=Anonymity.ANONYMOUS)
     async with sessionmaker() as s:
         with pytest.raises(Conflict, match="refusing to change it to anonymous"):
-            await load_study(s, named, "test")
+            await load_study(s, named, actor=OPERATOR)
 
 
 async def test_panellists_keep_their_group_once_round_one_opens(
@@ -221,16 +227,16 @@ async def test_panellists_keep_their_group_once_round_one_opens(
     other = next(g.id for g in definition.groups if g.id != first.group)
     moved = replace(definition, panel=[replace(first, group=other), *rest])
     async with sessionmaker() as s:
-        await load_study(s, moved, "test")  # before round 1 the panel may still change
-        await load_study(s, definition, "test")
-        await open_round(s, SLUG, 1, "test")
+        await load_study(s, moved, actor=OPERATOR)  # before round 1 the panel may still change
+        await load_study(s, definition, actor=OPERATOR)
+        await open_round(s, SLUG, 1, actor=OPERATOR)
     async with sessionmaker() as s:
         with pytest.raises(Conflict) as refused:
-            await load_study(s, moved, "test")
+            await load_study(s, moved, actor=OPERATOR)
     assert f"refusing to move {first.pseudonym} ({first.group} → {other})" in str(refused.value)
     renamed = replace(definition, panel=[replace(first, name="Dr Renamed"), *rest])
     async with sessionmaker() as s:
-        await load_study(s, renamed, "test")  # other details may still be corrected
+        await load_study(s, renamed, actor=OPERATOR)  # other details may still be corrected
 
 
 async def test_an_id_naming_both_a_fragment_and_a_statement_must_be_declared(
@@ -247,18 +253,18 @@ async def test_an_id_naming_both_a_fragment_and_a_statement_must_be_declared(
         Fragment("sv-f001", "E03", FragmentKind.EXAMPLE, "A pilot in Leeds shared data."),
     ]
     async with sessionmaker() as s:
-        await load_study(s, definition, "test")
-        await open_round(s, SLUG, 1, "test")
-        await import_fragments(s, SLUG, 1, fragments, "test")
-        await close_round(s, SLUG, 1, "test")
-        outcome = await analyse_round(s, SLUG, 1, CountingEmbedder(), None, "test")
-        await open_round(s, SLUG, 2, "test")
+        await load_study(s, definition, actor=OPERATOR)
+        await open_round(s, SLUG, 1, actor=OPERATOR)
+        await import_fragments(s, SLUG, 1, fragments, actor=OPERATOR)
+        await close_round(s, SLUG, 1, actor=OPERATOR)
+        outcome = await analyse_round(s, SLUG, 1, CountingEmbedder(), None, actor=OPERATOR)
+        await open_round(s, SLUG, 2, actor=OPERATOR)
     keys = {st.id for st in outcome.result.synthesis.statements}
     assert {"sv-f001", "sv-f002"} <= keys
 
     async with sessionmaker() as s:
         with pytest.raises(RejectedInput) as refused:
-            await import_ratings(s, SLUG, 2, [Rating("sv-f001", "E01", 7)], "test")
+            await import_ratings(s, SLUG, 2, [Rating("sv-f001", "E01", 7)], actor=OPERATOR)
     assert "'sv-f001' names both a fragment and a statement" in str(refused.value)
 
     # Unambiguous ids resolve on their own; the ambiguous one once declared.
@@ -269,5 +275,5 @@ async def test_an_id_naming_both_a_fragment_and_a_statement_must_be_declared(
         Rating("sv-f001", "E01", 6),
     ]
     async with sessionmaker() as s:
-        done = await import_ratings(s, SLUG, 2, ratings, "test", [declared])
+        done = await import_ratings(s, SLUG, 2, ratings, [declared], actor=OPERATOR)
     assert done.imported == 3
