@@ -14,8 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from symphonia._polis_csv import whole_number
+from symphonia._polis_csv import shown_cell, whole_number
 from symphonia.core.ratings import RatingTally
+from symphonia.core.text_rules import MAX_INTEGER
 from symphonia.interchange import Issue
 
 COUNT_COLUMNS = ("agrees", "disagrees")
@@ -68,8 +69,13 @@ def tallies_from_counts(
             ("disagrees", disagrees_cell, disagrees),
         ):
             if value is None or value < 0:
-                errors.append(Issue(line, name, f"must be a whole number ≥ 0, got {cell!r}"))
-                bad = True
+                refusal = f"must be a whole number ≥ 0, got {shown_cell(cell)}"
+            elif value > MAX_INTEGER:  # the database's integer column would overflow
+                refusal = f"must be at most {MAX_INTEGER}, got {shown_cell(cell)}"
+            else:
+                continue
+            errors.append(Issue(line, name, refusal))
+            bad = True
         if bad or agrees is None or disagrees is None:
             continue
         if fid in excluded:

@@ -7,13 +7,15 @@ the rows mean is :mod:`symphonia.polis`'s business.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from symphonia.core.text_rules import clip
 from symphonia.interchange import InterchangeError, Issue
+from symphonia.interchange.csvtext import MalformedCsv
+from symphonia.interchange.csvtext import csv_rows as _strict_rows
+from symphonia.interchange.files import read_bytes
 from symphonia.interchange.text import NotUtf8, decode_utf8
 
 
@@ -32,7 +34,7 @@ def read_text(path: Path) -> str:
     that are not UTF-8: Python's own message gives only a byte offset)."""
     shown = str(path)
     try:
-        return decode_utf8(path.read_bytes())
+        return decode_utf8(read_bytes(path))
     except FileNotFoundError:
         reason = "no such file; a Polis export holds comments.csv, votes.csv and summary.csv"
         raise PolisExportError(shown, [Issue(None, "(file)", reason)]) from None
@@ -64,18 +66,35 @@ def read_table(path: Path, required: Sequence[str]) -> Table:
 
 
 def csv_rows(shown: str, text: str) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    start = 1
+    """The rows of a Polis CSV file and their lines, read strictly (an unclosed quote would
+    otherwise swallow every later row into one cell; see :mod:`symphonia.interchange.csvtext`)."""
     try:
-        for row in reader:
-            yield start, row
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise PolisExportError(shown, [Issue(start, "(csv)", f"malformed CSV: {exc}")]) from None
+        yield from _strict_rows(text)
+    except MalformedCsv as exc:
+        raise PolisExportError(shown, [Issue(exc.line, "(csv)", exc.reason)]) from None
+
+
+MAX_DIGITS = 18
+"""Polis ids, votes and timestamps are small whole numbers; a cell of thousands of digits is
+refused as not one (Python's int() refuses past 4,300 digits with a message about itself)."""
 
 
 def whole_number(value: str | None) -> int | None:
+    """The cell as a whole number, or None when it is not one of at most MAX_DIGITS digits."""
+    text = (value or "").strip()
+    if len(text.lstrip("+-")) > MAX_DIGITS:
+        return None
     try:
-        return int((value or "").strip())
+        return int(text)
     except ValueError:
         return None
+
+
+def shown_cell(value: str | None) -> str:
+    """A cell quoted for a message, clipped: the cell may be a paragraph or 5,000 digits."""
+    return clip(repr(value))
+
+
+def not_whole(line: int, column: str, value: str | None) -> Issue:
+    """The refusal of a cell that should hold a whole number."""
+    return Issue(line, column, f"must be a whole number, got {shown_cell(value)}")

@@ -52,7 +52,8 @@ class Container:
         self._lock = threading.Lock()
         self._embedder = embedder
         self._make_embedder = embedder_factory or (lambda: build_embedder(self.settings))
-        self._drafters: dict[str, Drafter] = dict(drafters or {})
+        self._given: dict[str, Drafter] = dict(drafters or {})
+        self._drafters: dict[tuple[str, bool], Drafter] = {}
         self._engine = engine
         self._owns_engine = engine is None
         self._sessions: async_sessionmaker[AsyncSession] | None = None
@@ -85,20 +86,27 @@ class Container:
                 self._embedder = self._make_embedder()
             return self._embedder
 
-    def drafter(self, name: str) -> Drafter:
+    def drafter(self, name: str, *, allow_fallback: bool = True) -> Drafter:
         """The drafter called `name` ("extractive", "llm"), made once; refused when unknown
-        or (the LLM drafter) when no endpoint is configured."""
+        or (the LLM drafter) when no endpoint is configured. Without `allow_fallback`, a model
+        that drafts nothing fails the draft (`DraftingFailed`) instead of leaving the
+        extractive draft in its place; a drafter given to the container is used either way."""
         with self._lock:
-            if name not in self._drafters:
-                self._drafters[name] = build_drafter(name, self.settings)
-            return self._drafters[name]
+            if name in self._given:
+                return self._given[name]
+            key = (name, allow_fallback)
+            if key not in self._drafters:
+                self._drafters[key] = build_drafter(
+                    name, self.settings, allow_fallback=allow_fallback
+                )
+            return self._drafters[key]
 
     def execution(self, actor: Actor) -> Execution:
         """How this process executes analysis runs on `actor`'s behalf: its embedder and
         drafters, its clock, and the heartbeat the settings ask for."""
         return Execution(
             embedder=self.embedder,
-            drafter_for=self.drafter,
+            drafter_for=lambda name, allow: self.drafter(name, allow_fallback=allow),
             actor=actor,
             heartbeat_every=self.settings.worker.heartbeat_s,
             clock=self.clock,

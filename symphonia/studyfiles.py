@@ -69,6 +69,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from symphonia.core.errors import Problem, RejectedInput
 from symphonia.core.fragments import InvalidInput
 from symphonia.core.protocol import (
+    MAX_ROUNDS,
     ConsensusRule,
     GroupBasis,
     OpinionGrouping,
@@ -87,10 +88,21 @@ from symphonia.core.study import (
     StudyDefinition,
     study_problems,
 )
-from symphonia.core.text_rules import field_path, nested_text_problems, study_text_problems
+from symphonia.core.text_rules import (
+    clip,
+    field_path,
+    nested_text_problems,
+    study_text_problems,
+)
+from symphonia.interchange.files import MAX_STUDY_FILE_BYTES, read_bytes
 from symphonia.interchange.text import NotUtf8, decode_utf8
 
 STUDY_FILE = "study.toml"
+
+MAX_NESTING = 8
+"""Deepest nesting of tables and arrays accepted; a study file needs four levels
+(``protocol.stopping.max_rounds``; ``rounds[2].number``). Deeper input is refused before any
+recursive check walks it (TOML parsing itself overflows Python's stack near 400 levels)."""
 
 
 class StudyFileError(RejectedInput, ValueError):
@@ -153,7 +165,7 @@ class _Scale(_Model):
 
 
 class _Stopping(_Model):
-    max_rounds: int = Field(default=3, ge=1)
+    max_rounds: int = Field(default=3, ge=1, le=MAX_ROUNDS)
     cv_change_below: float = Field(default=0.15, ge=0)
     require_nonsignificant_wilcoxon: bool = True
 
@@ -181,7 +193,7 @@ class _Protocol(_Model):
 
 
 class _Round(_Model):
-    number: int = Field(ge=1)
+    number: int = Field(ge=1, le=MAX_ROUNDS)
     kind: Annotated[str, _choice(_values(RoundKind), "round kind")]
     opens: date | None = Field(default=None, strict=False)
     closes: date | None = Field(default=None, strict=False)
@@ -213,7 +225,7 @@ def _show(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str | int | float):
-        return json.dumps(value, ensure_ascii=False)
+        return clip(json.dumps(value, ensure_ascii=False))
     if isinstance(value, dict):
         return "a table"
     if isinstance(value, list):
@@ -232,6 +244,8 @@ def _reason(error: Any) -> str:
         return f"{_TYPE_REASONS[kind]}, got {_show(error['input'])}"
     if kind == "greater_than_equal":
         return f"must be at least {error['ctx']['ge']}, got {_show(error['input'])}"
+    if kind == "less_than_equal":
+        return f"must be at most {error['ctx']['le']}, got {_show(error['input'])}"
     if kind.startswith(("date_", "datetime_")):
         return f"must be a date such as 2025-01-31, got {_show(error['input'])}"
     return str(error["msg"]).removeprefix("Value error, ")
@@ -248,7 +262,7 @@ def load_study(path: str | Path) -> StudyDefinition:
     file = resolve_study_file(path)
     shown = str(file)
     try:
-        raw = tomllib.loads(decode_utf8(file.read_bytes()))
+        raw = tomllib.loads(decode_utf8(read_bytes(file, MAX_STUDY_FILE_BYTES)))
     except FileNotFoundError:
         raise StudyFileError(shown, [("(file)", "no such file")]) from None
     except NotUtf8 as exc:
@@ -259,6 +273,14 @@ def load_study(path: str | Path) -> StudyDefinition:
         ) from None
     except tomllib.TOMLDecodeError as exc:
         raise StudyFileError(shown, [("(toml)", f"not valid TOML: {exc}")]) from None
+    except (RecursionError, ValueError) as exc:  # ValueError: an int of 4,300+ digits
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else "a number too long"
+        raise StudyFileError(shown, [("(toml)", f"not usable as TOML: {reason}")]) from None
+    if _nesting(raw) > MAX_NESTING:
+        reason = (
+            f"tables or arrays nested more than {MAX_NESTING} levels deep; a study file needs 4"
+        )
+        raise StudyFileError(shown, [("(toml)", reason)])
     try:
         model = _StudyFile.model_validate(raw)
     except ValidationError as exc:
@@ -277,6 +299,25 @@ def load_study(path: str | Path) -> StudyDefinition:
     if problems:
         raise StudyFileError(shown, problems)
     return study
+
+
+def _nesting(value: object) -> int:
+    """How deeply tables and arrays nest in parsed TOML (a scalar is 0), without recursion."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: list[object] = list(item.values())
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > MAX_NESTING:
+            return deepest  # enough to refuse: no need to walk the rest of a hostile file
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
 
 
 def _protocol(p: _Protocol) -> tuple[Protocol, list[tuple[str, str]]]:
@@ -349,19 +390,42 @@ def _file_problems(model: _StudyFile, base_dir: Path) -> list[tuple[str, str]]:
     for i, r in enumerate(model.rounds):
         for name in ("fragments", "ratings", "items"):
             rel = getattr(r, name)
-            if rel is None:
-                continue
-            where = f"rounds[{i}].{name}"
-            pure = PurePosixPath(rel.replace("\\", "/"))
-            if pure.is_absolute() or ".." in pure.parts or not rel.strip():
-                problems.append((where, f"{rel!r} must be a path relative to the study directory"))
-            elif not (base_dir / pure).is_file():
-                problems.append((where, f"file {rel!r} not found in {base_dir}"))
+            if rel is not None and (reason := _round_file_problem(base_dir, rel)) is not None:
+                problems.append((f"rounds[{i}].{name}", reason))
     return problems
 
 
+def _round_file_problem(base_dir: Path, rel: str) -> str | None:
+    """Why `rel` cannot be one of the study's round files, or None when it can.
+
+    The path is checked as written (relative, no ``..``) and as it resolves: a symlink in the
+    study folder pointing elsewhere (``round1.jsonl -> /home/someone/.ssh/id_rsa``) would
+    otherwise read, and import, a file from outside the folder the facilitator handed over.
+    """
+    pure = PurePosixPath(rel.replace("\\", "/"))
+    if pure.is_absolute() or ".." in pure.parts or not rel.strip():
+        return f"{rel!r} must be a path relative to the study directory"
+    target = base_dir / pure
+    if not target.exists():
+        return f"file {rel!r} not found in {base_dir}"
+    if not target.resolve().is_relative_to(base_dir.resolve()):
+        return (
+            f"{rel!r} resolves to {target.resolve()}, outside the study directory "
+            f"{base_dir}; round files must be inside it (copy the file in rather than link it)"
+        )
+    if not target.is_file():
+        return f"{rel!r} is not a regular file"
+    return None
+
+
 def round_file(study: StudyDefinition, relative: str) -> Path:
-    """Absolute location of a file a round refers to (relative to the study directory)."""
+    """Absolute location of a file a round refers to (relative to the study directory),
+    checked again here (inside the folder, a regular file): it is read now, and the folder
+    may have changed since the definition was loaded."""
     if study.base_dir is None:
         raise ValueError("the study was not loaded from a file; round files cannot be located")
-    return Path(study.base_dir) / relative
+    base = Path(study.base_dir)
+    problem = _round_file_problem(base, relative)
+    if problem is not None:
+        raise StudyFileError(str(base / STUDY_FILE), [("(round file)", problem)])
+    return base / relative

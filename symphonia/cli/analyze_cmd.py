@@ -24,10 +24,13 @@ from symphonia.cli.common import (
     progress_bars,
     settings,
     silence_library_progress,
+    warn_if_cache_rebuilt,
 )
+from symphonia.cli.drafting import AllowFallback, drafting_failed, report_drafting
 from symphonia.core.fragments import Fragment, Rating
-from symphonia.core.protocol import Protocol, RatingScale
+from symphonia.core.protocol import MAX_SCALE_POINTS, Protocol, RatingScale
 from symphonia.core.study import RatingItem
+from symphonia.core.text_rules import clip
 from symphonia.interchange import (
     MAX_ERRORS,
     InterchangeError,
@@ -39,7 +42,9 @@ from symphonia.interchange import (
     try_read_rating_items,
     try_read_ratings,
 )
+from symphonia.interchange.files import write_atomically
 from symphonia.pipeline.analyze import RatingContext, analyze_round
+from symphonia.pipeline.llm import DraftingFailed
 from symphonia.services.providers import build_drafter, build_embedder
 
 DrafterName = Literal["extractive", "llm"]
@@ -73,13 +78,14 @@ def analyze(
         str | None, typer.Option(help="The round's question, for the draft.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    allow_fallback: AllowFallback = False,
 ) -> None:
     """Analyse a round from files: themes, consensus/contested/gap, a cited synthesis."""
     if quiet:
         silence_library_progress()
     with handle_errors():
-        if scale < 3:
-            fail("--scale must be at least 3 points")
+        if not 3 <= scale <= MAX_SCALE_POINTS:
+            fail(f"--scale must be from 3 to {MAX_SCALE_POINTS} points, got {clip(str(scale))}")
         if out.is_dir():
             fail(f"--out {out} is a directory; give a file name")
         if items is not None and ratings is None:
@@ -89,20 +95,22 @@ def analyze(
             )
         frags, rating = _read_inputs(fragments, ratings, items, RatingScale(1, scale))
         embedder = build_embedder(settings())
-        chosen = build_drafter(drafter, settings())
+        chosen = build_drafter(drafter, settings(), allow_fallback=allow_fallback)
         protocol = Protocol(scale=RatingScale(1, scale))
         with progress_bars(not quiet) as progress:
-            result = analyze_round(
-                frags,
-                embedder,
-                protocol=protocol,
-                rating=rating,
-                drafter=chosen,
-                question=question,
-                progress=progress,
-            )
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n")
+            try:
+                result = analyze_round(
+                    frags,
+                    embedder,
+                    protocol=protocol,
+                    rating=rating,
+                    drafter=chosen,
+                    question=question,
+                    progress=progress,
+                )
+            except DraftingFailed as exc:
+                drafting_failed(exc, f"{out} was not written")
+        write_atomically(out, json.dumps(result.as_dict(), ensure_ascii=False, indent=2) + "\n")
         flagged = sum(1 for s in result.synthesis.statements if not s.guard.get("ok", True))
         console.print(
             f"{count(len(frags), 'fragment')} → {count(len(result.themes), 'theme')}, "
@@ -110,6 +118,8 @@ def analyze(
             f"{count(len(result.synthesis.statements), 'statement')} ({flagged} flagged). "
             f"Wrote {out}"
         )
+        report_drafting(result.synthesis.meta)
+        warn_if_cache_rebuilt(embedder)
 
 
 def _read_inputs(

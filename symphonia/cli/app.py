@@ -50,6 +50,9 @@ app.command(
 app.command("export", cls=Command, short_help="Export a synthesis as JSON or Markdown.")(
     report_cmds.export
 )
+app.command("publish", cls=Command, short_help="Publish a synthesis version of a round.")(
+    report_cmds.publish
+)
 app.command("demo", cls=Command, short_help="Run the demo study end to end.")(demo_cmd.demo)
 app.add_typer(report_cmds.analysis_app, name="analysis")
 app.add_typer(account_cmds.account_app, name="account")

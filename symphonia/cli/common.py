@@ -33,8 +33,11 @@ from symphonia.settings import Settings, get_settings
 
 T = TypeVar("T")
 
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
+# markup=False: what these print is mostly the user's own text (titles, paths, ids), and Rich
+# would read "[/]" or "[bold]" in it as markup, failing (after the data was written) or
+# restyling it. Markup is opted into per call, on our own fixed strings only.
+console = Console(soft_wrap=True, markup=False)
+err_console = Console(stderr=True, soft_wrap=True, markup=False)
 
 EXPECTED_ERRORS: tuple[type[BaseException], ...] = (SymphoniaError, OSError, SQLAlchemyError)
 
@@ -48,8 +51,8 @@ def count(n: int, noun: str, plural: str | None = None) -> str:
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
-    err_console.print("[bold red]error:[/] ", end="")
-    err_console.print(message, highlight=False, markup=False)  # paths may hold "[...]"
+    err_console.print("[bold red]error:[/] ", end="", markup=True)
+    err_console.print(message, highlight=False)
     raise typer.Exit(code)
 
 
@@ -70,9 +73,24 @@ def handle_errors() -> Iterator[None]:
             lines = [f"{lines[0]}; {hint}"]
         elif hint:
             lines.append(hint)
-        err_console.print("[bold red]error:[/] ", end="")
-        err_console.print("\n".join(lines), markup=False, highlight=False)
+        err_console.print("[bold red]error:[/] ", end="", markup=True)
+        err_console.print("\n".join(lines), highlight=False)
         raise typer.Exit(2) from None
+
+
+def warn(message: str) -> None:
+    """A warning on stderr: something the user should know that did not stop the command."""
+    err_console.print("[bold yellow]warning:[/] ", end="", markup=True)
+    err_console.print(message, highlight=False)
+
+
+def warn_if_cache_rebuilt(embedder: object) -> None:
+    """Say so when the embedding cache was unreadable and was started afresh (the texts are
+    embedded again; nothing is lost but time)."""
+    cache = getattr(embedder, "cache", None)
+    recovered = getattr(cache, "recovered", None)
+    if recovered:
+        warn(f"embedding cache rebuilt: {recovered}")
 
 
 Work = Callable[[Container], Coroutine[Any, Any, T]]

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from symphonia.cli.common import console, fail, handle_errors, settings
 from symphonia.cli.usage import Command
+from symphonia.core.text_rules import clip
+
+if TYPE_CHECKING:
+    from symphonia.db.migrate import DowngradePlan
 
 app = typer.Typer(help="Create and migrate the database.", no_args_is_help=True)
 
@@ -33,15 +37,49 @@ def downgrade(
     revision: Annotated[
         str, typer.Argument(help="Target revision, or 'base'.", metavar="REVISION")
     ],
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Go ahead without asking for confirmation.")
+    ] = False,
 ) -> None:
-    """Step the schema back to an earlier revision (data in dropped tables is lost)."""
-    from symphonia.db.migrate import current
+    """Step the schema back to an earlier revision (data in dropped tables is lost).
+
+    Says first what would go (every table and the rows it holds, for 'base'), then asks;
+    `--yes` answers for scripts. Without a terminal to ask on, it refuses rather than guess.
+    """
+    from symphonia.db.migrate import current, downgrade_plan
     from symphonia.db.migrate import downgrade as do_downgrade
 
     with handle_errors(), _migration_errors("downgrade", revision):
         url = settings().resolved_database_url
+        plan = downgrade_plan(url, revision)
+        if not plan.undone:
+            console.print(f"database already at revision {plan.current or 'base'}; nothing to do")
+            return
+        _show_plan(plan, url)
+        if not yes:
+            _confirm(plan)
         do_downgrade(url, revision)
         console.print(f"database at revision {current(url) or 'base'}")
+
+
+def _show_plan(plan: DowngradePlan, url: str) -> None:
+    console.print(f"Downgrading {_shown(url)} from {plan.current} to {plan.target} undoes:")
+    for rev, doc in plan.undone:
+        console.print(f"  {rev}: {doc}")
+    if plan.drops_everything:
+        held = ", ".join(f"{table} {n}" for table, n in plan.rows.items() if n) or "no rows"
+        console.print(f"Every table is dropped, with all its data ({held}).")
+
+
+def _confirm(plan: DowngradePlan) -> None:
+    """Ask on the terminal; no answer (no terminal, end of input) is no."""
+    question = "Drop every table and all its data?" if plan.drops_everything else "Go ahead?"
+    try:
+        agreed = typer.confirm(question, default=False)
+    except typer.Abort:
+        agreed = False
+    if not agreed:
+        fail("downgrade cancelled; nothing was changed (pass --yes to go ahead without asking)")
 
 
 @contextmanager
@@ -55,8 +93,9 @@ def _migration_errors(verb: str, revision: str) -> Iterator[None]:
     except CommandError as exc:
         from symphonia.db.migrate import heads
 
+        reason = str(exc) if len(revision) <= 40 else "no such revision"
         fail(
-            f"cannot {verb} to revision {revision!r}: {exc} "
+            f"cannot {verb} to revision {clip(repr(revision))}: {reason} "
             f"(known: 'head' = {', '.join(heads())}, or 'base')"
         )
 

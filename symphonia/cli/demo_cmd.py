@@ -13,13 +13,21 @@ from typing import Annotated
 
 import typer
 
-from symphonia.cli.common import ACTOR, console, handle_errors, run, settings
+from symphonia.cli.common import (
+    ACTOR,
+    console,
+    handle_errors,
+    run,
+    settings,
+    warn_if_cache_rebuilt,
+)
 from symphonia.cli.report_cmds import synthesize_inline
 from symphonia.composition import Container
 from symphonia.core.study import RoundDefinition, RoundKind, StudyDefinition
 from symphonia.core.themes import Theme
 from symphonia.db.enums import RoundStatus
 from symphonia.interchange import try_read_fragments, try_read_rating_items, try_read_ratings
+from symphonia.interchange.files import write_atomically
 from symphonia.reports.json_report import render_json
 from symphonia.reports.markdown import render_markdown
 from symphonia.services.exports import build_report
@@ -88,9 +96,8 @@ def demo(
             async with container.session() as session:
                 document = await build_report(session, definition.id, rdef.number, actor=ACTOR)
             target = out / definition.id / f"round-{rdef.number}"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.with_suffix(".md").write_text(render_markdown(document), encoding="utf-8")
-            target.with_suffix(".json").write_text(render_json(document), encoding="utf-8")
+            write_atomically(target.with_suffix(".md"), render_markdown(document))
+            write_atomically(target.with_suffix(".json"), render_json(document))
             result = outcome.result
             console.print(
                 f"round {rdef.number}: {len(result.themes)} themes "
@@ -98,6 +105,7 @@ def demo(
                 f"synthesis version {outcome.version_number}"
             )
             final = target.with_suffix(".md")
+        warn_if_cache_rebuilt(container.embedder())
         return final
 
     report = run(go)

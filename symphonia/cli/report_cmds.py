@@ -16,14 +16,20 @@ from symphonia.cli.common import (
     progress_bars,
     run,
     silence_library_progress,
+    warn_if_cache_rebuilt,
 )
+from symphonia.cli.drafting import AllowFallback, drafting_failed, report_drafting
 from symphonia.cli.study_cmds import RoundArg, StudyArg
 from symphonia.cli.usage import Command
 from symphonia.composition import Container
+from symphonia.core.text_rules import MAX_INTEGER
+from symphonia.interchange.files import write_atomically
+from symphonia.pipeline.llm import DraftingFailed
 from symphonia.reports.json_report import render_json
 from symphonia.reports.markdown import render_markdown
 from symphonia.services.analysis import AnalysisOptions, AnalysisOutcome, run_inline
 from symphonia.services.exports import build_report
+from symphonia.services.publishing import publish_version
 from symphonia.services.run_views import RunView, list_runs
 
 ReportFormat = Literal["json", "md"]
@@ -32,16 +38,22 @@ analysis_app = typer.Typer(help="Follow analysis runs.", no_args_is_help=True)
 
 
 async def synthesize_inline(
-    container: Container, study: str, number: int, drafter: str, *, quiet: bool = False
+    container: Container,
+    study: str,
+    number: int,
+    drafter: str,
+    *,
+    quiet: bool = False,
+    allow_fallback: bool = True,
 ) -> AnalysisOutcome:
     """Request an analysis of the round and run it here, as a worker would (the same path:
     the run is recorded, claimed, executed with progress, stored once)."""
-    container.drafter(drafter)  # refuse an unusable drafter before anything is written
+    # refuse an unusable drafter before anything is written
+    container.drafter(drafter, allow_fallback=allow_fallback)
+    options = AnalysisOptions(drafter, allow_fallback=allow_fallback)
     with progress_bars(not quiet) as progress:
         how = container.execution(ACTOR)
-        return await run_inline(
-            container.sessions, study, number, AnalysisOptions(drafter), how, progress=progress
-        )
+        return await run_inline(container.sessions, study, number, options, how, progress=progress)
 
 
 def synthesize(
@@ -51,13 +63,19 @@ def synthesize(
         DrafterName, typer.Option(help="extractive (offline) or llm (needs an endpoint).")
     ] = "extractive",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    allow_fallback: AllowFallback = False,
 ) -> None:
     """Analyse a round (themes, classification, guarded draft) and store a new version."""
     if quiet:
         silence_library_progress()
 
     async def go(container: Container) -> None:
-        outcome = await synthesize_inline(container, study, number, drafter, quiet=quiet)
+        try:
+            outcome = await synthesize_inline(
+                container, study, number, drafter, quiet=quiet, allow_fallback=allow_fallback
+            )
+        except DraftingFailed as exc:
+            drafting_failed(exc, "No synthesis version was stored")
         result = outcome.result
         flagged = sum(1 for s in result.synthesis.statements if not s.guard.get("ok", True))
         console.print(
@@ -66,6 +84,8 @@ def synthesize(
             f"{len(result.synthesis.statements)} statements ({flagged} flagged for the editor); "
             f"stored as synthesis version {outcome.version_number}"
         )
+        report_drafting(result.synthesis.meta)
+        warn_if_cache_rebuilt(container.embedder())
 
     run(go)
 
@@ -80,7 +100,8 @@ def export(
         Path | None, typer.Option("--out", "-o", help="Output file (default: print it).")
     ] = None,
     version: Annotated[
-        int | None, typer.Option(help="Synthesis version (default: the latest).", min=1)
+        int | None,
+        typer.Option(help="Synthesis version (default: the latest).", min=1, max=MAX_INTEGER),
     ] = None,
 ) -> None:
     """Export a round's synthesis with full provenance, as JSON or Markdown."""
@@ -92,9 +113,32 @@ def export(
         if out is None:
             typer.echo(text, nl=False)
             return
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+        write_atomically(out, text)
         console.print(f"wrote {out}")
+
+    run(go)
+
+
+def publish(
+    study: StudyArg,
+    number: RoundArg,
+    version: Annotated[
+        int | None,
+        typer.Option(help="Synthesis version (default: the latest).", min=1, max=MAX_INTEGER),
+    ] = None,
+) -> None:
+    """Publish a round's synthesis version: it becomes the round's public record.
+
+    Every stored version is already frozen; publishing records when and by whom, once.
+    """
+
+    async def go(container: Container) -> None:
+        async with container.session() as session:
+            done = await publish_version(session, study, number, version, actor=ACTOR)
+        console.print(
+            f"published version {done.version} of round {number} of {study!r} "
+            f"({done.published_at:%Y-%m-%d %H:%M} UTC)"
+        )
 
     run(go)
 

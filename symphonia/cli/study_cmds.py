@@ -8,9 +8,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from symphonia.cli.common import ACTOR, console, handle_errors, run
+from symphonia.cli.common import ACTOR, console, count, handle_errors, run
 from symphonia.cli.usage import Command
 from symphonia.composition import Container
+from symphonia.core.protocol import MAX_ROUNDS
 from symphonia.services.overview import list_studies as list_studies_service
 from symphonia.services.rounds import close_round, open_round
 from symphonia.services.studies import load_study
@@ -20,7 +21,9 @@ study_app = typer.Typer(help="Load and list studies.", no_args_is_help=True)
 round_app = typer.Typer(help="Open and close rounds.", no_args_is_help=True)
 
 StudyArg = Annotated[str, typer.Argument(help="Study id, as in its study.toml.", metavar="STUDY")]
-RoundArg = Annotated[int, typer.Argument(help="Round number.", min=1, metavar="NUMBER")]
+RoundArg = Annotated[
+    int, typer.Argument(help="Round number.", min=1, max=MAX_ROUNDS, metavar="NUMBER")
+]
 
 
 @study_app.command(
@@ -42,9 +45,23 @@ def load(
             console.print(f"study {definition.id!r} unchanged: the database already matches")
             return
         verb = "created" if outcome.created else "updated"
+        removed = [
+            count(n, noun)
+            for n, noun in (
+                (outcome.removed_groups, "group"),
+                (outcome.removed_participants, "participant"),
+                (outcome.removed_rounds, "draft round"),
+            )
+            if n
+        ]
         console.print(
             f"study {definition.id!r} {verb}: {outcome.added_groups} groups, "
             f"{outcome.added_participants} participants, {outcome.added_rounds} rounds added"
+            + (
+                f"; removed as the file no longer lists them: {', '.join(removed)}"
+                if removed
+                else ""
+            )
         )
 
     run(go)

@@ -7,11 +7,27 @@ sees the ratings, so the protocol is a value object that the services lock when 
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from symphonia.core.fragments import InvalidInput
+
+MAX_ROUNDS = 50
+"""Most rounds a study may declare (``stopping.max_rounds``), and so the highest round number:
+a Delphi study runs two to four rounds. Round numbers beyond it are refused as such wherever
+they come in (a study file, a command's argument), never sent to the database, whose integer
+columns stop at 2**31 - 1 on PostgreSQL (2**63 - 1 on SQLite)."""
+
+MAX_SCALE_BOUND = 1000
+"""Scale ends must lie within ±1000, and a scale has at most 101 points (0–100, a visual
+analogue scale); scores are stored as integers and a scale of 10**30 points means nothing."""
+MAX_SCALE_POINTS = 101
+
+MAX_SEED = 2**32 - 1
+"""The largest seed k-means takes (NumPy's random state); a larger one would fail the analysis
+long after the study file was accepted."""
 
 
 class ConsensusRule(enum.StrEnum):
@@ -72,8 +88,15 @@ class RatingScale:
     maximum: int = 9
 
     def __post_init__(self) -> None:
+        for name, value in (("scale.min", self.minimum), ("scale.max", self.maximum)):
+            if not -MAX_SCALE_BOUND <= value <= MAX_SCALE_BOUND:
+                raise InvalidInput(
+                    name, f"must be between -{MAX_SCALE_BOUND} and {MAX_SCALE_BOUND}"
+                )
         if self.maximum - self.minimum < 2:
             raise InvalidInput("scale", "needs at least three points (maximum - minimum >= 2)")
+        if self.points > MAX_SCALE_POINTS:
+            raise InvalidInput("scale", f"has {self.points} points; the most is {MAX_SCALE_POINTS}")
 
     @property
     def points(self) -> int:
@@ -132,6 +155,17 @@ class Protocol:
     opinion_grouping: OpinionGrouping = OpinionGrouping()
 
     def __post_init__(self) -> None:
+        for name, value in (
+            ("agreement_threshold", self.agreement_threshold),
+            ("max_iqr", self.max_iqr),
+            ("min_participation", self.min_participation),
+            ("min_group_agreement", self.min_group_agreement),
+            ("stopping.cv_change_below", self.stopping.cv_change_below),
+        ):
+            # NaN compares false with everything, so range checks alone let it through (and
+            # PostgreSQL's JSON refuses it on write); inf is no threshold either.
+            if not math.isfinite(value):
+                raise InvalidInput(name, f"must be a finite number, got {value}")
         if not 0.5 <= self.agreement_threshold <= 1.0:
             raise InvalidInput("agreement_threshold", "must be between 0.5 and 1.0")
         if self.max_iqr < 0:
@@ -140,14 +174,18 @@ class Protocol:
             raise InvalidInput("min_participation", "must be above 0 and at most 1")
         if not 0.0 <= self.min_group_agreement <= 1.0:
             raise InvalidInput("min_group_agreement", "must be between 0 and 1")
-        if self.stopping.max_rounds < 1:
-            raise InvalidInput("stopping.max_rounds", "must be at least 1")
+        if not 1 <= self.stopping.max_rounds <= MAX_ROUNDS:
+            raise InvalidInput("stopping.max_rounds", f"must be from 1 to {MAX_ROUNDS}")
+        if self.stopping.cv_change_below < 0:
+            raise InvalidInput("stopping.cv_change_below", "must not be negative")
         if self.min_item_ratings < 1:
             raise InvalidInput("min_item_ratings", "must be at least 1")
         if self.opinion_grouping.min_ratings < 1:
             raise InvalidInput("opinion_grouping.min_ratings", "must be at least 1")
         if not 2 <= self.opinion_grouping.max_groups <= 9:
             raise InvalidInput("opinion_grouping.max_groups", "must be between 2 and 9")
+        if not 0 <= self.opinion_grouping.seed <= MAX_SEED:
+            raise InvalidInput("opinion_grouping.seed", f"must be from 0 to {MAX_SEED}")
 
 
 def protocol_to_dict(protocol: Protocol) -> dict[str, Any]:

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+MODEL_ORIGIN = "llm"
+"""A statement the language model wrote."""
+FALLBACK_ORIGIN = "extractive-fallback"
+"""The extractive draft of a theme whose model call failed or whose reply was unusable."""
+RESTORED_ORIGIN = "extractive-restored"
+"""An extractive statement put back for a side or theme the model's reply left out."""
 
 
 class Section(enum.StrEnum):
@@ -71,3 +79,96 @@ class Synthesis:
             "ledger": [{"subject": e.subject, "reason": e.reason} for e in self.ledger],
             "meta": self.meta,
         }
+
+
+@dataclass(frozen=True, slots=True)
+class DraftingSummary:
+    """What a model-drafted synthesis owes to the model, and what fell back to the extractive
+    draft: a reader must not take an extractive text, or a half-extractive one, for the
+    model's. Computed from the statements' origins when the LLM drafter assembles a draft, kept
+    in the drafter's record (``meta["drafting"]``) and shown wherever the draft is."""
+
+    statements: int
+    by_model: int
+    fallen_back: int
+    restored: int
+    quoted: int
+    """Statements quoted from contributors without a model call (singular views)."""
+    themes: int
+    themes_fallen_back: int
+    reasons: tuple[str, ...] = ()
+    """The distinct reasons themes fell back, first seen first."""
+
+    @classmethod
+    def of(
+        cls, statements: Sequence[Statement], themes: int, fallbacks: Sequence[Mapping[str, Any]]
+    ) -> DraftingSummary:
+        origins = [s.origin for s in statements]
+        reasons = tuple(dict.fromkeys(str(f.get("reason")) for f in fallbacks))
+        return cls(
+            statements=len(origins),
+            by_model=origins.count(MODEL_ORIGIN),
+            fallen_back=origins.count(FALLBACK_ORIGIN),
+            restored=origins.count(RESTORED_ORIGIN),
+            quoted=sum(
+                1 for o in origins if o not in (MODEL_ORIGIN, FALLBACK_ORIGIN, RESTORED_ORIGIN)
+            ),
+            themes=themes,
+            themes_fallen_back=len(fallbacks),
+            reasons=reasons,
+        )
+
+    @classmethod
+    def from_dict(cls, data: object) -> DraftingSummary | None:
+        """The summary a drafter recorded, or None (an extractive draft records none)."""
+        if not isinstance(data, Mapping):
+            return None
+        try:
+            return cls(**{k: int(data[k]) for k in _COUNTS}, reasons=tuple(data.get("reasons", ())))
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**{k: getattr(self, k) for k in _COUNTS}, "reasons": list(self.reasons)}
+
+    @property
+    def nothing_by_model(self) -> bool:
+        """There were themes to draft, and the model drafted none of them."""
+        return self.themes > 0 and self.by_model == 0
+
+    @property
+    def complete(self) -> bool:
+        """Every theme was drafted by the model (nothing fell back)."""
+        return self.themes_fallen_back == 0
+
+    def describe(self) -> str:
+        """One sentence for a console or a report (no trailing full stop)."""
+        text = f"the language model drafted {self.by_model} of {self.statements} statements"
+        if self.themes_fallen_back:
+            why = self.reasons[0] if self.reasons else "unknown reason"
+            more = (
+                f" (and {len(self.reasons) - 1} other reason(s))" if len(self.reasons) > 1 else ""
+            )
+            text += (
+                f"; {self.fallen_back} fell back to the extractive draft, for "
+                f"{self.themes_fallen_back} of {self.themes} themes: {why}{more}"
+            )
+        if self.restored:
+            text += (
+                f"; {self.restored} restored from the extractive draft where the reply "
+                "left a side out"
+            )
+        if self.quoted:
+            text += f"; {self.quoted} singular views quoted as written"
+        return text
+
+
+_COUNTS = (
+    "statements",
+    "by_model",
+    "fallen_back",
+    "restored",
+    "quoted",
+    "themes",
+    "themes_fallen_back",
+)

@@ -38,6 +38,16 @@ Problem = tuple[str, str]
 NOTHING_IMPORTED = "nothing was imported"
 """How a refused import ends its summary line, in files and services alike."""
 
+MAX_TITLE_CHARS = 300
+"""A study's title: a heading, not a paragraph (the ``study.title`` column's length)."""
+MAX_LABEL_CHARS = 200
+"""A stakeholder group's name, or a panellist's display name (their columns' length)."""
+MAX_MODEL_ID_CHARS = 200
+"""The embedding model's name or path, recorded with every analysis run."""
+MAX_INTEGER = 2**31 - 1
+"""The largest whole number an INTEGER column holds on PostgreSQL (SQLite's go to 2**63 - 1):
+a number a user names (a version, a round) past it can only be refused, never looked up."""
+
 IDENTIFIER = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9_.-]{{0,{MAX_ID_CHARS - 1}}}$")
 """Ids, pseudonyms and group ids: short, no spaces, safe in file names and URLs."""
 
@@ -80,8 +90,8 @@ def unusable_character(value: str) -> str | None:
 
 def id_problem(value: str) -> str | None:
     """Why `value` cannot be declared as a fragment or item id, or None when it can."""
-    if len(value) > MAX_ID_CHARS:
-        return f"is {len(value)} characters long; the limit is {MAX_ID_CHARS}"
+    if (reason := too_long(value, MAX_ID_CHARS)) is not None:
+        return reason
     if IDENTIFIER.fullmatch(value) is None:  # fullmatch: `$` alone lets a final newline by
         return f"{clip(json.dumps(value, ensure_ascii=False))} is not a valid id; {ID_RULE}"
     return None
@@ -156,8 +166,10 @@ def item_text_problems(item: RatingItem) -> list[Problem]:
 
 
 def rating_text_problems(r: Rating) -> list[Problem]:
-    """A rating's references (item and rater) must be storable text."""
-    return text_problems([("item", r.item), ("rater", r.rater)])
+    """A rating's references (item and rater) must be storable text; the item is stored with
+    the rating, so it must fit an id's column even when it is not held to the id rule."""
+    texts = text_problems([("item", r.item), ("rater", r.rater)])
+    return texts + length_problems([("item", r.item, MAX_ID_CHARS)])
 
 
 def study_text_problems(study: StudyDefinition) -> list[Problem]:
@@ -179,4 +191,25 @@ def study_text_problems(study: StudyDefinition) -> list[Problem]:
         for i, r in enumerate(study.rounds)
         for name in ("fragments", "ratings", "items")
     ]
-    return text_problems(texts)
+    limits: list[tuple[str, str | None, int]] = [("study.title", study.title, MAX_TITLE_CHARS)]
+    limits += [(f"groups[{i}].name", g.name, MAX_LABEL_CHARS) for i, g in enumerate(study.groups)]
+    limits += [(f"panel[{i}].name", p.name, MAX_LABEL_CHARS) for i, p in enumerate(study.panel)]
+    return text_problems(texts) + length_problems(limits)
+
+
+def too_long(value: str, limit: int) -> str | None:
+    """Why `value` is too long for a column of `limit` characters, or None when it fits.
+    SQLite stores any length; PostgreSQL refuses the whole write with no field named, so every
+    way in checks this first."""
+    if len(value) <= limit:
+        return None
+    return f"is {len(value)} characters long; the limit is {limit}"
+
+
+def length_problems(fields: Iterable[tuple[str, str | None, int]]) -> list[Problem]:
+    """(field, value, limit) triples -> a problem for every value longer than its limit."""
+    return [
+        (name, reason)
+        for name, value, limit in fields
+        if value is not None and (reason := too_long(value, limit)) is not None
+    ]

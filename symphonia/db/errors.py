@@ -33,3 +33,12 @@ class ImmutableRecordError(Conflict, StorageError):
         self.operation = operation
         self.database_error = database_error
         """The SQLAlchemy error of the trigger's refusal; None when the ORM guard refused."""
+
+
+class DatabaseUnreachable(StorageError):
+    """The database named by the URL could not be reached (refused, unknown host, wrong
+    password, no such database); the message names it, password hidden, and says why."""
+
+    def __init__(self, shown_url: str, reason: str) -> None:
+        super().__init__(f"cannot connect to the database {shown_url}: {reason}")
+        self.reason = reason

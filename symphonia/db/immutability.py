@@ -3,16 +3,21 @@
 Three layers guard the same rule:
 
 1. Mapper events (here) refuse, inside the flush, any UPDATE or DELETE of an always-frozen
-   row (fragment, fragment withdrawal, amendment, publication, audit event) and any INSERT,
-   UPDATE or DELETE that
-   touches a published synthesis version's content (the version row, its statements, their
-   citations). Mapper events see every row the unit of work writes, including delete-orphan
-   cascades, which a `before_flush` hook would miss.
+   row (fragment, fragment withdrawal, amendment, publication, audit event, and a stored
+   version's statements and citations), any DELETE of a synthesis version, and any UPDATE
+   of one but the setting of `approved_at`, `approved_by_id` or `published_at` from NULL,
+   once. Mapper events see every row the unit of work writes, including delete-orphan
+   cascades, which a `before_flush` hook would miss. They also fill in a new version's
+   `statement_count` and a new statement's `citation_count` from their collections when
+   left unset.
 2. A `do_orm_execute` hook refuses ORM bulk `update()`/`delete()` on the always-frozen
    models, which bypass the flush.
-3. Database triggers, created by the initial migration on SQLite and PostgreSQL, refuse the
-   same changes from raw SQL. Their error message starts with `IMMUTABLE_MARKER`; an engine
-   `handle_error` hook translates it into `ImmutableRecordError` for callers.
+3. Database triggers (migrations 0001, 0002 and 0004) refuse the same changes from raw SQL,
+   on SQLite and PostgreSQL, and also what only the database can see cheaply: a statement or
+   citation inserted past its version's or statement's count (added to a version already
+   stored), and, on SQLite, an INSERT OR REPLACE that would delete a frozen row. Their
+   error message starts with `IMMUTABLE_MARKER`; an engine `handle_error` hook translates
+   it into `ImmutableRecordError` for callers.
 
 All three raise `symphonia.db.errors.ImmutableRecordError`. Importing `symphonia.db.models`
 installs layers 1 and 2 (and the engine hook), so every Session that maps our models is guarded.
@@ -20,7 +25,6 @@ installs layers 1 and 2 (and the engine hook), so every Session that maps our mo
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,7 +45,7 @@ from symphonia.db.models.synthesis import (
 )
 
 IMMUTABLE_MARKER = "symphonia:immutable"
-"""Prefix of the database triggers' error message (see the initial migration)."""
+"""Prefix of the database triggers' error message (see migrations 0001, 0002 and 0004)."""
 
 ALWAYS_FROZEN: tuple[type[Any], ...] = (
     Fragment,
@@ -49,92 +53,58 @@ ALWAYS_FROZEN: tuple[type[Any], ...] = (
     Publication,
     AuditEvent,
     FragmentWithdrawal,
+    Statement,
+    Citation,
 )
 """Rows that may be inserted but never updated or deleted."""
 
-_version_t = SynthesisVersion.__table__
-_statement_t = Statement.__table__
-_citation_t = Citation.__table__
-
-
-def _published(conn: Connection, version_id: uuid.UUID | None) -> bool:
-    if version_id is None:
-        return False
-    query = sa.select(_version_t.c.published_at).where(_version_t.c.id == version_id)
-    return conn.execute(query).scalar_one_or_none() is not None
-
-
-def _statement_version(conn: Connection, statement_id: uuid.UUID | None) -> uuid.UUID | None:
-    if statement_id is None:
-        return None
-    query = sa.select(_statement_t.c.version_id).where(_statement_t.c.id == statement_id)
-    result: uuid.UUID | None = conn.execute(query).scalar_one_or_none()
-    return result
-
-
-def _new_statement_version_published(conn: Connection, stmt: Statement) -> bool:
-    """Whether a statement being written belongs to a published version (pending or stored)."""
-    version = stmt.__dict__.get("version")
-    if isinstance(version, SynthesisVersion) and version.published_at is not None:
-        return True
-    return _published(conn, stmt.version_id)
+ONCE_COLUMNS = frozenset({"approved_at", "approved_by_id", "published_at"})
+"""A synthesis version's only columns that may change: each from NULL to a value, once."""
 
 
 def _refuse(table: str, operation: str, detail: str) -> None:
     raise ImmutableRecordError(table, operation, detail)
 
 
-def _before_insert(_mapper: Mapper[Any], conn: Connection, target: Any) -> None:
-    if isinstance(target, Statement) and _new_statement_version_published(conn, target):
-        _refuse(
-            "statement",
-            "INSERT",
-            "its synthesis version is published; write statements "
-            "before setting published_at, or draft a new version",
-        )
-    elif isinstance(target, Citation):
-        statement = target.__dict__.get("statement")
-        if isinstance(statement, Statement):
-            frozen = _new_statement_version_published(conn, statement)
-        else:
-            frozen = _published(conn, _statement_version(conn, target.statement_id))
-        if frozen:
-            _refuse("citation", "INSERT", "its statement belongs to a published version")
+def _before_insert(_mapper: Mapper[Any], _conn: Connection, target: Any) -> None:
+    """Fix the counts that make a stored version whole, from what it is stored with."""
+    if isinstance(target, SynthesisVersion) and target.statement_count is None:
+        target.statement_count = len(target.statements)
+    elif isinstance(target, Statement) and target.citation_count is None:
+        target.citation_count = len(target.citations)
 
 
-def _modified(target: Any) -> bool:
+def _before_update(_mapper: Mapper[Any], _conn: Connection, target: Any) -> None:
     session = object_session(target)
-    return session is None or session.is_modified(target, include_collections=False)
-
-
-def _before_update(_mapper: Mapper[Any], conn: Connection, target: Any) -> None:
-    if not _modified(target):
+    if session is not None and not session.is_modified(target, include_collections=False):
         return
-    _check_existing(conn, target, "UPDATE")
-    if isinstance(target, Statement) and _new_statement_version_published(conn, target):
-        _refuse("statement", "UPDATE", "cannot move a statement into a published version")
-
-
-def _before_delete(_mapper: Mapper[Any], conn: Connection, target: Any) -> None:
-    _check_existing(conn, target, "DELETE")
-
-
-def _check_existing(conn: Connection, target: Any, operation: str) -> None:
-    """Refuse changing a stored row whose *stored* state is frozen (asked of the database)."""
     if isinstance(target, ALWAYS_FROZEN):
-        _refuse(target.__tablename__, operation, "append-only: record a new row instead")
-    elif isinstance(target, SynthesisVersion):
-        if _published(conn, target.id):
-            _refuse("synthesis_version", operation, "published; draft a new version instead")
-    elif isinstance(target, Statement):
-        if _published(conn, _statement_version(conn, target.id)):
-            _refuse("statement", operation, "its synthesis version is published")
-    elif isinstance(target, Citation):
-        stored = conn.execute(
-            sa.select(_citation_t.c.statement_id).where(_citation_t.c.id == target.id)
-        ).scalar_one_or_none()
-        if _published(conn, _statement_version(conn, stored)):
-            _refuse("citation", operation, "its statement belongs to a published version")
+        _refuse(target.__tablename__, "UPDATE", "append-only: record a new row instead")
+    if isinstance(target, SynthesisVersion):
+        _check_version_update(target)
+
+
+def _check_version_update(version: SynthesisVersion) -> None:
+    state = sa.inspect(version)
+    for attr in state.mapper.column_attrs:
+        history = state.attrs[attr.key].history
+        if not history.has_changes():
+            continue
+        if attr.key not in ONCE_COLUMNS:
+            _refuse(
+                "synthesis_version",
+                "UPDATE",
+                f"{attr.key} of a stored version never changes; draft a new version instead",
+            )
+        if any(old is not None for old in history.deleted):
+            _refuse("synthesis_version", "UPDATE", f"{attr.key} is set already, once and for all")
+
+
+def _before_delete(_mapper: Mapper[Any], _conn: Connection, target: Any) -> None:
+    if isinstance(target, ALWAYS_FROZEN):
+        _refuse(target.__tablename__, "DELETE", "append-only: record a new row instead")
+    if isinstance(target, SynthesisVersion):
+        _refuse("synthesis_version", "DELETE", "a stored version is kept for good")
 
 
 def _refuse_bulk(state: ORMExecuteState) -> None:
@@ -166,7 +136,7 @@ def _translate_db_error(context: ExceptionContext) -> None:
 
 def install() -> None:
     """Register the guards (idempotent). Called when `symphonia.db.models` is imported."""
-    for cls in (*ALWAYS_FROZEN, SynthesisVersion, Statement, Citation):
+    for cls in (*ALWAYS_FROZEN, SynthesisVersion):
         for name, fn in (
             ("before_insert", _before_insert),
             ("before_update", _before_update),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,12 +21,17 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import ResolutionError, RevisionError
+from alembic.util import CommandError
+from sqlalchemy import func, inspect, select
 from sqlalchemy import types as satypes
-from sqlalchemy.engine import URL, Connection
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import Column
 
 from symphonia.db.engine import create_engine
+from symphonia.db.errors import DatabaseUnreachable
 from symphonia.db.models import metadata
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -75,12 +81,22 @@ def heads() -> tuple[str, ...]:
 
 
 async def _with_connection(url: str | URL, fn: Callable[[Connection], T]) -> T:
+    """Run `fn` on a connection to `url`; a failure to connect at all is
+    :class:`DatabaseUnreachable` (one line naming the database), not a driver traceback."""
     engine = create_engine(url, foreign_keys=False, poolclass=NullPool)
+    connected = False
     try:
         async with engine.connect() as conn:
+            connected = True
             result = await conn.run_sync(fn)
             await conn.commit()
             return result
+    except (OSError, TimeoutError, DBAPIError) as exc:
+        if connected:
+            raise
+        shown = make_url(url).render_as_string(hide_password=True)
+        reason = str(getattr(exc, "orig", None) or exc) or type(exc).__name__
+        raise DatabaseUnreachable(shown, reason) from exc
     finally:
         await engine.dispose()
 
@@ -119,6 +135,54 @@ async def schema_diff_async(url: str | URL) -> list[Any]:
         return list(compare_metadata(context, metadata))
 
     return await _with_connection(url, diff)
+
+
+@dataclass(frozen=True, slots=True)
+class DowngradePlan:
+    """What `downgrade` to `target` would undo: the revisions (newest first, with their
+    one-line descriptions) and, when every table goes (`base`), the rows each one holds."""
+
+    current: str | None
+    target: str
+    undone: tuple[tuple[str, str], ...]
+    rows: dict[str, int]
+
+    @property
+    def drops_everything(self) -> bool:
+        return self.target == "base"
+
+
+async def downgrade_plan_async(url: str | URL, revision: str) -> DowngradePlan:
+    """Describe a downgrade without running it (an unknown revision raises Alembic's
+    CommandError, as the downgrade itself would)."""
+    script = ScriptDirectory.from_config(make_config())
+
+    def plan(connection: Connection) -> DowngradePlan:
+        current = MigrationContext.configure(connection).get_current_revision()
+        undone: list[tuple[str, str]] = []
+        try:
+            revisions = list(script.iterate_revisions(current, revision)) if current else []
+        except ResolutionError as exc:  # as Alembic's own downgrade command words it
+            raise CommandError(f"Can't locate revision identified by {revision!r}") from exc
+        except RevisionError as exc:
+            raise CommandError(str(exc)) from exc
+        for rev in revisions:
+            if rev.revision != revision:
+                undone.append((rev.revision, (rev.doc or "").strip().splitlines()[0]))
+        rows: dict[str, int] = {}
+        if revision == "base" and undone:
+            present = set(inspect(connection).get_table_names())
+            for table in metadata.sorted_tables:
+                if table.name in present:
+                    count = select(func.count()).select_from(table)
+                    rows[table.name] = int(connection.execute(count).scalar_one())
+        return DowngradePlan(current, revision, tuple(undone), rows)
+
+    return await _with_connection(url, plan)
+
+
+def downgrade_plan(url: str | URL, revision: str) -> DowngradePlan:
+    return _blocking(downgrade_plan_async(url, revision))
 
 
 def _blocking(coro: Coroutine[Any, Any, T]) -> T:

@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from symphonia.interchange._records import RawRecord
 
 _INTEGER = re.compile(r"^[+-]?\d+$")
+MAX_INT_DIGITS = 18
+"""Whole numbers in records are confidences and scores: a handful of digits. Longer ones are
+refused by length, before int() is asked to convert (it refuses past 4,300 digits with a
+message about Python), and never quoted whole in a message."""
 
 
 def json_type(value: object) -> str:
@@ -68,9 +72,18 @@ def get_int(rec: RawRecord, name: str, out: Collector, expected: str) -> int | N
     if value is None:
         return None
     if rec.tabular and isinstance(value, str) and _INTEGER.match(value.strip()):
-        return int(value)
+        digits = len(value.strip().lstrip("+-"))
+        if digits <= MAX_INT_DIGITS:
+            return int(value)
+        out.add(rec.line, name, f"must be {expected}, got a number {digits} digits long")
+        return None
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
+        if abs(value) < 10**MAX_INT_DIGITS:
+            return value
+        out.add(
+            rec.line, name, f"must be {expected}, got a number {len(str(abs(value)))} digits long"
+        )
+        return None
     if rec.tabular:
         got = clip(repr(value))
     else:

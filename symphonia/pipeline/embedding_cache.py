@@ -4,11 +4,20 @@ One SQLite file (stdlib, WAL so readers don't block a writer) holding raw float3
 Editing one fragment and re-running the analysis then embeds exactly one text, and a fully
 cached run never loads the model. Lookups are chunked `IN` queries on the primary key, which
 keeps 50k lookups well under a second.
+
+The cache holds nothing that cannot be computed again, so damage to it is never fatal: a file
+SQLite cannot read ("file is not a database", "database disk image is malformed"), at open or
+on any later query, is moved aside as ``<name>.corrupt`` (kept for a post-mortem, replacing an
+older one) and a new, empty cache takes its place; the texts are embedded again. The reason is
+logged and kept in :attr:`EmbeddingCache.recovered`. A stored vector of the wrong length, or
+holding NaN or infinity, is treated as missing.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -33,6 +42,9 @@ CREATE TABLE IF NOT EXISTS embeddings (
 """
 
 
+logger = logging.getLogger(__name__)
+
+
 def text_key(text: str) -> bytes:
     """The cache key of a text: sha256 of its UTF-8 bytes, exactly as submitted."""
     return hashlib.sha256(text.encode("utf-8")).digest()
@@ -43,47 +55,98 @@ class EmbeddingCache:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        if str(path) != ":memory:":
+        self._memory = str(path) == ":memory:"
+        if not self._memory:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30.0)
         self._lock = threading.Lock()
+        self.recovered: str | None = None
+        """Why the cache file was set aside and started afresh, if it was."""
         with self._lock:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute(_SCHEMA)
-            self._conn.commit()
+            try:
+                self._conn = self._connect()
+            except sqlite3.OperationalError as exc:  # a directory, no permission: not damage
+                raise OSError(
+                    errno.EIO, f"cannot open the embedding cache: {exc}", str(path)
+                ) from exc
+            except sqlite3.DatabaseError as exc:
+                self._conn = self._start_afresh(exc, opened=False)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30.0)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute(_SCHEMA)
+            conn.commit()
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _start_afresh(
+        self, exc: sqlite3.DatabaseError, *, opened: bool = True
+    ) -> sqlite3.Connection:
+        """Set the unreadable file aside and open a new, empty cache (lock held).
+        A database that is merely busy (locked by another process) is not damaged: that
+        error is raised, not "repaired" by moving someone else's cache away."""
+        if isinstance(exc, sqlite3.OperationalError) or self._memory:
+            raise exc
+        if opened:
+            self._conn.close()
+        aside = self.path.with_name(self.path.name + ".corrupt")
+        for suffix in ("-wal", "-shm"):
+            self.path.with_name(self.path.name + suffix).unlink(missing_ok=True)
+        self.path.replace(aside)
+        self.recovered = f"{self.path} could not be read ({exc}); moved to {aside}"
+        logger.warning("embedding cache rebuilt: %s", self.recovered)
+        return self._connect()
 
     def get_many(self, model_id: str, keys: Sequence[bytes]) -> dict[bytes, Vectors]:
         """Return the cached vectors of those `keys` that are present (missing ones absent)."""
         found: dict[bytes, Vectors] = {}
         with self._lock:
-            for start in range(0, len(keys), _CHUNK):
-                chunk = keys[start : start + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                rows = self._conn.execute(
-                    f"SELECT text_hash, dim, vector FROM embeddings "  # noqa: S608 (placeholders only)
-                    f"WHERE model = ? AND text_hash IN ({marks})",
-                    (model_id, *chunk),
-                )
-                for key, dim, blob in rows:
-                    vec = np.frombuffer(blob, dtype=np.float32)
-                    if vec.shape[0] == dim:
-                        found[bytes(key)] = vec
+            try:
+                self._lookup(model_id, keys, found)
+            except sqlite3.DatabaseError as exc:
+                self._conn = self._start_afresh(exc)
+                return {}
         return found
+
+    def _lookup(self, model_id: str, keys: Sequence[bytes], found: dict[bytes, Vectors]) -> None:
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            marks = ",".join("?" * len(chunk))
+            rows = self._conn.execute(
+                f"SELECT text_hash, dim, vector FROM embeddings "  # noqa: S608 (placeholders only)
+                f"WHERE model = ? AND text_hash IN ({marks})",
+                (model_id, *chunk),
+            )
+            for key, dim, blob in rows:
+                if not isinstance(blob, bytes) or len(blob) != 4 * dim:
+                    continue
+                vec = np.frombuffer(blob, dtype=np.float32)
+                if np.isfinite(vec).all():
+                    found[bytes(key)] = vec
 
     def put_many(self, model_id: str, items: Mapping[bytes, Vectors]) -> None:
         """Store vectors (replacing any previous vector for the same key)."""
-        rows: Iterable[tuple[str, bytes, int, bytes]] = (
+        rows: list[tuple[str, bytes, int, bytes]] = [
             (model_id, key, int(vec.shape[0]), np.ascontiguousarray(vec, np.float32).tobytes())
             for key, vec in items.items()
-        )
+        ]
         with self._lock:
-            self._conn.executemany(
-                "INSERT OR REPLACE INTO embeddings (model, text_hash, dim, vector) "
-                "VALUES (?, ?, ?, ?)",
-                rows,
-            )
-            self._conn.commit()
+            try:
+                self._store(rows)
+            except sqlite3.DatabaseError as exc:
+                self._conn = self._start_afresh(exc)
+                self._store(rows)
+
+    def _store(self, rows: Iterable[tuple[str, bytes, int, bytes]]) -> None:
+        self._conn.executemany(
+            "INSERT OR REPLACE INTO embeddings (model, text_hash, dim, vector) VALUES (?, ?, ?, ?)",
+            rows,
+        )
+        self._conn.commit()
 
     def count(self, model_id: str | None = None) -> int:
         """Number of cached vectors, for one model or all."""

@@ -11,6 +11,8 @@ import hashlib
 import re
 from typing import Any
 
+from symphonia.core.synthesis import DraftingSummary
+
 SECTIONS = (
     ("consensus", "Consensus"),
     ("contested", "Contested"),
@@ -103,9 +105,15 @@ def render_markdown(doc: dict[str, Any]) -> str:
         f"**Question:** {_escape(study['question'])}",
         "",
         f"Round {rnd['number']} ({rnd['kind']}), synthesis version {version['number']} "
-        f"({version['origin']}), drafted {version['created_at']}.",
+        f"({version['origin']}), drafted {version['created_at']}; "
+        + (
+            f"published {version['published_at']}."
+            if version.get("published_at")
+            else "not published (a draft for the editors)."
+        ),
         "",
     ]
+    out += _drafting(version.get("drafter") or {})
     overview = (version.get("drafter") or {}).get("overview") or {}
     if overview.get("text"):
         out += [
@@ -170,6 +178,18 @@ def render_markdown(doc: dict[str, Any]) -> str:
         )
     out.append("")
     return "\n".join(out)
+
+
+def _drafting(drafter: dict[str, Any]) -> list[str]:
+    """How much of a model draft the model wrote, at the top: a draft that fell back to the
+    extractive one, wholly or in part, must not read as the model's."""
+    summary = DraftingSummary.from_dict(drafter.get("drafting"))
+    if summary is None:
+        return []
+    sentence = _escape(summary.describe())
+    if summary.complete:
+        return [f"Drafting: {sentence}.", ""]
+    return [f"> **Drafting fell back to the extractive draft.** In this version {sentence}.", ""]
 
 
 def _unrated_consensus(themes: list[dict[str, Any]]) -> set[str]:

@@ -46,9 +46,17 @@ class AnalysisOptions:
     (or on another machine) runs exactly what was asked."""
 
     drafter: str = DEFAULT_DRAFTER
+    allow_fallback: bool = True
+    """Whether a model that drafts none of the themes may leave the extractive draft in its
+    place (the draft says so either way); False fails the run instead, storing nothing."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"drafter": self.drafter}
+        """The options as stored; `allow_fallback` only when it is not the default, so runs
+        stored before the option existed read the same as runs that leave it alone."""
+        stored: dict[str, Any] = {"drafter": self.drafter}
+        if not self.allow_fallback:
+            stored["allow_fallback"] = False
+        return stored
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AnalysisOptions:
@@ -61,9 +69,12 @@ class AnalysisOptions:
         if drafter not in DRAFTERS:
             reason = f"unknown drafter {drafter!r}; expected one of {', '.join(DRAFTERS)}"
             problems.append(Problem("options", "drafter", reason))
+        allow_fallback = data.get("allow_fallback", True)
+        if not isinstance(allow_fallback, bool):
+            problems.append(Problem("options", "allow_fallback", "must be true or false"))
         if problems:
             raise RejectedInput("analysis options: refused", problems)
-        return cls(drafter=str(drafter))
+        return cls(drafter=str(drafter), allow_fallback=bool(allow_fallback))
 
 
 async def request_analysis(
@@ -133,9 +144,14 @@ async def analyse_round(
     """Analyse round `number` now with this embedder and drafter, on `session`'s database,
     and store a new synthesis version for it (:func:`run_inline`). The session's loaded
     objects are expired afterwards, since the run changed rows under them."""
-    options = AnalysisOptions(drafter.name if drafter is not None else DEFAULT_DRAFTER)
+    options = AnalysisOptions(
+        drafter.name if drafter is not None else DEFAULT_DRAFTER,
+        allow_fallback=not getattr(drafter, "require_model", False),
+    )
     sessions = async_sessionmaker(bind=session.bind, expire_on_commit=False)
-    how = Execution(embedder=lambda: embedder, drafter_for=lambda _name: drafter, actor=actor)
+    how = Execution(
+        embedder=lambda: embedder, drafter_for=lambda _name, _allow: drafter, actor=actor
+    )
     try:
         return await run_inline(sessions, slug, number, options, how, progress=progress)
     finally:

@@ -46,8 +46,9 @@ logger = logging.getLogger(__name__)
 DEFAULT_HEARTBEAT_SECONDS = 5.0
 
 Sessions = async_sessionmaker[AsyncSession]
-DrafterFor = Callable[[str], Drafter | None]
-"""The drafter for the name a run's options give (None: the pipeline's default)."""
+DrafterFor = Callable[[str, bool], Drafter | None]
+"""The drafter for the name a run's options give, and whether its options allow a model
+that drafts nothing to fall back to the extractive draft (None: the pipeline's default)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +158,9 @@ async def execute_run(
             study = await session.get_one(Study, rnd.study_id)
             data = await load_round_input(session, study, rnd)
             drafter_name = str(run.options.get("drafter", ""))
+            allow_fallback = bool(run.options.get("allow_fallback", True))
             requested_by_id = run.requested_by_id
-        drafter = how.drafter_for(drafter_name)
+        drafter = how.drafter_for(drafter_name, allow_fallback)
         tracker = ProgressTracker(progress)
         stop = asyncio.Event()
         beating = asyncio.create_task(

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from symphonia.core.actors import Actor, Permission
+from symphonia.core.text_rules import clip
 from symphonia.db.enums import Anonymity
 from symphonia.db.models import (
     AnalysisRun,
@@ -26,7 +27,7 @@ from symphonia.db.models import (
 )
 from symphonia.db.models import Fragment as FragmentRow
 from symphonia.services.errors import NotFound
-from symphonia.services.lookup import get_round
+from symphonia.services.lookup import get_round, version_query
 from symphonia.services.permissions import require, study_for
 from symphonia.services.tx import transaction
 
@@ -60,26 +61,20 @@ async def build_report(
         if not drafts:
             require(actor, study.id, Permission.VIEW_PUBLISHED, slug)
         rnd = await get_round(session, study, number)
-        query = (
-            select(SynthesisVersion)
-            .where(SynthesisVersion.round_id == rnd.id)
-            .options(
-                selectinload(SynthesisVersion.statements)
-                .selectinload(Statement.citations)
-                .selectinload(Citation.fragment)
-            )
-            .order_by(SynthesisVersion.number.desc())
+        query = version_query(rnd, version_number)
+        loads = (
+            selectinload(SynthesisVersion.statements)
+            .selectinload(Statement.citations)
+            .selectinload(Citation.fragment)
         )
-        if version_number is not None:
-            query = query.where(SynthesisVersion.number == version_number)
-        if not drafts:
+        if query is not None and not drafts:
             query = query.where(SynthesisVersion.published_at.is_not(None))
-        version = await session.scalar(query.limit(1))
+        version = await session.scalar(query.options(loads)) if query is not None else None
         context = {"study": slug, "round": number}
         if version is None:
             if version_number is not None:
                 raise NotFound(
-                    f"round {number} of {slug!r} has no version {version_number}",
+                    f"round {number} of {slug!r} has no version {clip(str(version_number))}",
                     code="unknown_version",
                     context={**context, "version": version_number},
                 )

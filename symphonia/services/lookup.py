@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from symphonia.core.actors import Actor
-from symphonia.db.models import Participant, Round, Study
+from symphonia.core.protocol import MAX_ROUNDS
+from symphonia.core.text_rules import MAX_INTEGER, clip, id_problem
+from symphonia.db.models import Participant, Round, Study, SynthesisVersion
 from symphonia.services.errors import NotFound
 
 
@@ -25,8 +27,10 @@ async def get_study(
     same draft round at once must not both succeed. NO KEY UPDATE, not UPDATE: inserts that
     reference the study (fragments, audit events) take FOR KEY SHARE on it, and an import
     holding its round while waiting on the study would deadlock with a close."""
-    query = select(Study).where(Study.slug == slug)
-    study = await session.scalar(query.with_for_update(key_share=True) if lock else query)
+    study = None
+    if id_problem(slug) is None:  # no study has another id; a NUL would trouble PostgreSQL
+        query = select(Study).where(Study.slug == slug)
+        study = await session.scalar(query.with_for_update(key_share=True) if lock else query)
     if study is None or (actor is not None and not actor.sees(study.id)):
         known_query = select(Study.slug).order_by(Study.slug)
         if actor is not None and not actor.unrestricted:
@@ -36,7 +40,9 @@ async def get_study(
         if actor is not None and not actor.unrestricted and not known:
             hint = ""
         raise NotFound(
-            f"unknown study {slug!r}{hint}", code="unknown_study", context={"study": slug}
+            f"unknown study {clip(repr(slug))}{hint}",
+            code="unknown_study",
+            context={"study": slug},
         )
     return study
 
@@ -47,8 +53,10 @@ async def get_round(
     """Round `number` of `study`. With `share_lock`, its row is locked FOR SHARE until the
     transaction ends: imports into an open round run side by side, but a close waits for
     them (and they for it), so nothing lands in a round after it closed."""
-    query = select(Round).where(Round.study_id == study.id, Round.number == number)
-    rnd = await session.scalar(query.with_for_update(read=True) if share_lock else query)
+    rnd = None
+    if 1 <= number <= MAX_ROUNDS:  # beyond, no round can exist, and the driver would overflow
+        query = select(Round).where(Round.study_id == study.id, Round.number == number)
+        rnd = await session.scalar(query.with_for_update(read=True) if share_lock else query)
     if rnd is None:
         numbers = (
             await session.scalars(
@@ -56,7 +64,7 @@ async def get_round(
             )
         ).all()
         raise NotFound(
-            f"study {study.slug!r} has no round {number}"
+            f"study {study.slug!r} has no round {clip(str(number))}"
             f" (rounds: {', '.join(map(str, numbers)) or 'none'})",
             code="unknown_round",
             context={"study": study.slug, "round": number},
@@ -71,3 +79,14 @@ async def participants_by_pseudonym(session: AsyncSession, study: Study) -> dict
         .options(selectinload(Participant.group))
     )
     return {p.pseudonym: p for p in rows}
+
+
+def version_query(rnd: Round, version_number: int | None) -> Select[SynthesisVersion] | None:
+    """The query for version `version_number` of `rnd` (its latest when None), or None when
+    no version can have that number (asking would overflow the driver's integer)."""
+    if version_number is not None and not 1 <= version_number <= MAX_INTEGER:
+        return None
+    query = select(SynthesisVersion).where(SynthesisVersion.round_id == rnd.id)
+    if version_number is not None:
+        query = query.where(SynthesisVersion.number == version_number)
+    return query.order_by(SynthesisVersion.number.desc()).limit(1)

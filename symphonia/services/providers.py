@@ -27,10 +27,12 @@ def build_embedder(settings: Settings) -> Embedder:
     return CachedEmbedder(model, EmbeddingCache(settings.resolved_embedding_cache))
 
 
-def build_drafter(name: str, settings: Settings) -> Drafter:
-    """The named drafter; an unknown name is refused with the list of known ones."""
+def build_drafter(name: str, settings: Settings, *, allow_fallback: bool = True) -> Drafter:
+    """The named drafter; an unknown name is refused with the list of known ones. Without
+    `allow_fallback`, a model that drafts nothing raises `DraftingFailed` rather than
+    passing the extractive draft off as the model's."""
     from symphonia.pipeline.llm import DRAFTERS, make_drafter
 
     if name not in DRAFTERS:
         raise ServiceError(f"unknown drafter {name!r}; expected one of {', '.join(DRAFTERS)}")
-    return make_drafter(name, settings)
+    return make_drafter(name, settings, require_model=not allow_fallback)

@@ -90,6 +90,25 @@ async def store_version(
         .limit(1)
     )
     synthesis = result.synthesis
+    statements = []
+    for position, st in enumerate(synthesis.statements):
+        cited = [rows[fid] for fid in dict.fromkeys(st.citations) if fid in rows]
+        statements.append(
+            Statement(
+                key=st.id,
+                theme_key=st.theme_id,
+                section=st.section,
+                text=st.text,
+                strength=st.strength,
+                origin=_origin(st.origin),
+                guard={**st.guard, "origin_detail": st.origin},
+                position=position,
+                citation_count=len(cited),
+                citations=[Citation(fragment_id=f.id, position=n) for n, f in enumerate(cited)],
+            )
+        )
+    # Stored whole, in one flush: the counts tell the database the version is complete, so
+    # nothing can be added to it, or changed in it, afterwards (symphonia.db.immutability).
     version = SynthesisVersion(
         round_id=rnd.id,
         run_id=run.id,
@@ -99,24 +118,9 @@ async def store_version(
         drafter=dict(synthesis.meta),
         ledger=[{"subject": e.subject, "reason": e.reason} for e in synthesis.ledger],
         created_by_id=created_by_id,
+        statement_count=len(statements),
+        statements=statements,
     )
     session.add(version)
     await session.flush()
-    for position, st in enumerate(synthesis.statements):
-        row = Statement(
-            version_id=version.id,
-            key=st.id,
-            theme_key=st.theme_id,
-            section=st.section,
-            text=st.text,
-            strength=st.strength,
-            origin=_origin(st.origin),
-            guard={**st.guard, "origin_detail": st.origin},
-            position=position,
-        )
-        session.add(row)
-        await session.flush()
-        for n, fid in enumerate(dict.fromkeys(st.citations)):
-            if fid in rows:
-                session.add(Citation(statement_id=row.id, fragment_id=rows[fid].id, position=n))
     return version

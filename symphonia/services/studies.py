@@ -1,9 +1,18 @@
-"""Loading a study definition into the database, and keeping its protocol honest.
+"""Loading a study definition into the database, and keeping what has happened true.
 
 Loading is idempotent, so a facilitator can fix a typo in the study file and load it again;
 loading an unchanged file writes nothing at all (no `study.updated` event for a non-event).
-The protocol is the exception: once round 1 has opened, a changed protocol is refused, because
-a consensus rule chosen after seeing the ratings is not a pre-registered rule.
+Until round 1 opens, the database follows the file: groups, panellists and rounds are added,
+changed and removed as the file says. From then on, what people took part under is fixed:
+the rule of what may still change is :mod:`symphonia.core.study_lock` (in short: the study's
+texts, protocol, anonymity, groups and panel as they stood, and the rounds that have opened,
+are refused with every refused change listed and nothing written; new groups, new panellists
+while no round has closed, and the schedule of draft rounds may still change). Nothing a file
+leaves out is ever silently kept or silently dropped.
+
+Loading and opening round 1 take the same lock on the study's row (FOR NO KEY UPDATE on
+PostgreSQL; SQLite admits one writer at a time), so a load racing the open either finishes
+first (and the lock records the protocol it wrote) or waits and is judged by the lock.
 
 A definition is checked here as the study file is, whoever built it (the file loader, the
 Polis import, a future API): an incoherent one, or one whose texts hold a character the
@@ -13,7 +22,6 @@ database or a report cannot take, is refused with every problem listed and nothi
 from __future__ import annotations
 
 import datetime
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from symphonia.core.actors import Actor, Permission
 from symphonia.core.protocol import protocol_to_dict
 from symphonia.core.study import StudyDefinition, study_problems
+from symphonia.core.study_lock import locked_study_changes
 from symphonia.core.text_rules import refusal_summary, study_text_problems
 from symphonia.db.audit import record_event
 from symphonia.db.enums import RoundStatus
@@ -36,6 +45,7 @@ from symphonia.db.models import (
 )
 from symphonia.services.errors import Conflict, PermissionDenied, Problem, RejectedInput
 from symphonia.services.permissions import require
+from symphonia.services.study_record import lock_refusal, recorded_study
 from symphonia.services.tx import transaction
 from symphonia.services.views import StudyView
 
@@ -49,6 +59,11 @@ class LoadOutcome:
     added_rounds: int
     changed: bool = True
     """False when the definition matched the database exactly, and nothing was written."""
+    removed_groups: int = 0
+    removed_participants: int = 0
+    removed_rounds: int = 0
+    """What the file no longer holds and the database let go: before round 1 opens, anything;
+    after, only draft rounds (everything else is refused, see the module docstring)."""
 
 
 def _update(row: Any, **values: Any) -> bool:
@@ -60,16 +75,6 @@ def _update(row: Any, **values: Any) -> bool:
             setattr(row, name, value)
             changed = True
     return changed
-
-
-def _protocol_change(study: Study, definition: StudyDefinition) -> str | None:
-    new = protocol_to_dict(definition.protocol)
-    if study.protocol == new:
-        return None
-    changed = sorted(
-        k for k in set(new) | set(study.protocol) if new.get(k) != study.protocol.get(k)
-    )
-    return ", ".join(changed)
 
 
 def _may_load(actor: Actor, study: Study | None, slug: str) -> None:
@@ -104,40 +109,38 @@ async def load_study(
         summary = refusal_summary(f"study {definition.id!r}", len(problems), "nothing was written")
         raise RejectedInput(summary, [Problem("", name, reason) for name, reason in problems])
     async with transaction(session):
-        study = await session.scalar(select(Study).where(Study.slug == definition.id))
+        query = select(Study).where(Study.slug == definition.id)
+        study = await session.scalar(query.with_for_update(key_share=True))
         _may_load(actor, study, definition.id)
         created = study is None
-        changed: str | None = None
         if study is None:
             study = Study(slug=definition.id, protocol=protocol_to_dict(definition.protocol))
             session.add(study)
-        else:
-            changed = _protocol_change(study, definition)
-            if changed and study.protocol_locked_at is not None:
+        elif study.protocol_locked_at is not None:
+            record = await recorded_study(session, study)
+            refused = locked_study_changes(
+                record.definition,
+                definition,
+                opened_rounds=record.opened,
+                any_closed=record.any_closed,
+            )
+            if refused:
                 raise Conflict(
-                    f"study {definition.id!r}: the protocol was locked when round 1 opened "
-                    f"({study.protocol_locked_at:%Y-%m-%d %H:%M} UTC); refusing to change "
-                    f"{changed}. Start a new study to use a different protocol.",
+                    lock_refusal(study, record, refused),
                     code="protocol_locked",
-                    context={"study": definition.id, "fields": changed},
+                    context={"study": definition.id, "fields": tuple(f for f, _ in refused)},
                 )
-            if changed:
-                study.protocol = protocol_to_dict(definition.protocol)
-            if study.protocol_locked_at is not None and study.anonymity != definition.anonymity:
-                raise Conflict(
-                    f"study {definition.id!r}: anonymity was {study.anonymity.value} when "
-                    f"contributors took part; refusing to change it to "
-                    f"{definition.anonymity.value}"
-                )
-        touched = created or changed is not None
-        touched |= _update(
+        locked = study.protocol_locked_at is not None
+        touched = _update(
             study,
             title=definition.title,
             question=definition.question,
             description=definition.description,
             synthetic=definition.synthetic,
             anonymity=definition.anonymity,
+            protocol=protocol_to_dict(definition.protocol),
         )
+        touched |= created
         await session.flush()
         if created and actor.account_id is not None:
             session.add(
@@ -146,11 +149,13 @@ async def load_study(
                 )
             )
         groups, added_groups, relabelled = await _sync_groups(session, study, definition)
-        added_people, updated_people = await _sync_panel(session, study, definition, groups)
-        added_rounds, rescheduled = await _sync_rounds(session, study, definition)
+        people = await _sync_panel(session, study, definition, groups, locked)
+        groups_gone = await _drop_groups(session, groups, definition, locked)
+        rounds = await _sync_rounds(session, study, definition)
         await session.flush()
-        touched |= relabelled or updated_people or rescheduled
-        touched |= bool(added_groups or added_people or added_rounds)
+        touched |= relabelled or people.updated or rounds.rescheduled
+        touched |= bool(added_groups or people.added or rounds.added)
+        touched |= bool(people.removed or groups_gone or rounds.removed)
         if not touched:
             return LoadOutcome(StudyView.of(study), False, 0, 0, 0, changed=False)
         record_event(
@@ -162,17 +167,29 @@ async def load_study(
             study_id=study.id,
             detail={
                 "groups_added": added_groups,
-                "participants_added": added_people,
-                "rounds_added": added_rounds,
+                "participants_added": people.added,
+                "rounds_added": rounds.added,
+                "groups_removed": groups_gone,
+                "participants_removed": people.removed,
+                "rounds_removed": rounds.removed,
             },
         )
-    return LoadOutcome(StudyView.of(study), created, added_groups, added_people, added_rounds)
+    return LoadOutcome(
+        StudyView.of(study),
+        created,
+        added_groups,
+        people.added,
+        rounds.added,
+        removed_groups=groups_gone,
+        removed_participants=people.removed,
+        removed_rounds=rounds.removed,
+    )
 
 
 async def _sync_groups(
     session: AsyncSession, study: Study, definition: StudyDefinition
 ) -> tuple[dict[str, StakeholderGroup], int, bool]:
-    """Add new stakeholder groups and relabel existing ones; groups are never removed.
+    """Add new stakeholder groups and relabel existing ones (removal is `_drop_groups`).
     Returns the groups by key, how many were added, and whether any was relabelled."""
     rows = await session.scalars(
         select(StakeholderGroup).where(StakeholderGroup.study_id == study.id)
@@ -191,60 +208,82 @@ async def _sync_groups(
     return groups, added, relabelled
 
 
+async def _drop_groups(
+    session: AsyncSession,
+    groups: dict[str, StakeholderGroup],
+    definition: StudyDefinition,
+    locked: bool,
+) -> int:
+    """Before round 1 opens, delete the groups the file no longer declares (after, the lock
+    rule has refused such a file already)."""
+    if locked:
+        return 0
+    declared = {g.id for g in definition.groups}
+    gone = [g for key, g in groups.items() if key not in declared]
+    for g in gone:
+        await session.delete(g)
+    return len(gone)
+
+
+@dataclass(frozen=True, slots=True)
+class _PanelSync:
+    added: int
+    updated: bool
+    removed: int
+
+
 async def _sync_panel(
     session: AsyncSession,
     study: Study,
     definition: StudyDefinition,
     groups: dict[str, StakeholderGroup],
-) -> tuple[int, bool]:
-    """Add new panellists and update the role, group and name of existing ones; returns how
-    many were added and whether any existing one changed.
-
-    Once round 1 has opened, a panellist's stakeholder group is fixed: their contributions
-    and ratings are attributed, and group agreement computed, through it, so moving them
-    would silently rewrite every past round.
-    """
+    locked: bool,
+) -> _PanelSync:
+    """Add new panellists and update the role, group and name of existing ones; before
+    round 1 opens, delete the panellists the file no longer lists (nobody has contributed
+    yet). After, the lock rule has refused any change to existing panellists already."""
     rows = await session.scalars(select(Participant).where(Participant.study_id == study.id))
     people = {p.pseudonym: p for p in rows}
-    group_id = {p.pseudonym: groups[p.group].id if p.group else None for p in definition.panel}
-    if study.protocol_locked_at is not None:
-        key_of: dict[uuid.UUID | None, str] = {g.id: key for key, g in groups.items()}
-        moved = [
-            f"{p.pseudonym} ({key_of.get(people[p.pseudonym].group_id, 'no group')} → "
-            f"{p.group or 'no group'})"
-            for p in definition.panel
-            if p.pseudonym in people and people[p.pseudonym].group_id != group_id[p.pseudonym]
-        ]
-        if moved:
-            raise Conflict(
-                f"study {definition.id!r}: stakeholder groups are fixed once round 1 has "
-                f"opened; refusing to move {', '.join(moved)}. Add them under a new "
-                "pseudonym to record a change of role."
-            )
     added = 0
     updated = False
     for p in definition.panel:
-        existing = people.get(p.pseudonym)
-        values = {"role": p.role, "group_id": group_id[p.pseudonym], "display_name": p.name}
+        existing = people.pop(p.pseudonym, None)
+        values = {
+            "role": p.role,
+            "group_id": groups[p.group].id if p.group else None,
+            "display_name": p.name,
+        }
         if existing is None:
             session.add(Participant(study_id=study.id, pseudonym=p.pseudonym, **values))
             added += 1
         else:
             updated |= _update(existing, **values)
-    return added, updated
+    if locked:
+        return _PanelSync(added, updated, 0)
+    for gone in people.values():
+        await session.delete(gone)
+    return _PanelSync(added, updated, len(people))
+
+
+@dataclass(frozen=True, slots=True)
+class _RoundSync:
+    added: int
+    rescheduled: bool
+    removed: int
 
 
 async def _sync_rounds(
     session: AsyncSession, study: Study, definition: StudyDefinition
-) -> tuple[int, bool]:
-    """Add new rounds; a round that has opened keeps its schedule as it ran. Returns how
-    many rounds were added and whether a draft round's kind or dates changed."""
+) -> _RoundSync:
+    """Add new rounds, reschedule draft ones and delete draft ones the file no longer lists;
+    a round that has opened keeps its schedule as it ran (the lock rule refuses a file that
+    changes it)."""
     rows = await session.scalars(select(Round).where(Round.study_id == study.id))
     rounds = {r.number: r for r in rows}
     added = 0
     rescheduled = False
     for r in definition.rounds:
-        existing = rounds.get(r.number)
+        existing = rounds.pop(r.number, None)
         values = {"kind": r.kind, "opens_at": _midnight(r.opens), "closes_at": _midnight(r.closes)}
         if existing is None:
             session.add(
@@ -253,7 +292,10 @@ async def _sync_rounds(
             added += 1
         elif existing.status is RoundStatus.DRAFT:
             rescheduled |= _update(existing, **values)
-    return added, rescheduled
+    dropped = [row for row in rounds.values() if row.status is RoundStatus.DRAFT]
+    for row in dropped:
+        await session.delete(row)
+    return _RoundSync(added, rescheduled, len(dropped))
 
 
 def _midnight(day: datetime.date | None) -> datetime.datetime | None:

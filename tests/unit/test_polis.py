@@ -258,3 +258,19 @@ def test_no_votes_and_no_counts_is_refused(export: Path) -> None:
     (export / "comments.csv").write_text(header + '1,"Lanes",10,1,0,0\n', encoding="utf-8")
     with pytest.raises(PolisExportError, match="no comment here has any counted"):
         read_polis_export(export)
+
+
+def test_counts_an_integer_column_cannot_hold_are_refused_by_cell(export: Path) -> None:
+    """PostgreSQL's INTEGER stops at 2**31 - 1: a larger count is refused with its line, not
+    by the database; a cell of thousands of digits is shown clipped."""
+    (export / "votes.csv").write_bytes(b"")
+    header = "comment-id,comment-body,author-id,moderated,agrees,disagrees\n"
+    rows = f'1,"Lanes",10,1,{2**31},0\n2,"Paths",11,1,0,{"9" * 5000}\n'
+    (export / "comments.csv").write_text(header + rows, encoding="utf-8")
+    with pytest.raises(PolisExportError) as bad:
+        read_polis_export(export)
+    first, second = bad.value.errors
+    assert first == Issue(2, "agrees", f"must be at most {2**31 - 1}, got '{2**31}'")
+    assert (second.line, second.field) == (3, "disagrees")
+    assert second.reason.startswith("must be a whole number ≥ 0, got '999")
+    assert len(second.reason) < 200

@@ -1,8 +1,16 @@
 """Synthesis versions, their statements and citations, editors' amendments, publications.
 
-A version is a draft until `published_at` is set; from then on the version, its statements
-and its citations are frozen (see `symphonia.db.immutability`). Editing a published text
-means a new version whose `parent_id` points at it, with amendments recording each change.
+A stored version is never rewritten (DESIGN.md §3, and the team's "Versions" decision): its
+statements and their citations are immutable from the moment they are stored, published or
+not, and so is every column of the version but three: `approved_at`, `approved_by_id` and
+`published_at` may each go from NULL to a value, once. Editing means a new version whose
+`parent_id` points at the one it revises, with amendments recording each change.
+
+"Stored" needs a line the database can see: a version declares how many statements it holds
+(`statement_count`), and a statement how many citations (`citation_count`); the database
+refuses a statement or citation past that count, and any change or deletion of one stored
+(see `symphonia.db.immutability` and the 0004 migration's triggers). The ORM fills the
+counts in from the `statements` and `citations` collections when they are left unset.
 """
 
 from __future__ import annotations
@@ -29,12 +37,15 @@ class SynthesisVersion(CreatedAt, Base):
 
     `drafter` records how it was made (drafter name, model id, prompt template hashes,
     parameters, fallbacks); `ledger` is the dissent ledger of what it leaves out and why.
+    `statement_count` is how many statements it holds: fixed when it is stored, the
+    database refuses any statement past it.
     """
 
     __tablename__ = "synthesis_version"
     __table_args__ = (
         sa.UniqueConstraint("round_id", "number"),
         sa.CheckConstraint("number >= 1", name="number_positive"),
+        sa.CheckConstraint("statement_count >= 0", name="statement_count_positive"),
     )
 
     round_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("round.id"))
@@ -51,6 +62,7 @@ class SynthesisVersion(CreatedAt, Base):
     approved_at: Mapped[datetime.datetime | None]
     approved_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("account.id"))
     published_at: Mapped[datetime.datetime | None]
+    statement_count: Mapped[int]
 
     round: Mapped[Round] = relationship()
     run: Mapped[AnalysisRun | None] = relationship()
@@ -69,7 +81,10 @@ class Statement(CreatedAt, Base):
     so a statement can be followed from draft to publication and across rounds."""
 
     __tablename__ = "statement"
-    __table_args__ = (sa.UniqueConstraint("version_id", "key"),)
+    __table_args__ = (
+        sa.UniqueConstraint("version_id", "key"),
+        sa.CheckConstraint("citation_count >= 0", name="citation_count_positive"),
+    )
 
     version_id: Mapped[uuid.UUID] = mapped_column(
         sa.ForeignKey("synthesis_version.id", ondelete="CASCADE")
@@ -87,6 +102,8 @@ class Statement(CreatedAt, Base):
     )
     guard: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     position: Mapped[int] = mapped_column(default=0)
+    citation_count: Mapped[int]
+    """How many citations it holds: fixed when it is stored, like the version's count."""
 
     version: Mapped[SynthesisVersion] = relationship(back_populates="statements")
     citations: Mapped[list[Citation]] = relationship(

@@ -229,7 +229,15 @@ class ChatCaller:
                 raise CallFailed(f"request failed (HTTP {exc.status_code}): {exc}") from exc
             except openai.OpenAIError as exc:
                 raise CallFailed(f"request failed: {exc}") from exc
-            return self._record(sent, response)
+            except ValueError as exc:  # HTTP 200 with a body that is not JSON (a proxy's page)
+                raise CallFailed(
+                    f"the server answered HTTP 200 with a body that is not JSON ({exc}); "
+                    "is SYMPHONIA_LLM_BASE_URL an OpenAI-compatible endpoint?"
+                ) from exc
+            try:
+                return self._record(sent, response)
+            except (AttributeError, TypeError, ValueError, IndexError) as exc:
+                raise CallFailed(f"the server's reply is not a chat completion ({exc})") from exc
 
     def _record(self, messages: list[dict[str, str]], response: Any) -> str:
         choices = getattr(response, "choices", None) or []

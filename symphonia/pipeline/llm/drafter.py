@@ -26,7 +26,7 @@ import openai
 
 from symphonia.core.errors import SymphoniaError
 from symphonia.core.fragments import Fragment
-from symphonia.core.synthesis import Synthesis
+from symphonia.core.synthesis import DraftingSummary, Synthesis
 from symphonia.core.themes import Theme
 from symphonia.pipeline.draft_extractive import draft_singular_view_statements
 from symphonia.pipeline.llm.client import CallFailed, ChatCaller, FormatState, GenerationParams
@@ -64,6 +64,20 @@ class LLMNotConfigured(SymphoniaError, RuntimeError):
     """The LLM drafter was asked for without an endpoint and model configured."""
 
 
+class DraftingFailed(SymphoniaError, RuntimeError):
+    """The model drafted none of the themes (every call failed or was unusable), and the
+    drafter was told that an all-extractive draft is not an answer (``require_model``)."""
+
+    def __init__(self, summary: DraftingSummary) -> None:
+        why = "; ".join(summary.reasons) or "no reason recorded"
+        super().__init__(
+            f"the language model drafted none of the {summary.themes} theme(s), so the draft "
+            f"would be the extractive one throughout ({why})",
+            code="model_drafted_nothing",
+        )
+        self.summary = summary
+
+
 class LLMDrafter:
     """`Drafter` backed by any OpenAI-compatible chat-completions endpoint."""
 
@@ -77,9 +91,14 @@ class LLMDrafter:
         backoff_base_s: float = 0.5,
         pack_text_tokens: int = PACK_TEXT_TOKENS,
         pack_max_themes: int = PACK_MAX_THEMES,
+        require_model: bool = False,
     ) -> None:
         """`pack_text_tokens` / `pack_max_themes`: how small themes share a call (see
-        `messages.pack_themes`); ``pack_text_tokens=0`` makes one call per theme."""
+        `messages.pack_themes`); ``pack_text_tokens=0`` makes one call per theme.
+        `require_model`: raise :class:`DraftingFailed` when the model drafts none of the
+        themes, instead of returning a draft that is the extractive one throughout (an
+        unreachable or broken endpoint); a partial fallback is returned either way, and
+        ``meta["drafting"]`` counts what the model wrote and what fell back."""
         if not settings.configured or not settings.model:
             raise LLMNotConfigured(
                 "the LLM drafter needs an endpoint: set SYMPHONIA_LLM_MODEL and "
@@ -94,6 +113,7 @@ class LLMDrafter:
         self.backoff_base_s = backoff_base_s
         self.pack_text_tokens = pack_text_tokens
         self.pack_max_themes = pack_max_themes
+        self.require_model = require_model
         self.format_state = FormatState()
 
     @property
@@ -166,9 +186,13 @@ class LLMDrafter:
             for t, o in zip(pack, pack_outcomes, strict=True)
         }
         outcomes = [outcome_of[id(t)] for t in themes]  # theme order
-        return self._assemble(
+        synthesis = self._assemble(
             themes, packs, outcomes, singular_views, fragments, question, caller, overview
         )
+        summary = DraftingSummary.from_dict(synthesis.meta["drafting"])
+        if self.require_model and summary is not None and summary.nothing_by_model:
+            raise DraftingFailed(summary)
+        return synthesis
 
     async def _pack(
         self,
@@ -264,4 +288,5 @@ class LLMDrafter:
             },
             "overview": overview,
         }
+        meta["drafting"] = DraftingSummary.of(statements, len(themes), meta["fallbacks"]).as_dict()
         return Synthesis(statements=tuple(statements), drafter=self.name, meta=meta)

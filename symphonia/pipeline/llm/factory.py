@@ -16,10 +16,14 @@ DRAFTERS = ("extractive", "llm")
 
 
 def make_drafter(
-    name: str = DEFAULT_DRAFTER, settings: Settings | LLMSettings | None = None
+    name: str = DEFAULT_DRAFTER,
+    settings: Settings | LLMSettings | None = None,
+    *,
+    require_model: bool = False,
 ) -> Drafter:
     """The drafter called `name`; "llm" raises LLMNotConfigured (a clear, printable message)
-    when no endpoint and model are configured."""
+    when no endpoint and model are configured. `require_model`: the LLM drafter raises
+    `DraftingFailed` when the model drafts nothing (see `LLMDrafter`)."""
     if name == "extractive":
         return ExtractiveDrafter()
     if name == "llm":
@@ -28,7 +32,7 @@ def make_drafter(
 
             settings = get_settings()
         llm = settings.llm if isinstance(settings, Settings) else settings
-        options: dict[str, Any] = {}
+        options: dict[str, Any] = {"require_model": require_model}
         if llm.max_tokens is not None:
             options["params"] = GenerationParams(max_tokens=llm.max_tokens)
         if llm.pack_text_tokens is not None:

@@ -13,15 +13,18 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from symphonia.core.fragments import Fragment
-from symphonia.core.synthesis import Section, Statement, Strength
+from symphonia.core.synthesis import (
+    FALLBACK_ORIGIN,
+    RESTORED_ORIGIN,
+    Section,
+    Statement,
+    Strength,
+)
 from symphonia.core.themes import Theme
 from symphonia.pipeline.draft_extractive import draft_theme_statements
 from symphonia.pipeline.guard_policy import allowed_sections, home_section
 from symphonia.pipeline.llm.messages import FragmentAliases
 from symphonia.pipeline.llm.schema import ThemeReply
-
-FALLBACK_ORIGIN = "extractive-fallback"
-RESTORED_ORIGIN = "extractive-restored"
 
 
 @dataclass

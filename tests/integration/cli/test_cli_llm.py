@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from symphonia.settings import get_settings
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.integration.cli.conftest import Invoke
 
 pytestmark = pytest.mark.model
-
-
-@pytest.fixture
-def endpoint(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeOpenAIServer]:
-    with FakeOpenAIServer("good") as server:
-        monkeypatch.setenv("SYMPHONIA_LLM_BASE_URL", server.url)
-        monkeypatch.setenv("SYMPHONIA_LLM_MODEL", "fake-model-1")
-        monkeypatch.setenv("SYMPHONIA_LLM_API_KEY", "test-key")
-        get_settings.cache_clear()
-        yield server
 
 
 def test_analyze_with_the_llm_drafter_records_how_the_draft_was_made(

@@ -77,6 +77,7 @@ def every_command(demo: Path, polis: Path, tmp: Path) -> dict[str, list[object]]
         "import-polis": ["import-polis", polis],
         "synthesize": ["synthesize", "connected-icb", "1", "-q"],
         "export": ["export", "connected-icb", "1"],
+        "publish": ["publish", "connected-icb", "1"],
         "demo": ["demo", "--study-dir", demo, "--out", tmp / "reports"],
         "db upgrade": ["db", "upgrade"],
         "db downgrade": ["db", "downgrade", "base"],

@@ -117,22 +117,6 @@ async def test_unrelated_flush_does_not_trip_the_guard(seed: Seed, session: Asyn
 # --- synthesis versions ------------------------------------------------------------------
 
 
-async def test_draft_versions_can_be_edited_and_discarded(
-    seed: Seed, session: AsyncSession
-) -> None:
-    statement = await session.get_one(Statement, seed.statement.id)
-    statement.text = "Edited while still a draft."
-    await session.commit()
-    version = await session.get_one(
-        SynthesisVersion,
-        seed.version.id,
-        options=[selectinload(SynthesisVersion.statements).selectinload(Statement.citations)],
-    )
-    await session.delete(version)
-    await session.commit()
-    assert (await session.execute(select(Statement))).first() is None
-
-
 async def test_publishing_is_allowed_once(
     seed: Seed, sessionmaker: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -145,10 +129,13 @@ async def test_publishing_is_allowed_once(
             await s.flush()
 
 
-async def test_published_content_refused_by_orm(
-    seed: Seed, sessionmaker: async_sessionmaker[AsyncSession]
+@pytest.mark.parametrize("published", [False, True], ids=["draft", "published"])
+async def test_stored_content_refused_by_orm(
+    seed: Seed, sessionmaker: async_sessionmaker[AsyncSession], published: bool
 ) -> None:
-    await _publish(sessionmaker, seed)
+    """Published or not: a draft is no licence to edit a stored version (issue 8)."""
+    if published:
+        await _publish(sessionmaker, seed)
 
     async with sessionmaker() as s:
         statement = await s.get_one(Statement, seed.statement.id)
@@ -179,14 +166,25 @@ async def test_published_content_refused_by_orm(
             options=[selectinload(SynthesisVersion.statements)],
         )
         version.statements.clear()  # delete-orphan cascade, decided inside the flush
-        with pytest.raises(ImmutableRecordError, match="statement"):
+        with pytest.raises(ImmutableRecordError, match=r"statement|citation"):
+            await s.flush()
+
+    async with sessionmaker() as s:
+        version = await s.get_one(SynthesisVersion, seed.version.id)
+        version.ledger = [{"subject": "t1", "reason": "quietly dropped"}]
+        with pytest.raises(ImmutableRecordError, match="ledger of a stored version never"):
+            await s.flush()
+
+    async with sessionmaker() as s:
+        await s.delete(await s.get_one(SynthesisVersion, seed.version.id))
+        with pytest.raises(ImmutableRecordError, match=r"DELETE on (synthesis_version|citation)"):
             await s.flush()
 
 
 @pytest.mark.parametrize(
     "sql",
     [
-        "UPDATE synthesis_version SET ledger = '[]'",
+        'UPDATE synthesis_version SET ledger = \'[{"subject": "t1"}]\'',
         "UPDATE synthesis_version SET published_at = NULL",
         "DELETE FROM synthesis_version",
         "UPDATE statement SET text = 'overwritten'",

@@ -1,6 +1,6 @@
-"""Migration 0002 on a database that holds data: rows survive, new columns are filled, and
-every immutability trigger is still there and still refuses (SQLite copies tables to alter
-them, which drops triggers unless the migration puts them back)."""
+"""Migrations 0002 to 0004 on a database that holds data: rows survive, new columns are
+filled, and every immutability trigger is still there and still refuses (SQLite copies tables
+to alter them, which drops triggers unless the migration puts them back)."""
 
 from __future__ import annotations
 

@@ -198,7 +198,15 @@ DUPLICATES: dict[str, Callable[[Seed], list[Any]]] = {
         )
     ],
     "statement key in version": lambda seed: [
-        Statement(version_id=seed.version.id, key="s1", section=Section.GAP, text="t")
+        SynthesisVersion(
+            round_id=seed.round.id,
+            number=2,
+            origin=Origin.LLM,
+            statements=[
+                Statement(key="s1", section=Section.GAP, text="t"),
+                Statement(key="s1", section=Section.GAP, text="again"),
+            ],
+        )
     ],
     "version number in round": lambda seed: [
         SynthesisVersion(round_id=seed.round.id, number=1, origin=Origin.LLM)

@@ -96,6 +96,20 @@ async def test_unknown_options_are_refused_before_anything_is_written(
     assert await count(sessionmaker, AnalysisRun) == 0
 
 
+def test_allow_fallback_is_stored_only_when_refused_and_must_be_a_boolean() -> None:
+    """`--allow-fallback` (off on the command line) travels with the run to the worker;
+    runs stored before the option existed read as allowing it, as they did."""
+    strict = AnalysisOptions("llm", allow_fallback=False)
+    assert strict.as_dict() == {"drafter": "llm", "allow_fallback": False}
+    assert AnalysisOptions.from_dict(strict.as_dict()) == strict
+    assert AnalysisOptions.from_dict({"drafter": "llm"}).allow_fallback is True
+    with pytest.raises(RejectedInput) as refused:
+        AnalysisOptions.from_dict({"drafter": "llm", "allow_fallback": "no"})
+    assert [(p.field, p.reason) for p in refused.value.problems] == [
+        ("allow_fallback", "must be true or false")
+    ]
+
+
 async def test_a_failed_run_keeps_its_error(
     sessionmaker: Maker, db_url: str, closed_round: int
 ) -> None:
@@ -186,7 +200,9 @@ async def test_an_abandoned_run_is_requeued_and_its_old_worker_cannot_store_it(
     async with sessionmaker() as s:
         recovered = await recover_stale(s, actor=OPERATOR, clock=lambda: later)
     assert recovered.requeued == (run_id,)
-    how = Execution(embedder=CountingEmbedder, drafter_for=lambda _name: None, actor=OPERATOR)
+    how = Execution(
+        embedder=CountingEmbedder, drafter_for=lambda _name, _allow: None, actor=OPERATOR
+    )
     with pytest.raises(Conflict, match="given to another worker"):
         await execute_run(sessionmaker, old, how)
     run = await run_row(sessionmaker, run_id)

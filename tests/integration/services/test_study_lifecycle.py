@@ -63,7 +63,7 @@ async def test_protocol_locks_when_round_one_opens(sessionmaker: Maker, definiti
     async with sessionmaker() as s:
         await open_round(s, SLUG, 1, actor=OPERATOR)
     async with sessionmaker() as s:
-        with pytest.raises(Conflict, match=r"protocol was locked.*agreement_threshold"):
+        with pytest.raises(Conflict, match=r"protocol.agreement_threshold: 0.6 → 0.7"):
             await load_study(s, definition, actor=OPERATOR)
     async with sessionmaker() as s:
         study = await s.scalar(select(Study))
@@ -212,7 +212,7 @@ async def test_anonymity_locks_with_the_protocol(sessionmaker: Maker, definition
         await open_round(s, SLUG, 1, actor=OPERATOR)
     named = replace(definition, anonymity=Anonymity.ANONYMOUS)
     async with sessionmaker() as s:
-        with pytest.raises(Conflict, match="refusing to change it to anonymous"):
+        with pytest.raises(Conflict, match=r'study\.anonymity: "pseudonymous" → "anonymous"'):
             await load_study(s, named, actor=OPERATOR)
 
 
@@ -233,10 +233,10 @@ async def test_panellists_keep_their_group_once_round_one_opens(
     async with sessionmaker() as s:
         with pytest.raises(Conflict) as refused:
             await load_study(s, moved, actor=OPERATOR)
-    assert f"refusing to move {first.pseudonym} ({first.group} → {other})" in str(refused.value)
+    assert f'panel.{first.pseudonym}.group: "{first.group}" → "{other}"' in str(refused.value)
     renamed = replace(definition, panel=[replace(first, name="Dr Renamed"), *rest])
     async with sessionmaker() as s:
-        await load_study(s, renamed, actor=OPERATOR)  # other details may still be corrected
+        await load_study(s, renamed, actor=OPERATOR)  # a private name may still be corrected
 
 
 async def test_an_id_naming_both_a_fragment_and_a_statement_must_be_declared(

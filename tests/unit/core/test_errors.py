@@ -16,9 +16,12 @@ from symphonia.core.errors import (
     SymphoniaError,
 )
 from symphonia.core.fragments import InvalidInput
-from symphonia.db.errors import ImmutableRecordError, StorageError
+from symphonia.core.synthesis import DraftingSummary
+from symphonia.db.errors import DatabaseUnreachable, ImmutableRecordError, StorageError
 from symphonia.interchange import InterchangeError, Issue
-from symphonia.pipeline.llm import LLMNotConfigured
+from symphonia.interchange.files import InputFileError
+from symphonia.pipeline.embed import EmbeddingModelError
+from symphonia.pipeline.llm import DraftingFailed, LLMNotConfigured
 from symphonia.pipeline.onnx_export import OnnxUnsupported
 from symphonia.services import errors as service_errors
 from symphonia.settings import SettingsError
@@ -38,6 +41,10 @@ from symphonia.studyfiles import StudyFileError
         OnnxUnsupported("no graph"),
         service_errors.ServiceError("refused"),
         service_errors.NotFound("gone"),
+        InputFileError("/dev/zero", "is a character device, not a regular file"),
+        DatabaseUnreachable("sqlite+aiosqlite:///x.db", "unable to open database file"),
+        EmbeddingModelError("cannot load the embedding model 'x'"),
+        DraftingFailed(DraftingSummary(3, 0, 3, 0, 0, 3, 3, ("timeout",))),
     ],
     ids=lambda e: type(e).__name__,
 )
@@ -50,6 +57,15 @@ def test_the_old_builtin_bases_still_hold_for_callers_that_catch_them() -> None:
     assert isinstance(InvalidInput("a", "b"), ValueError)
     assert isinstance(InterchangeError("f", []), ValueError)
     assert isinstance(LLMNotConfigured("x"), RuntimeError)
+    assert isinstance(EmbeddingModelError("x"), RuntimeError)
+    assert isinstance(DraftingFailed(DraftingSummary(1, 0, 1, 0, 0, 1, 1)), RuntimeError)
+    assert isinstance(DatabaseUnreachable("u", "r"), StorageError)
+    unreadable = InputFileError("/dev/zero", "is a character device, not a regular file")
+    assert isinstance(unreadable, OSError)  # reported as "path: reason", as OS errors are
+    assert (unreadable.filename, unreadable.strerror) == (
+        "/dev/zero",
+        "is a character device, not a regular file",
+    )
     assert isinstance(ImmutableRecordError("fragment", "DELETE"), Conflict)
     assert issubclass(AuthenticationFailed, PermissionDenied)
 

@@ -65,3 +65,17 @@ def test_a_study_file_with_an_unknown_group_basis_is_refused(tmp_path: Path) -> 
         "protocol.group_basis",
         "unknown group basis 'x'; expected stakeholder or opinion",
     ) in [(p.field, p.reason) for p in info.value.problems]
+
+
+@pytest.mark.parametrize("seed", [-1, 2**32, 10**30])
+def test_a_seed_k_means_cannot_take_is_refused_in_the_study_file(tmp_path: Path, seed: int) -> None:
+    """Caught when the file is loaded, not when an analysis fails on it much later."""
+    text = BASE.replace(
+        "agreement_threshold = 0.7",
+        f"agreement_threshold = 0.7\n[protocol.opinion_grouping]\nseed = {seed}",
+    )
+    with pytest.raises(StudyFileError) as info:
+        load_study(write_study(tmp_path, text))
+    assert ("protocol.opinion_grouping.seed", "must be from 0 to 4294967295") in [
+        (p.field, p.reason) for p in info.value.problems
+    ]

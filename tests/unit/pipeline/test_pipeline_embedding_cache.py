@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -113,3 +114,71 @@ def test_fifty_thousand_lookups_are_fast(tmp_path: Path) -> None:
 def test_embedder_rejects_bad_batch_size(batch_size: int) -> None:
     with pytest.raises(ValueError, match="batch_size"):
         SentenceTransformerEmbedder(batch_size=batch_size)
+
+
+def test_an_unreadable_cache_file_is_set_aside_and_rebuilt(
+    tmp_path: Path, counting_embedder: Any
+) -> None:
+    path = tmp_path / "c.sqlite3"
+    path.write_bytes(b"garbage, not SQLite" * 200)
+    with EmbeddingCache(path) as cache:
+        assert cache.recovered is not None
+        assert "file is not a database" in cache.recovered
+        cached = CachedEmbedder(counting_embedder, cache)
+        cached.embed(["a", "b"])
+        assert cache.count() == 2
+    assert (tmp_path / "c.sqlite3.corrupt").read_bytes().startswith(b"garbage")
+
+
+class _Malformed:
+    """A connection to a file damaged after it was opened: every query fails as SQLite's do
+    (real damage is not reliably seen by an open WAL connection, which keeps its pages)."""
+
+    def __init__(self, real: sqlite3.Connection) -> None:
+        self.real = real
+
+    def execute(self, *args: object) -> None:
+        raise sqlite3.DatabaseError("database disk image is malformed")
+
+    executemany = execute
+
+    def close(self) -> None:
+        self.real.close()
+
+
+def test_a_cache_damaged_while_open_is_rebuilt_on_the_next_query(
+    tmp_path: Path, counting_embedder: Any
+) -> None:
+    path = tmp_path / "c.sqlite3"
+    texts = [f"text {i}" for i in range(20)]
+    with EmbeddingCache(path) as cache:
+        cached = CachedEmbedder(counting_embedder, cache)
+        cached.embed(texts)
+        cache._conn = _Malformed(cache._conn)  # type: ignore[assignment]
+        again = cached.embed(texts)
+        assert cache.recovered is not None
+        assert "malformed" in cache.recovered
+        assert again.shape == (20, counting_embedder.dim)
+        assert counting_embedder.embedded == 40, "everything was embedded again"
+        cache._conn = _Malformed(cache._conn)  # type: ignore[assignment]
+        cache.put_many("m", {text_key("x"): np.ones(3, dtype=np.float32)})  # a write, too
+        assert cache.count("m") == 1
+    assert (tmp_path / "c.sqlite3.corrupt").exists()
+
+
+def test_non_finite_or_wrong_length_vectors_count_as_missing(tmp_path: Path) -> None:
+    with EmbeddingCache(tmp_path / "c.sqlite3") as cache:
+        key_nan, key_short = text_key("nan"), text_key("short")
+        cache.put_many("m", {key_nan: np.array([np.nan, 1.0], dtype=np.float32)})
+        cache._conn.execute(
+            "INSERT INTO embeddings VALUES (?, ?, ?, ?)", ("m", key_short, 4, b"\0" * 8)
+        )
+        assert cache.get_many("m", [key_nan, key_short]) == {}
+
+
+def test_a_cache_path_that_cannot_be_opened_is_an_os_error_not_damage(tmp_path: Path) -> None:
+    folder = tmp_path / "cache-is-a-folder"
+    folder.mkdir()
+    with pytest.raises(OSError, match="cannot open the embedding cache"):
+        EmbeddingCache(folder)
+    assert folder.is_dir(), "nothing was moved aside"

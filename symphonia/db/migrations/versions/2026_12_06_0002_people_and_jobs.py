@@ -247,10 +247,12 @@ def downgrade() -> None:
     are dropped (the fragments stay)."""
     op.drop_table('fragment_draft')
     op.drop_table('fragment_withdrawal')
-    with op.batch_alter_table('fragment', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_fragment_author_id_round_id_idempotency_key'))
-        batch_op.drop_column('idempotency_key')
     with triggers_set_aside('synthesis_version', 'publication'):
+        # Dropping a column copies the table on SQLite, which would drop fragment's own
+        # append-only triggers: inside, they are set aside and put back with the others.
+        with op.batch_alter_table('fragment', schema=None) as batch_op:
+            batch_op.drop_index(batch_op.f('ix_fragment_author_id_round_id_idempotency_key'))
+            batch_op.drop_column('idempotency_key')
         with op.batch_alter_table('synthesis_version', schema=None) as batch_op:
             batch_op.drop_constraint(batch_op.f('fk_synthesis_version_created_by_id_account'), type_='foreignkey')
             batch_op.drop_constraint(batch_op.f('fk_synthesis_version_approved_by_id_account'), type_='foreignkey')
