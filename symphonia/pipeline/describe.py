@@ -2,7 +2,9 @@
 
 * Keywords are class-based TF-IDF (as in BERTopic): each theme is one "document" and the
   singular views together form one more, so words shared by the whole round (the topic
-  itself) score low and words that set a theme apart score high.
+  itself) score low and words that set a theme apart score high. Words of the round's
+  question and title (`about`) are never keywords: "connected icb" names the study, not a
+  theme of it.
 * The label is the top keywords joined, not one fragment's wording: a label in a single
   contributor's voice would quietly privilege that contributor.
 * The first representative is the theme's lead, the fragment the synthesis quotes for it: the
@@ -27,6 +29,7 @@ import numpy.typing as npt
 from symphonia.core.fragments import Fragment
 from symphonia.pipeline.cluster import SINGULAR
 from symphonia.pipeline.contracts import Vectors
+from symphonia.pipeline.lexical import content_words, stem
 
 N_KEYWORDS = 8
 N_LABEL_WORDS = 3
@@ -55,9 +58,14 @@ class ClusterDescription:
 
 
 def _ctfidf_keywords(
-    texts: Sequence[str], doc_class: Sequence[int], classes: Sequence[int], top: int
+    texts: Sequence[str],
+    doc_class: Sequence[int],
+    classes: Sequence[int],
+    top: int,
+    subject: frozenset[str] = frozenset(),
 ) -> dict[int, tuple[str, ...]]:
-    """Top c-TF-IDF terms per class; the singular views count as background only."""
+    """Top c-TF-IDF terms per class; the singular views count as background only; a term
+    made only of `subject` words (stemmed) is never picked."""
     from sklearn.feature_extraction.text import CountVectorizer
 
     vectorizer = CountVectorizer(
@@ -97,6 +105,8 @@ def _ctfidf_keywords(
         covered: set[str] = set()
         for _, t in ranked:
             words = set(str(vocab[t]).split())
+            if {stem(w) for w in words} <= subject:
+                continue  # the round's own subject: it sets no theme apart
             if words <= covered:
                 continue  # "suicide" after "assisted suicide" adds no new word
             picked.append(str(vocab[t]))
@@ -141,9 +151,14 @@ def _mmr(vecs: npt.NDArray[np.float32], k: int, lam: float, first: int) -> list[
 
 
 def describe_clusters(
-    fragments: Sequence[Fragment], vectors: Vectors, labels: Sequence[int]
+    fragments: Sequence[Fragment],
+    vectors: Vectors,
+    labels: Sequence[int],
+    about: Sequence[str] = (),
 ) -> list[ClusterDescription]:
     """Describe every theme (label ≥ 0); singular views (-1) are not themes and are skipped.
+    `about`: the round's question and title, whose words (and those of each fragment's own
+    `question`) are never keywords.
 
     Order: by size (desc), then by the input position of the theme's first fragment.
     """
@@ -156,7 +171,9 @@ def describe_clusters(
     order = sorted(members, key=lambda c: (-len(members[c]), members[c][0]))
     if not order:
         return []
-    keywords = _ctfidf_keywords([f.text for f in fragments], labels, order, N_KEYWORDS)
+    texts = [*about, *sorted({f.question for f in fragments if f.question})]
+    subject = frozenset(word for text in texts for word in content_words(text))
+    keywords = _ctfidf_keywords([f.text for f in fragments], labels, order, N_KEYWORDS, subject)
     out: list[ClusterDescription] = []
     for c in order:
         idx = members[c]

@@ -130,3 +130,19 @@ def test_an_off_topic_fragment_never_leads_its_theme() -> None:
     assert lead_index(vecs, ["A", "B", "C", "D", "E", "F"]) != 5
     assert lead_index(vecs[:1], ["A"]) == 0
     assert lead_index(vecs[:3], ["A", "A", "A"]) in {0, 1, 2}, "one contributor: most central"
+
+
+def test_the_rounds_own_subject_is_never_a_keyword() -> None:
+    texts = ["Connected ICB needs nurses", "Connected ICB nurses leave", "Connected ICB solar roof"]
+    frags = [
+        Fragment(id=f"f{i}", author=f"E{i}", kind=FragmentKind.CLAIM, text=t)
+        for i, t in enumerate(texts)
+    ]
+    labels = [0, 0, 1]
+    plain = describe_clusters(frags, _vectors(labels), labels)
+    about = describe_clusters(frags, _vectors(labels), labels, ["What should Connected ICB do?"])
+    subject_only = {"connected", "icb", "connected icb"}
+    assert subject_only & {k for d in plain for k in d.keywords}
+    for d in about:
+        assert not subject_only & set(d.keywords), d.keywords  # "icb needs" may stay
+    assert about[0].keywords[0] == "nurses"

@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 from symphonia.core.fragments import Fragment, FragmentKind
 from symphonia.pipeline.cluster import SINGULAR, cluster_fragments
 from symphonia.pipeline.lexical import content_words, lexical_vectors, stem
+from symphonia.pipeline.position_space import position_space
 from symphonia.pipeline.positions import (
     merge_close_groups,
-    position_space,
     settle,
     settle_positions,
-    split_loose_groups,
 )
+from symphonia.pipeline.splitting import split_loose_groups
 
 
 def centres(vectors: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -44,6 +44,8 @@ def test_lexical_vectors_keep_only_words_that_link_fragments() -> None:
     sims = dense @ dense.T
     assert sims[0, 1] > 0.99, "same point, same shared word"
     assert sims[0, 2] == pytest.approx(0.0), "'uniform' is in every text: the subject, ignored"
+    # "bullying" is the round's own subject: with it gone, no word links two fragments
+    assert lexical_vectors(texts, max_share=0.9, about=["Should schools ban bullying?"]) is None
     assert lexical_vectors(["one text"]) is None
     assert lexical_vectors(["alpha beta", "gamma delta"]) is None, "no word is shared"
 
@@ -124,6 +126,7 @@ def test_misaligned_input_is_refused() -> None:
     member_similarity=st.floats(0.0, 0.6),
     weight=st.sampled_from([0.0, 0.5]),
     split=st.sampled_from([None, 0.3]),
+    rejoin=st.sampled_from([None, 0.38]),
 )
 def test_settled_themes_are_coherent(
     seed: int,
@@ -135,6 +138,7 @@ def test_settled_themes_are_coherent(
     member_similarity: float,
     weight: float,
     split: float | None,
+    rejoin: float | None,
 ) -> None:
     """Every member is at least `member_similarity` alike to its own centre and no closer to
     another theme's centre; every theme has `min_size` members; nothing is lost."""
@@ -155,6 +159,7 @@ def test_settled_themes_are_coherent(
         member_similarity=member_similarity,
         min_size=min_size,
         split_below=split,
+        rejoin_similarity=rejoin,
     )
     assert labels.shape == (len(vecs),)
     if (labels == SINGULAR).all():
