@@ -31,12 +31,15 @@ class Round:
     """Gold key point id per fragment (NO_KEY_POINT when it matches none)."""
 
 
-def load_split(data: Path, split: str) -> list[Round]:
+def load_split(data: Path, split: str, *, single_match_only: bool = True) -> list[Round]:
     """One round per topic; one fragment per argument, kind from its stance.
 
-    Gold theme = the key point the argument matches (label == 1). An argument matching
-    several key points takes the first of them in key_points_<split>.csv order; one matching
-    none gets NO_KEY_POINT.
+    Gold theme = the key point the argument matches (label == 1). With `single_match_only`
+    (the benchmark's own convention, the default) an argument that matches no key point or
+    several is left out of the round altogether: it has no single true theme. Without it
+    (the older reading, kept for `argkp_bounds.py`'s oracles), an argument matching several
+    key points takes the first in key_points_<split>.csv order and one matching none gets
+    NO_KEY_POINT.
     """
     with (data / f"key_points_{split}.csv").open(newline="", encoding="utf-8") as fh:
         kp_order = {row["key_point_id"]: i for i, row in enumerate(csv.DictReader(fh))}
@@ -49,6 +52,8 @@ def load_split(data: Path, split: str) -> list[Round]:
     with (data / f"arguments_{split}.csv").open(newline="", encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             topic = row["topic"]
+            if single_match_only and len(matches.get(row["arg_id"], [])) != 1:
+                continue
             r = rounds.setdefault(topic, Round(topic, [], []))
             kind = (
                 FragmentKind.ARGUMENT_FOR

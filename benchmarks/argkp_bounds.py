@@ -267,7 +267,7 @@ def main() -> None:
     ap.add_argument("--finetune-epochs", type=int, default=0)
     args = ap.parse_args()
     embedder = CachedEmbedder(SentenceTransformerEmbedder(), EmbeddingCache(args.cache))
-    data = {s: load_split(args.data, s) for s in ("train", "dev")}
+    data = {s: load_split(args.data, s, single_match_only=False) for s in ("train", "dev")}
     vecs = {s: [embedder.embed([f.text for f in r.fragments]) for r in data[s]] for s in data}
     defaults = ours(ClusterParams())
     for split in ("train", "dev"):

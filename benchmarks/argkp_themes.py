@@ -1,20 +1,23 @@
 """ArgKP theme recovery: how well do Symphonia's themes match IBM's gold key points?
 
-Each ArgKP topic is a round, each argument a fragment (argument_for / argument_against from
-its stance) and its gold key point its true theme. Printed per split (train, dev):
+The benchmark's own convention: **only arguments that match exactly one key point are
+scored**; arguments matching none or several have no single true theme and are left out of
+the round altogether (`_common.load_split`). Each ArgKP topic is a round, each argument a
+fragment (argument_for / argument_against from its stance) and its key point its true theme.
+Printed per split (train, dev):
 
 * mean ARI over topics, adjusted Rand index of predicted vs gold labels, where ALL singular
-  views share one predicted label (-1) and ALL arguments matching no key point share one gold
-  label ("<no key point>"); an argument matching several key points takes the first one in
-  the key-point file order;
-* key-point recall: share of gold key points with >= 3 arguments in the topic that are the
-  plurality gold label (ties broken by key-point id) of at least one predicted theme.
+  views share one predicted label (-1);
+* key-point recall (strict): share of gold key points with >= 3 arguments in the topic that
+  are the plurality gold label (ties broken by key-point id) of at least one predicted theme.
 
-Baseline, measured in the same run: plain hdbscan.HDBSCAN(min_cluster_size=5) — i.e. hdbscan's
-defaults — on the raw 384-d default embeddings of the whole topic (no stance split, no
-reduction). Defaults were tuned on train only; dev is held out. Two references frame the
-figures: the stance split alone (no clustering), and a gold-centroid ceiling that knows the
-key points (see `gold_centroids`).
+Rows: hdbscan's defaults on the raw vectors (baseline); Symphonia before the positions pass
+(session 4's settings: HDBSCAN "eom", no merge or settling); Symphonia's defaults, scored per
+position (each side of a contested theme is its own position, as the facilitator reads it)
+and as themes are listed (contested pairs joined); ablations; the ArgKP paper's key-point
+selection (`_references.py`); the stance split alone; and the gold-centroid ceiling.
+Defaults were chosen on train only (`--grid`); dev (4 unseen topics) is held out. Targets on
+dev: mean ARI >= 0.35 and strict key-point recall >= 0.75.
 
     .venv/bin/python benchmarks/argkp_themes.py [--data DIR] [--cache FILE] [--grid]
 """
@@ -35,6 +38,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import DEFAULT_DATA, NO_KEY_POINT, Round, default_cache_path, load_split
+from _references import keypoint_selection, themes_as_shown
 
 from symphonia.core.fragments import Fragment
 from symphonia.pipeline.cluster import ClusterParams, cluster_fragments
@@ -114,7 +118,7 @@ def gold_centroids(rounds: Sequence[Round]) -> Clusterer:
     nearest centroid of the gold key points of its stance, centroids computed from the gold
     members themselves. It shows what the embedding geometry allows when the key points are
     known exactly, which a clusterer finding them from the texts alone should not expect to
-    beat (the ARI target of 0.30 is ~70% of it with the default model)."""
+    beat."""
     gold_of = {id(r.fragments): r.gold for r in rounds}
 
     def assign(fragments: Sequence[Fragment], vectors: Vectors) -> list[int]:
@@ -137,6 +141,10 @@ def gold_centroids(rounds: Sequence[Round]) -> Clusterer:
     return assign
 
 
+BEFORE = replace(ClusterParams(), cluster_selection_method="eom", settle_positions=False)
+"""Session 4's clustering, for comparison in the same run."""
+
+
 def ours(params: ClusterParams) -> Clusterer:
     return lambda f, v: cluster_fragments(f, v, params).labels
 
@@ -151,44 +159,32 @@ def fmt(name: str, m: dict[str, float]) -> str:
 
 
 def grid(rounds: list[Round], vecs: list[Vectors]) -> None:
-    """Tuning sweep, train split only. Reductions are memoised across settings (they do not
-    depend on the HDBSCAN knobs), which makes the sweep ~20x faster."""
-    import hashlib
-
+    """Tuning sweep, train split only: the positions pass's two main knobs. HDBSCAN's groups
+    do not depend on them, so they are computed once per topic and reused (~10x faster)."""
     from symphonia.pipeline import cluster as cluster_mod
 
-    memo: dict[tuple[object, ...], tuple[Vectors, str]] = {}
-    real = cluster_mod.reduce_vectors
+    memo: dict[tuple[int, int], tuple[object, dict[str, object]]] = {}
+    real = cluster_mod._hdbscan_labels
 
-    def memo_reduce(v: Vectors, **kw: object) -> tuple[Vectors, str]:
-        key = (hashlib.sha1(v.tobytes()).hexdigest(), *sorted(kw.items()))
+    def memo_hdbscan(v: Vectors, p: ClusterParams, notes: dict[str, object]) -> object:
+        key = (hash(v.tobytes()), len(v))
         if key not in memo:
-            memo[key] = real(v, **kw)  # type: ignore[arg-type]
-        return memo[key]
+            seen: dict[str, object] = {}
+            memo[key] = (real(v, p, seen), seen)
+        labels, seen = memo[key]
+        notes.update(seen)
+        return labels
 
-    cluster_mod.reduce_vectors = memo_reduce  # type: ignore[assignment]
-    space = itertools.product(
-        ["umap"],
-        [5, 10],
-        [8, 15, 25],
-        [0.03, 0.04, 0.06, 0.08],
-        [1, 2, 3],
-        ["leaf", "eom"],
-    )
-    for method, comp, nn, frac, ms, sel in space:
-        if method == "pca" and nn != 15:
-            continue
-        p = replace(
-            ClusterParams(),
-            reduce_method=method,
-            n_components=comp,
-            n_neighbors=nn,
-            min_cluster_fraction=frac,
-            min_samples=ms,
-            cluster_selection_method=sel,
-        )
-        name = f"{method} d={comp} nn={nn} frac={frac} ms={ms} {sel}"
-        print(fmt(name, evaluate(rounds, vecs, ours(p))), flush=True)
+    cluster_mod._hdbscan_labels = memo_hdbscan  # type: ignore[assignment]
+    best: tuple[float, str] = (0.0, "")
+    for weight, merge in itertools.product([0.0, 0.3, 0.5, 0.7], [0.2, 0.25, 0.3, 0.35, 0.4]):
+        p = replace(ClusterParams(), lexical_weight=weight, merge_similarity=merge)
+        m = evaluate(rounds, vecs, ours(p))
+        name = f"lexical_weight={weight} merge_similarity={merge}"
+        score = min(m["ari"] / 0.35, m["recall"] / 0.75)
+        best = max(best, (score, name))
+        print(fmt(name, m) + f"  min(ARI/0.35, recall/0.75) {score:.3f}", flush=True)
+    print(f"best by min(ARI/0.35, recall/0.75): {best[1]} ({best[0]:.3f})")
 
 
 def main() -> None:
@@ -203,6 +199,11 @@ def main() -> None:
     embedder = CachedEmbedder(SentenceTransformerEmbedder(), EmbeddingCache(args.cache))
     params = ClusterParams()
     print(f"defaults: {params}")
+    print(
+        "convention: only arguments matching exactly one key point are in a round; arguments "
+        "matching none or several are left out altogether. Targets on dev: ARI >= 0.35, "
+        "strict recall >= 0.75."
+    )
     for split in ["train"] if args.grid else args.splits:
         rounds = load_split(args.data, split)
         t0 = time.perf_counter()
@@ -215,27 +216,31 @@ def main() -> None:
         if args.grid:
             grid(rounds, vecs)
             continue
-        print(
-            fmt(
-                "baseline: HDBSCAN(min_cluster_size=5), raw 384-d", evaluate(rounds, vecs, baseline)
-            )
-        )
-        print(fmt("symphonia defaults", evaluate(rounds, vecs, ours(params))))
-        no_split = replace(params, split_by_stance=False)
-        print(fmt("symphonia defaults, stances not split", evaluate(rounds, vecs, ours(no_split))))
-        pca = replace(params, reduce_method="pca")
-        print(fmt("symphonia defaults, PCA reducer", evaluate(rounds, vecs, ours(pca))))
-        uncapped = replace(params, max_cluster_fraction=None)
-        print(fmt("symphonia defaults, no theme-size cap", evaluate(rounds, vecs, ours(uncapped))))
-        fast = replace(params, umap_n_epochs=200)
-        print(fmt("symphonia defaults, UMAP n_epochs=200", evaluate(rounds, vecs, ours(fast))))
-        print(fmt("reference: stance split only, no clustering", evaluate(rounds, vecs, by_stance)))
-        print(
-            fmt(
-                "ceiling: nearest gold key-point centroid",
-                evaluate(rounds, vecs, gold_centroids(rounds)),
-            )
-        )
+        rows: list[tuple[str, Clusterer]] = [
+            ("baseline: HDBSCAN(min_cluster_size=5), raw 384-d", baseline),
+            ("symphonia before (eom, no positions pass)", ours(BEFORE)),
+            ("symphonia defaults, per position", ours(params)),
+            ("symphonia defaults, themes as listed", themes_as_shown(params)),
+            (
+                "  ablation: embedding only (lexical_weight=0)",
+                ours(replace(params, lexical_weight=0.0)),
+            ),
+            ("  ablation: no merge", ours(replace(params, merge_similarity=None))),
+            (
+                "  ablation: no positions pass (leaf groups)",
+                ours(replace(params, settle_positions=False)),
+            ),
+            (
+                "  ablation: HDBSCAN eom groups",
+                ours(replace(params, cluster_selection_method="eom")),
+            ),
+            ("  ablation: PCA reducer", ours(replace(params, reduce_method="pca"))),
+            ("reference: key-point selection (ArgKP paper)", keypoint_selection()),
+            ("reference: stance split only, no clustering", by_stance),
+            ("ceiling: nearest gold key-point centroid", gold_centroids(rounds)),
+        ]
+        for name, clusterer in rows:
+            print(fmt(name, evaluate(rounds, vecs, clusterer)), flush=True)
 
 
 if __name__ == "__main__":

@@ -65,7 +65,12 @@ SUFFIXES = [
 
 
 def synth(n: int, data: Path, seed: int = 0) -> list[Fragment]:
-    args = [f for split in ("train", "dev") for r in load_split(data, split) for f in r.fragments]
+    args = [
+        f
+        for split in ("train", "dev")
+        for r in load_split(data, split, single_match_only=False)
+        for f in r.fragments
+    ]
     rng = random.Random(seed)
     out: list[Fragment] = []
     seen: set[str] = set()

@@ -81,7 +81,8 @@ def _count(n: int, noun: str = "contributor") -> str:
 def describe_minority(
     members: Sequence[Fragment], round_groups: Sequence[str], rules: ContentRules
 ) -> str | None:
-    """Name a minority view: one group in a multi-group round, or few confident voices."""
+    """Name a minority view: one group in a multi-group round, few confident voices, or a
+    single contributor (however many fragments they wrote, one person is not a panel)."""
     groups = {f.group for f in members if f.group}
     authors = {f.author for f in members}
     mean_conf = sum(f.confidence for f in members) / len(members) if members else 0.0
@@ -96,6 +97,8 @@ def describe_minority(
             f"a minority view held by {_count(len(authors))} "
             f"with high confidence (mean {mean_conf:.1f} of 5)"
         )
+    if len(authors) == 1:
+        return "a minority view held by 1 contributor"
     return None
 
 

@@ -113,9 +113,14 @@ def analyze_round(
     drafter: Drafter | None = None,
     params: ClusterParams = ClusterParams(),
     question: str | None = None,
+    title: str | None = None,
     progress: ProgressCallback = no_progress,
 ) -> AnalysisResult:
-    """Analyse one round; every input fragment ends in exactly one theme or the singular views."""
+    """Analyse one round; every input fragment ends in exactly one theme or the singular views.
+
+    `question` (and the study's `title`) say what the round is about: their words are the
+    subject every fragment shares, so they link no two fragments into a theme.
+    """
     if not fragments:
         raise InvalidInput("fragments", "the round has no fragments to analyse")
     check_unique_ids(fragments)
@@ -132,7 +137,8 @@ def analyze_round(
     index = {f.id: n for n, f in enumerate(fragments)}
     vectors = embedder.embed([f.text for f in fragments], progress)
     lap("embed")
-    clusters = cluster_fragments(fragments, vectors, params)
+    about = [text for text in (question, title) if text]
+    clusters = cluster_fragments(fragments, vectors, params, about=about)
     labels = list(clusters.labels)
     rated = rating is not None and bool(rating.ratings or rating.tallies)
     judge = judge_for(rating, protocol) if rating is not None and rated else None
@@ -142,7 +148,7 @@ def analyze_round(
     lap("cluster")
     projection = project_2d([f.id for f in fragments], vectors, seed=params.seed)
     lap("project")
-    descriptions = describe_clusters(fragments, vectors, labels)
+    descriptions = describe_clusters(fragments, vectors, labels, about)
     singular = tuple(f.id for f, label in zip(fragments, labels, strict=True) if label < 0)
     round_groups = sorted({f.group for f in fragments if f.group})
     themes = readable_labels(build_themes(descriptions, by_id, vectors, index, round_groups), by_id)

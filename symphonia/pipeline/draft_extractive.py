@@ -51,11 +51,29 @@ def lead_candidates(ids: Sequence[str], fragments: Mapping[str, Fragment]) -> li
     return sure or list(ids)
 
 
+def _contributors(ids: Sequence[str], fragments: Mapping[str, Fragment]) -> int:
+    return len({fragments[i].author for i in ids})
+
+
+def _concerns_are_the_point(
+    theme: Theme, concerns: Sequence[str], rest: Sequence[str], fragments: Mapping[str, Fragment]
+) -> bool:
+    """A theme of barriers is about the barrier: when its lead (the fragment best supported
+    by other contributors) is a concern and more contributors raise concerns than anything
+    else, the concerns are the theme's point, not reservations about a one-person claim."""
+    lead = theme.representative_ids[0] if theme.representative_ids else None
+    return (
+        lead in concerns
+        and bool(rest)
+        and _contributors(concerns, fragments) > _contributors(rest, fragments)
+    )
+
+
 def _attribution(ids: Sequence[str], fragments: Mapping[str, Fragment]) -> str:
     """Who stands behind the cited fragments, counted from those fragments only: the theme
     may hold more contributors (with reservations or actions, cited in their own statements),
     and crediting them with this quote would overstate its support."""
-    authors = len({fragments[i].author for i in ids})
+    authors = _contributors(ids, fragments)
     groups = len({fragments[i].group for i in ids if fragments[i].group})
     who = f"{authors} contributor{'s' if authors != 1 else ''}"
     if groups:
@@ -172,6 +190,9 @@ def _draft_lead(
 ) -> None:
     concerns = [i for i in ids if fragments[i].kind in CONCERN_KINDS]
     main = [i for i in ids if i not in concerns] or list(ids)
+    aside = "Reservations raised within"
+    if _concerns_are_the_point(theme, concerns, main, fragments):
+        main, concerns, aside = concerns, main, "Also raised within"
     who = _attribution(main, fragments)
     if theme.minority:
         rep = pick_representative(main, theme, fragments)
@@ -196,9 +217,10 @@ def _draft_lead(
     if concerns and main != concerns:
         worry = pick_representative(concerns, theme, fragments)
         section = out.items[-1].section
+        within = "this minority view" if theme.minority else "this theme"
         out.add(
             section,
-            f"Reservations raised within this theme: {quote(worry.text)}",
+            f"{aside} {within}: {quote(worry.text)}",
             concerns,
             Strength.WEAK,
         )

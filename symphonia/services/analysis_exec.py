@@ -135,6 +135,7 @@ def _analyse(
         rating=data.rating,
         drafter=drafter,
         question=data.study.question,
+        title=data.study.title,
         progress=progress,
     )
     if data.stability is not None:

@@ -99,3 +99,14 @@ def test_confident_proposals_do_not_lift_unsure_evidence_out_of_the_gap() -> Non
 def test_a_theme_of_actions_alone_is_judged_on_their_confidence() -> None:
     members = [frag(i, K.ACTION, f"E{i}", "ab"[i % 2], confidence=4) for i in range(3)]
     assert classify_by_content(members, ["a", "b"]).status is ThemeStatus.CONSENSUS
+
+
+def test_one_contributor_is_never_a_consensus_however_many_fragments() -> None:
+    """Without stakeholder groups and at middling confidence, no other rule catches it."""
+    members = [frag(i, K.CLAIM, "E1", "", confidence=3) for i in range(4)]
+    call = classify_by_content(members, [])
+    assert call.status is ThemeStatus.GAP
+    assert call.minority == "a minority view held by 1 contributor"
+    assert "not a panel consensus" in call.reasons[0]
+    two = [frag(1, K.CLAIM, "E1", "", 3), frag(2, K.CLAIM, "E2", "", 3)]
+    assert classify_by_content(two, []).status is ThemeStatus.CONSENSUS

@@ -178,3 +178,45 @@ def test_the_lead_quote_is_not_an_unsure_aside_when_the_theme_has_firmer_evidenc
     assert "\u201cShared care plans cut delays.\u201d" in lead.text
     assert set(lead.citations) == {"u1", "c1", "c2", "c3"}
     assert "Raised by 4 contributors from 3 stakeholder groups; for example: \u201c" in lead.text
+
+
+def test_a_theme_of_barriers_leads_with_the_barrier_not_a_one_person_claim() -> None:
+    """When most contributors raise the barrier and the theme's lead is one, the barrier is
+    the theme's point: the one-person claim is "also raised", not the quoted lead."""
+    members = [
+        Fragment("b1", "E1", FragmentKind.BARRIER, "IG teams are too small.", 4, "clinician"),
+        Fragment("b2", "E2", FragmentKind.BARRIER, "IG staff are overloaded.", 4, "researcher"),
+        Fragment("b3", "E3", FragmentKind.BARRIER, "IG reviews take months.", 4, "parent_rep"),
+        Fragment("c1", "E4", FragmentKind.CLAIM, "Sharing is lawful already.", 4, "clinician"),
+    ]
+    theme = replace(theme_of("t01", members), representative_ids=("b2", "b1"))
+    synthesis = ExtractiveDrafter().draft([theme], [], {f.id: f for f in members})
+    lead, aside = synthesis.statements[:2]
+    assert "\u201cIG staff are overloaded.\u201d" in lead.text
+    assert "3 contributors from 3 stakeholder groups" in lead.text
+    assert set(lead.citations) == {"b1", "b2", "b3"}
+    assert aside.text == "Also raised within this theme: \u201cSharing is lawful already.\u201d"
+    assert aside.citations == ("c1",)
+    # a claim theme with one reservation keeps the claim as its lead
+    claims = [replace(m, kind=FragmentKind.CLAIM) for m in members[:3]] + [
+        replace(members[3], kind=FragmentKind.CAVEAT)
+    ]
+    plain = ExtractiveDrafter().draft([theme_of("t02", claims)], [], {f.id: f for f in claims})
+    assert plain.statements[1].text.startswith("Reservations raised within this theme: ")
+
+
+def test_reservations_within_a_minority_view_are_named_as_its_own() -> None:
+    members = [
+        Fragment("r1", "E1", FragmentKind.CLAIM, "Research needs its own line.", 5, "researcher"),
+        Fragment("r2", "E2", FragmentKind.CLAIM, "A research strand is vital.", 5, "researcher"),
+        Fragment("r3", "E2", FragmentKind.CAVEAT, "It may split the budget.", 5, "researcher"),
+    ]
+    theme = theme_of("t01", members)
+    assert theme.minority
+    synthesis = ExtractiveDrafter().draft([theme], [], {f.id: f for f in members})
+    lead, aside = synthesis.statements
+    assert lead.section is aside.section is Section.MINORITY
+    assert (
+        aside.text
+        == "Reservations raised within this minority view: \u201cIt may split the budget.\u201d"
+    )

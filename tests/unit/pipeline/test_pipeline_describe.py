@@ -10,7 +10,7 @@ import pytest
 
 from symphonia.core.fragments import Fragment, FragmentKind
 from symphonia.pipeline.contracts import Vectors
-from symphonia.pipeline.describe import ClusterDescription, describe_clusters
+from symphonia.pipeline.describe import ClusterDescription, describe_clusters, lead_index
 
 TEXTS = [
     ("nurses shortage on night shifts", 0),
@@ -104,3 +104,45 @@ def test_pipeline_import_is_light() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_lead_is_the_fragment_other_contributors_echo() -> None:
+    """A prolific contributor's three identical fragments pull the centroid to them; the lead
+    is still the fragment the *other* contributors' fragments are most alike to."""
+    e1, e2 = np.eye(2, 8, dtype=np.float32)
+    mix = (e1 + e2) / np.sqrt(2)
+    vecs = np.stack([e1, e1, e1, mix, mix]).astype(np.float32)
+    authors = ["E01", "E01", "E01", "E02", "E03"]
+    assert lead_index(vecs, authors) == 3
+    frags = [
+        Fragment(id=f"f{i}", author=a, kind=FragmentKind.CLAIM, text=f"point {i}")
+        for i, a in enumerate(authors)
+    ]
+    assert describe_clusters(frags, vecs, [0] * 5)[0].representative_ids[0] == "f3"
+
+
+def test_an_off_topic_fragment_never_leads_its_theme() -> None:
+    rng = np.random.default_rng(2)
+    topic = rng.normal(size=16)
+    vecs = topic + 0.2 * rng.normal(size=(6, 16))
+    vecs[5] = rng.normal(size=16)  # unlike everyone, but the only fragment of its author
+    vecs = np.asarray(vecs / np.linalg.norm(vecs, axis=1, keepdims=True), dtype=np.float32)
+    assert lead_index(vecs, ["A", "B", "C", "D", "E", "F"]) != 5
+    assert lead_index(vecs[:1], ["A"]) == 0
+    assert lead_index(vecs[:3], ["A", "A", "A"]) in {0, 1, 2}, "one contributor: most central"
+
+
+def test_the_rounds_own_subject_is_never_a_keyword() -> None:
+    texts = ["Connected ICB needs nurses", "Connected ICB nurses leave", "Connected ICB solar roof"]
+    frags = [
+        Fragment(id=f"f{i}", author=f"E{i}", kind=FragmentKind.CLAIM, text=t)
+        for i, t in enumerate(texts)
+    ]
+    labels = [0, 0, 1]
+    plain = describe_clusters(frags, _vectors(labels), labels)
+    about = describe_clusters(frags, _vectors(labels), labels, ["What should Connected ICB do?"])
+    subject_only = {"connected", "icb", "connected icb"}
+    assert subject_only & {k for d in plain for k in d.keywords}
+    for d in about:
+        assert not subject_only & set(d.keywords), d.keywords  # "icb needs" may stay
+    assert about[0].keywords[0] == "nurses"
