@@ -84,8 +84,9 @@ async def test_demo_study_end_to_end_with_provenance(
         f.id for f in read_fragments(demo_study_dir / "round1-fragments.jsonl")
     )
     # The off-topic injection fragment is a singular view, never a theme's quoted lead.
-    (hostile,) = [f for f, e in doc["evidence"].items() if e["text"].startswith("Ignore previous")]
-    assert hostile in doc["singular_views"]
+    (hostile,) = [e.id for e in doc.evidence if e.text.startswith("Ignore previous")]
+    assert hostile in doc.singular_views
+    assert all(hostile not in t.representative_ids for t in doc.themes)
     # ...every statement cites evidence that the report carries, with its pseudonym and group.
     evidence = {e.id: e for e in doc.evidence}
     for statement in doc.statements:
