@@ -26,6 +26,7 @@ from symphonia.services.editing import head_version, no_version
 from symphonia.services.lookup import get_round
 from symphonia.services.permissions import study_for
 from symphonia.services.tx import transaction
+from symphonia.services.views import StudyView
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +68,7 @@ class AmendmentView:
 
 @dataclass(frozen=True, slots=True)
 class WorkspaceView:
-    study: str
-    study_title: str
+    study: StudyView
     round: int
     version: int
     origin: str
@@ -160,8 +160,7 @@ async def workspace(
             else None
         )
         return WorkspaceView(
-            study=study.slug,
-            study_title=study.title,
+            study=StudyView.of(study),
             round=number,
             version=head.number,
             origin=head.origin.value,

@@ -1,0 +1,214 @@
+"""The editor's workspace and API on both databases: edits with and without htmx, the
+conflict page that keeps what the editor typed, approval and publication, and who may do
+what (editors of study A only; experts and readers change nothing)."""
+
+from __future__ import annotations
+
+import html
+
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from tests.integration.web.conftest import Web, csrf
+from tests.integration.web.editing import analysed_cast, revision_on
+from tests.integration.web.people import Cast
+
+DRAFT = "/studies/study-a/rounds/1/draft"
+API = "/api/v1/studies/study-a/rounds/1/draft"
+
+
+@pytest.fixture
+async def cast(web: Web) -> Cast:
+    return await analysed_cast(web)
+
+
+async def _first(client: AsyncTestClient[Litestar]) -> tuple[str, str, int]:
+    """The first statement's key, text and revision, from the API's twin: the page."""
+    page = await client.get(DRAFT)
+    assert page.status_code == 200, page.text
+    key = page.text.split('id="st-', 1)[1].split('"', 1)[0]
+    statement = await client.get(f"{DRAFT}/statements/{key}")
+    text = html.unescape(
+        statement.text.split('name="text"', 1)[1].split(">", 1)[1].split("<", 1)[0]
+    )
+    return key, text, revision_on(statement.text)
+
+
+async def _post(
+    client: AsyncTestClient[Litestar], path: str, fields: dict[str, str], **headers: str
+) -> httpx.Response:
+    token = await csrf(client, DRAFT)
+    return await client.post(
+        path,
+        data={**fields, "_csrf_token": token},
+        headers={k.replace("_", "-"): v for k, v in headers.items()},
+        follow_redirects=False,
+    )
+
+
+async def _edit(
+    client: AsyncTestClient[Litestar],
+    key: str,
+    revision: int,
+    text: str,
+    reason: str,
+    *,
+    htmx: bool = False,
+) -> httpx.Response:
+    fields = {"action": "edit", "revision": str(revision), "text": text, "reason": reason}
+    headers = {"hx_request": "true"} if htmx else {}
+    return await _post(client, f"{DRAFT}/statements/{key}", fields, **headers)
+
+
+async def test_the_workspace_shows_statements_beside_their_evidence(cast: Cast) -> None:
+    async with cast.client("editor_a") as client:
+        page = await client.get(DRAFT)
+    assert page.status_code == 200
+    assert "Evidence cited" in page.text
+    assert "E01" in page.text  # the contributors' pseudonyms
+    assert "Guard: passes" in page.text
+    assert "Dissent ledger" in page.text
+    assert "Approve version 1" in page.text
+
+
+async def test_an_edit_without_javascript_then_with_htmx(cast: Cast) -> None:
+    async with cast.client("editor_a") as client:
+        key, text, revision = await _first(client)
+        done = await _edit(client, key, revision, text + " Plainly.", "plainer")
+        assert done.status_code == 303
+        assert done.headers["location"] == f"{DRAFT}#st-{key}"
+        page = await client.get(DRAFT)
+        assert "plainer" in page.text
+        assert "{+Plainly.+}" in html.unescape(page.text)
+        answer = await _edit(client, key, revision + 1, text + " Again.", "again", htmx=True)
+    assert answer.status_code == 200
+    body = answer.text
+    assert body.lstrip().startswith('<section class="app-statement')
+    assert f"revision {revision + 2}" in body
+    assert "Again." in body
+
+
+async def test_a_stale_edit_shows_both_texts_and_keeps_what_was_typed(cast: Cast) -> None:
+    async with cast.client("editor_a") as client:
+        key, _text, revision = await _first(client)
+        first = await _edit(client, key, revision, "Theirs.", "one")
+        assert first.status_code == 303
+        stale = await _edit(client, key, revision, "Mine, typed with care.", "two")
+        assert stale.status_code == 409
+        body = stale.text
+        assert "Another editor changed this statement first" in body
+        assert "Theirs." in body
+        assert body.count("Mine, typed with care.") >= 2  # beside theirs, and in the form
+        assert revision_on(body) == revision + 1  # sending it again replaces theirs knowingly
+        htmx = await _edit(client, key, revision, "Mine again.", "3", htmx=True)
+    assert htmx.status_code == 200
+    assert "Another editor changed this statement" in htmx.text
+    assert "Mine again." in htmx.text
+
+
+async def test_a_refused_edit_keeps_the_input_and_names_the_field(cast: Cast) -> None:
+    async with cast.client("editor_a") as client:
+        key, _text, revision = await _first(client)
+        refused = await _edit(client, key, revision, "Kept text", "")
+    assert refused.status_code == 400
+    assert "<title>Error: " in refused.text
+    assert "Kept text" in refused.text
+    assert 'id="reason-error"' in refused.text
+
+
+async def test_approval_and_publication_through_the_api(cast: Cast) -> None:
+    async with cast.client("editor_a") as client:
+        draft = (await client.get(API, headers=cast.api_headers("editor_a"))).json()
+        st = draft["statements"][0]
+        made = await client.post(
+            f"{API}/amendments",
+            headers=cast.api_headers("editor_a"),
+            json={
+                "action": "edit",
+                "statement": st["key"],
+                "revisions": {st["key"]: st["revision"]},
+                "text": "Everyone wants more money for IT.",
+                "reason": "shorter",
+            },
+        )
+        assert made.status_code == 201, made.text
+        assert made.json()["flagged"] == [st["key"]]
+        stale = await client.post(
+            f"{API}/amendments",
+            headers=cast.api_headers("editor_a"),
+            json={
+                "action": "edit",
+                "statement": st["key"],
+                "revisions": {st["key"]: st["revision"]},
+                "text": "Another.",
+                "reason": "late",
+            },
+        )
+        assert stale.status_code == 409
+        assert stale.json()["current_text"] == "Everyone wants more money for IT."
+        version = made.json()["version"]
+        refused = await client.post(
+            f"{API}/approve", headers=cast.api_headers("editor_a"), json={"version": version}
+        )
+        assert refused.status_code == 409
+        draft = (await client.get(API, headers=cast.api_headers("editor_a"))).json()
+        for key in draft["unanswered"]:
+            revision = next(s["revision"] for s in draft["statements"] if s["key"] == key)
+            kept = await client.post(
+                f"{API}/amendments",
+                headers=cast.api_headers("editor_a"),
+                json={
+                    "action": "accept_flag",
+                    "statement": key,
+                    "revisions": {key: revision},
+                    "reason": "checked",
+                },
+            )
+            assert kept.status_code == 201, kept.text
+            version = kept.json()["version"]
+        approved = await client.post(
+            f"{API}/approve", headers=cast.api_headers("editor_a"), json={"version": version}
+        )
+        assert approved.status_code == 200, approved.text
+        denied = await client.post(
+            f"{API}/publish", headers=cast.api_headers("editor_a"), json={"version": version}
+        )
+        assert denied.status_code == 403
+        published = await client.post(
+            f"{API}/publish", headers=cast.api_headers("facilitator_a"), json={"version": version}
+        )
+        assert published.status_code == 200, published.text
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("expert_a", 403), ("reader_a", 403), ("expert_b", 404), ("facilitator_b", 404)],
+)
+async def test_who_may_not_read_or_change_the_draft(cast: Cast, role: str, status: int) -> None:
+    async with cast.client(role) as client:
+        page = await client.get(DRAFT)
+        assert page.status_code == status
+        api = await client.get(API, headers=cast.api_headers(role))
+        assert api.status_code == status
+        change = await client.post(
+            f"{API}/amendments",
+            headers=cast.api_headers(role),
+            json={
+                "action": "remove",
+                "statement": "x",
+                "revisions": {"x": 1},
+                "reason": "r",
+            },
+        )
+        assert change.status_code == status
+        approve = await client.post(
+            f"{API}/approve", headers=cast.api_headers(role), json={"version": 1}
+        )
+        assert approve.status_code == status
+        assert "Statement" not in page.text
+    async with cast.client("editor_a") as client:  # study B's draft stays out of A's editor's reach
+        other = await client.get("/studies/study-b/rounds/1/draft")
+        assert other.status_code == 404
+        assert (await client.get(API)).status_code == 401  # the API reads no cookie
