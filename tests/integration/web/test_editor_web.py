@@ -5,6 +5,7 @@ what (editors of study A only; experts and readers change nothing)."""
 from __future__ import annotations
 
 import html
+from typing import Any
 
 import httpx
 import pytest
@@ -64,7 +65,9 @@ async def _edit(
 
 async def test_the_workspace_shows_statements_beside_their_evidence(cast: Cast) -> None:
     async with cast.client("editor_a") as client:
+        study = await client.get("/studies/study-a")
         page = await client.get(DRAFT)
+    assert f'href="{DRAFT}"' in study.text
     assert page.status_code == 200
     assert "Evidence cited" in page.text
     assert "E01" in page.text  # the contributors' pseudonyms
@@ -212,3 +215,67 @@ async def test_who_may_not_read_or_change_the_draft(cast: Cast, role: str, statu
         other = await client.get("/studies/study-b/rounds/1/draft")
         assert other.status_code == 404
         assert (await client.get(API)).status_code == 401  # the API reads no cookie
+
+
+async def _statements(client: AsyncTestClient[Litestar], cast: Cast) -> list[dict[str, Any]]:
+    draft = (await client.get(API, headers=cast.api_headers("editor_a"))).json()
+    statements: list[dict[str, Any]] = draft["statements"]
+    return statements
+
+
+async def test_every_change_from_its_form(cast: Cast) -> None:
+    """Each of the statement page's forms, posted as a browser without JavaScript would."""
+    async with cast.client("editor_a") as client:
+        first, second, *_ = await _statements(client, cast)
+        key, other = first["key"], second["key"]
+        fragment = first["citations"][0]["id"]
+        page = await client.get(f"{DRAFT}/statements/{key}?action=merge")
+        assert f'value="{other}@{second["revision"]}"' in page.text
+
+        async def change(action: str, target: str | None = None, **fields: str) -> None:
+            now = {s["key"]: s for s in await _statements(client, cast)}
+            path = f"{DRAFT}/add" if target is None else f"{DRAFT}/statements/{target}"
+            if target is not None:
+                fields["revision"] = str(now[target]["revision"])
+            answer = await _post(client, path, {"action": action, "reason": action, **fields})
+            assert answer.status_code == 303, answer.text
+
+        await change("reclassify", key, section="gap")
+        await change("cite", key, add=" ".join(c["id"] for c in second["citations"]))
+        await change(
+            "split",
+            key,
+            part1="First half.",
+            part1_citations=fragment,
+            part2="Second half.",
+            part2_citations=fragment,
+        )
+        now = {s["key"]: s for s in await _statements(client, cast)}
+        await change("merge", key, other=f"{other}@{now[other]['revision']}", text="Both, merged.")
+        await change("add", None, section="action", theme="", text="Fund it.", add=fragment)
+        added = next(s for s in await _statements(client, cast) if s["text"] == "Fund it.")
+        await change("remove", added["key"])
+        final = {s["key"]: s for s in await _statements(client, cast)}
+        draft = (await client.get(API, headers=cast.api_headers("editor_a"))).json()
+    assert final[key]["section"] == "gap"
+    assert final[key]["text"] == "Both, merged."
+    assert other not in final
+    assert added["key"] not in final
+    assert [a["action"] for a in draft["amendments"]] == [
+        "remove",
+        "add",
+        "merge",
+        "split",
+        "cite",
+        "reclassify",
+    ]
+    assert draft["ledger"][-1]["subject"] == added["key"]
+
+
+async def test_the_api_is_in_the_openapi_schema(cast: Cast) -> None:
+    async with cast.client("anonymous") as client:
+        schema = (await client.get("/schema/openapi.json")).json()
+    paths = schema["paths"]
+    assert "/api/v1/studies/{study}/rounds/{number}/draft/amendments" in paths
+    assert "AmendmentIn" in schema["components"]["schemas"]
+    assert "StaleOut" in str(paths["/api/v1/studies/{study}/rounds/{number}/draft/amendments"])
