@@ -56,6 +56,13 @@ def _flags(guard: dict[str, Any]) -> str:
     if not flags:
         return ""
     shown = "; ".join(str(f.get("message", f.get("code", ""))) for f in flags)
+    accepted = guard.get("accepted")
+    if isinstance(accepted, str) and accepted:
+        # an editor kept it despite the flags: the reader sees both, and why
+        return (
+            f"\n  - ⚠ *Flagged:* {_escape(shown)}"
+            f"\n  - *Kept by the editors because:* {_escape(accepted)}"
+        )
     return f"\n  - ⚠ *Flagged for the editor:* {_escape(shown)}"
 
 

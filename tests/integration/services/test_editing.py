@@ -14,9 +14,11 @@ from symphonia.core.actors import Actor
 from symphonia.core.amendments import AmendmentAction, Change, SplitPart
 from symphonia.core.synthesis import Section
 from symphonia.db.models import Amendment, AuditEvent, Statement, SynthesisVersion
+from symphonia.reports.markdown import render_markdown
 from symphonia.services.approving import approve_version
 from symphonia.services.editing import AmendmentResult, amend
 from symphonia.services.errors import Conflict, NotFound, PermissionDenied, RejectedInput
+from symphonia.services.exports import build_report
 from symphonia.services.history import editing_history
 from symphonia.services.publishing import publish_version
 from symphonia.services.workspace import WorkspaceView, workspace
@@ -129,6 +131,9 @@ async def test_the_guard_flags_an_unsupported_edit_and_approval_waits_for_an_ans
     view = await _view(sessionmaker, people)
     assert not view.unanswered
     assert view.statement(target.key).accepted  # type: ignore[union-attr]
+    async with sessionmaker() as s:
+        report = render_markdown(await build_report(s, SLUG, 1, view.version, actor=OPERATOR))
+    assert "Kept by the editors because:* the panel's own words" in report
     async with sessionmaker() as s:
         with pytest.raises(Conflict, match="not approved"):
             await publish_version(s, SLUG, 1, actor=people.facilitator)
