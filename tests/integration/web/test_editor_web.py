@@ -91,6 +91,8 @@ async def test_an_edit_without_javascript_then_with_htmx(cast: Cast) -> None:
     assert body.lstrip().startswith('<section class="app-statement')
     assert f"revision {revision + 2}" in body
     assert "Again." in body
+    assert 'id="draft-summary" hx-swap-oob="true"' in body  # the approve button follows
+    assert 'name="version" value="3"' in body
 
 
 async def test_a_stale_edit_shows_both_texts_and_keeps_what_was_typed(cast: Cast) -> None:
