@@ -8,6 +8,7 @@ from collections.abc import Collection, Sequence
 from symphonia.core.amendments import AmendmentAction, Change, DraftState
 from symphonia.core.errors import Problem, RejectedInput
 from symphonia.core.fragments import MAX_TEXT_CHARS
+from symphonia.core.text_rules import id_problem, unusable_character
 
 MAX_REASON_CHARS = 2000
 MAX_SPLIT_PARTS = 10
@@ -18,7 +19,14 @@ def _text_problems(where: str, text: str | None) -> list[Problem]:
         return [Problem(where, "text", "is required")]
     if len(text) > MAX_TEXT_CHARS:
         return [Problem(where, "text", f"is longer than {MAX_TEXT_CHARS} characters")]
+    if (unusable := unusable_character(text)) is not None:
+        return [Problem(where, "text", unusable)]
     return []
+
+
+def _key_problems(where: str, keys: Sequence[str]) -> list[Problem]:
+    """A new statement's key becomes an anchor and a stored key: an id, like a fragment's."""
+    return [Problem(where, "key", reason) for k in keys if (reason := id_problem(k)) is not None]
 
 
 def _citation_problems(
@@ -40,6 +48,8 @@ def check_reason(reason: str) -> str:
         raise RejectedInput(
             "the change was not made", [Problem("amendment", "reason", "is required")]
         )
+    if (unusable := unusable_character(stripped)) is not None:
+        raise RejectedInput("the change was not made", [Problem("amendment", "reason", unusable)])
     if len(stripped) > MAX_REASON_CHARS:
         raise RejectedInput(
             "the change was not made",
@@ -52,7 +62,9 @@ def change_problems(state: DraftState, change: Change, fragments: Collection[str
     where = f"statement {change.key!r}"
     action = change.action
     if action is AmendmentAction.ADD:
-        problems = [] if state.get(change.key) is None else [Problem(where, "key", "exists")]
+        problems = _key_problems(where, [change.key])
+        if state.get(change.key) is not None:
+            problems.append(Problem(where, "key", "exists"))
         if change.section is None:
             problems.append(Problem(where, "section", "is required"))
         return (
@@ -90,6 +102,7 @@ def _split_problems(state: DraftState, change: Change, fragments: Collection[str
     if change.parts[0].key != change.key:
         problems.append(Problem(where, "parts", "the first part keeps the statement's key"))
     keys = [p.key for p in change.parts]
+    problems += _key_problems(where, keys[1:])
     if len(set(keys)) != len(keys) or any(state.get(k) for k in keys[1:]):
         problems.append(Problem(where, "parts", "each new part needs a key of its own"))
     for n, part in enumerate(change.parts, start=1):

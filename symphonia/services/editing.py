@@ -235,6 +235,12 @@ async def amend(
         state = draft_state(head)
         _check_revisions(study, number, state, change, revisions)
         evidence = await load_evidence(session, head.run_id)
+        themes = {t.id for t in evidence.themes}
+        if change.action is AmendmentAction.ADD and change.theme_key not in (None, *themes):
+            raise RejectedInput(
+                "the change was not made",
+                [Problem(f"statement {change.key!r}", "theme", "no theme of this round")],
+            )
         applied = apply_change(state, change, reason, evidence.fragments)
         if change.action is AmendmentAction.ACCEPT_FLAG:
             target = next(s for s in head.statements if s.key == change.key)

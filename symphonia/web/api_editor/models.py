@@ -137,7 +137,9 @@ class AmendmentIn(Struct, forbid_unknown_fields=True, kw_only=True):
     remove: Annotated[list[str], Meta(description="Fragment ids to stop citing.")] = []
 
     def change(self) -> Change:
-        key = self.statement or new_statement_key()
+        # a new statement's key is the server's to choose, like the web form's
+        adding = self.action == "add"
+        key = new_statement_key() if adding or not self.statement else self.statement
         parts = tuple(
             SplitPart(key if n == 0 else new_statement_key(), p.text, tuple(p.citations))
             for n, p in enumerate(self.parts)

@@ -271,6 +271,33 @@ async def test_bad_changes_are_refused_with_every_problem(
             "at least one citation",
         ),
         (Change(AmendmentAction.ACCEPT_FLAG, first.key), "r", {first.key: 1}, "no unanswered flag"),
+        (Change(AmendmentAction.EDIT, first.key, text="a\x00b"), "r", {first.key: 1}, "NUL"),
+        (Change(AmendmentAction.EDIT, first.key, text="ok"), "r\x00", {first.key: 1}, "NUL"),
+        (
+            Change(
+                AmendmentAction.ADD,
+                "ed-y",
+                text="x",
+                section=Section.GAP,
+                theme_key="zz",
+                add=(first.citations[0].id,),
+            ),
+            "r",
+            {},
+            "no theme of this round",
+        ),
+        (
+            Change(
+                AmendmentAction.ADD,
+                "bad key\x00",
+                text="x",
+                section=Section.GAP,
+                add=(first.citations[0].id,),
+            ),
+            "r",
+            {},
+            "not a valid id",
+        ),
     ]
     for change, reason, revisions, expected in cases:
         async with sessionmaker() as s:
