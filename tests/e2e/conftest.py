@@ -143,8 +143,12 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     stop_server(server)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium per test module. Not per session: Playwright's sync API runs its own
+    event loop in the main thread while it is open, and every async test that runs after
+    it in the same session (pytest-asyncio's loop) then fails with "cannot be called from
+    a running event loop"; closed at the end of each browser module, it leaves none."""
     executable = chromium_path()
     if executable is None:
         _skip_or_fail("no Chromium found (install Debian's chromium, or set SYMPHONIA_CHROMIUM)")
