@@ -20,7 +20,9 @@ from symphonia.services.editing import AmendmentResult, amend
 from symphonia.services.errors import Conflict, NotFound, PermissionDenied, RejectedInput
 from symphonia.services.exports import build_report
 from symphonia.services.history import editing_history
+from symphonia.services.lookup import get_round, get_study
 from symphonia.services.publishing import publish_version
+from symphonia.services.rating_items import known_items
 from symphonia.services.workspace import WorkspaceView, workspace
 from tests.integration.services.editing_setup import (
     EMBEDDER,
@@ -142,6 +144,23 @@ async def test_the_guard_flags_an_unsupported_edit_and_approval_waits_for_an_ans
     async with sessionmaker() as s:
         published = await publish_version(s, SLUG, 1, actor=people.facilitator)
     assert published.version == view.version
+    # an edit after publication is a new, unpublished version: round 2 rates what was published
+    st = view.statements[0]
+    async with sessionmaker() as s:
+        await amend(
+            s,
+            SLUG,
+            1,
+            Change(AmendmentAction.EDIT, st.key, text="Later wording."),
+            "later",
+            {st.key: st.revision},
+            actor=people.editor,
+            embedder=EMBEDDER,
+        )
+    async with sessionmaker() as s:
+        study = await get_study(s, SLUG)
+        items = await known_items(s, study, await get_round(s, study, 2))
+    assert items.statements[st.key].text == st.text
 
 
 async def test_two_editors_on_one_statement_one_conflict_nothing_lost(
