@@ -104,6 +104,7 @@ def every_command(demo: Path, polis: Path, tmp: Path) -> dict[str, list[object]]
         "account revoke": ["account", "revoke", "a@example.org", "--study", "x"],
         "account password": ["account", "password", "a@example.org"],
         "demo-people": ["demo-people"],
+        "panel links": ["panel", "links", "connected-icb"],
         "serve": ["serve", "--port", "58917"],
     }
 
