@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 
+from symphonia.core.amendments import AmendmentAction
 from symphonia.core.study import Anonymity, ParticipantRole, RoundKind
 
 __all__ = [
@@ -44,14 +45,3 @@ class Origin(enum.StrEnum):
     EXTRACTIVE = "extractive"
     LLM = "llm"
     EDITOR = "editor"
-
-
-class AmendmentAction(enum.StrEnum):
-    """What an editor did to the statement(s) an amendment links."""
-
-    EDIT = "edit"
-    MERGE = "merge"
-    SPLIT = "split"
-    RECLASSIFY = "reclassify"
-    ADD = "add"
-    REMOVE = "remove"

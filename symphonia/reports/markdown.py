@@ -42,6 +42,11 @@ def _flags(guard: GuardVerdict | None) -> str:
     if guard is None or not guard.flags:
         return ""
     shown = "; ".join(f.message for f in guard.flags)
+    if guard.accepted:  # an editor kept it despite the flags: the reader sees both, and why
+        return (
+            f"\n  - ⚠ *Flagged:* {esc(shown)}"
+            f"\n  - *Kept by the editors because:* {esc(guard.accepted)}"
+        )
     return f"\n  - ⚠ *Flagged for the editors:* {esc(shown)}"
 
 

@@ -58,6 +58,15 @@ async def publish_version(
                 code="unknown_version" if version_number else "no_synthesis",
                 context={**context, "version": version_number} if version_number else context,
             )
+        if version.approved_at is None and not actor.unrestricted:
+            # humans stay responsible for what is published: on the web, an editor approves
+            # first (the local operator's `symphonia publish` publishes what it names)
+            raise Conflict(
+                f"version {version.number} of round {number} of {slug!r} is not approved; "
+                "an editor approves a version before it is published",
+                code="not_approved",
+                context={**context, "version": version.number},
+            )
         if version.published_at is not None:
             raise Conflict(
                 f"version {version.number} of round {number} of {slug!r} was published on "

@@ -37,11 +37,18 @@ async def contribute_round_before(session: AsyncSession, study: Study, number: i
 async def latest_version_before(
     session: AsyncSession, study: Study, number: int
 ) -> SynthesisVersion | None:
+    """The synthesis a round after it rates: of the latest earlier round with one, its
+    newest *published* version (editors may have amended it since; the panel rates what
+    readers read), or its newest version when none is published."""
     return await session.scalar(
         select(SynthesisVersion)
         .join(Round, SynthesisVersion.round_id == Round.id)
         .where(Round.study_id == study.id, Round.number < number)
-        .order_by(Round.number.desc(), SynthesisVersion.number.desc())
+        .order_by(
+            Round.number.desc(),
+            SynthesisVersion.published_at.is_(None),
+            SynthesisVersion.number.desc(),
+        )
         .options(
             selectinload(SynthesisVersion.statements)
             .selectinload(Statement.citations)

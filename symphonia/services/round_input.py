@@ -14,8 +14,8 @@ from symphonia.core.fragments import Fragment, Rating
 from symphonia.core.protocol import Protocol, protocol_from_dict
 from symphonia.db.enums import ParticipantRole, RoundKind, RoundStatus
 from symphonia.db.models import Fragment as FragmentRow
+from symphonia.db.models import Participant, Round, Study
 from symphonia.db.models import Rating as RatingRow
-from symphonia.db.models import Round, Study
 from symphonia.pipeline.analyze import RatingContext
 from symphonia.services.errors import Conflict
 from symphonia.services.lookup import participants_by_pseudonym
@@ -111,6 +111,20 @@ async def check_analysable(session: AsyncSession, study: Study, rnd: Round) -> R
     return evidence
 
 
+def core_fragment(row: FragmentRow, author: Participant) -> Fragment:
+    """A stored fragment as the pipeline takes it (`author` with its group loaded)."""
+    return Fragment(
+        id=row.external_id,
+        author=author.pseudonym,
+        kind=row.kind,
+        text=row.text,
+        confidence=row.confidence,
+        group=author.group.key if author.group else None,
+        question=row.question,
+        sources=tuple(row.sources),
+    )
+
+
 async def load_round_input(session: AsyncSession, study: Study, rnd: Round) -> RoundInput:
     evidence = await check_analysable(session, study, rnd)
     number = rnd.number
@@ -120,18 +134,7 @@ async def load_round_input(session: AsyncSession, study: Study, rnd: Round) -> R
     fragments = []
     for row in rows.values():
         author = by_id[row.author_id]
-        fragments.append(
-            Fragment(
-                id=row.external_id,
-                author=author.pseudonym,
-                kind=row.kind,
-                text=row.text,
-                confidence=row.confidence,
-                group=author.group.key if author.group else None,
-                question=row.question,
-                sources=tuple(row.sources),
-            )
-        )
+        fragments.append(core_fragment(row, author))
     protocol = protocol_from_dict(study.protocol)
     rating = None
     stability = None

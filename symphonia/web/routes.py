@@ -5,12 +5,14 @@ from __future__ import annotations
 from litestar.types import ControllerRouterHandler
 
 from symphonia.web.api.expert import ExpertApiController
+from symphonia.web.api_editor.routes import EditorApi
 from symphonia.web.api_facilitator.panel import PanelApi
 from symphonia.web.api_facilitator.rounds import RoundsApi
 from symphonia.web.api_facilitator.studies import StudySetupApi
 from symphonia.web.pages.analysis import AnalysisController
 from symphonia.web.pages.contribute import ContributeController
 from symphonia.web.pages.contribution_edit import ContributionController
+from symphonia.web.pages.editor import EditorController
 from symphonia.web.pages.home import HomeController
 from symphonia.web.pages.mailings import MailingController
 from symphonia.web.pages.panel import PanelController
@@ -33,9 +35,11 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     AnalysisController,
     ContributeController,
     ContributionController,
+    EditorController,
     StudySetupApi,
     PanelApi,
     RoundsApi,
     ExpertApiController,
+    EditorApi,
     health,
 ]

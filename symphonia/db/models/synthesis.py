@@ -104,6 +104,9 @@ class Statement(CreatedAt, Base):
     position: Mapped[int] = mapped_column(default=0)
     citation_count: Mapped[int]
     """How many citations it holds: fixed when it is stored, like the version's count."""
+    revision: Mapped[int | None]
+    """How many times editors changed the statement (by key) up to this version, plus one:
+    the optimistic lock an editor's form carries. None (stored before editing existed) = 1."""
 
     version: Mapped[SynthesisVersion] = relationship(back_populates="statements")
     citations: Mapped[list[Citation]] = relationship(
@@ -130,8 +133,12 @@ class Citation(Base):
 class Amendment(CreatedAt, Base):
     """An editor's change between versions, with the reason. APPEND-ONLY.
 
-    `before_id` is None when a statement was added, `after_id` None when one was removed;
-    a merge or split is several rows sharing `version_id` (the version the change produced).
+    One row per change; `version_id` is the version the change produced (its parent is the
+    version it changed). `before_id` / `after_id` link the statement it is about as it was
+    and became (None when added / removed); `before` and `after` hold every statement the
+    change read and wrote (a merge reads two, a split writes several), `change` the editor's
+    decision (`symphonia.core.amendments.Change`, enough to replay it) and `diff` a word
+    diff of the texts.
     """
 
     __tablename__ = "amendment"
@@ -143,10 +150,15 @@ class Amendment(CreatedAt, Base):
     editor_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("account.id"))
     """The editor's account; None when the local operator amended from the shell."""
     reason: Mapped[str] = mapped_column(sa.Text)
+    statement_key: Mapped[str | None] = mapped_column(sa.String(64))
+    change: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    before: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    after: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    diff: Mapped[str | None] = mapped_column(sa.Text)
 
     version: Mapped[SynthesisVersion] = relationship()
-    before: Mapped[Statement | None] = relationship(foreign_keys=[before_id])
-    after: Mapped[Statement | None] = relationship(foreign_keys=[after_id])
+    before_statement: Mapped[Statement | None] = relationship(foreign_keys=[before_id])
+    after_statement: Mapped[Statement | None] = relationship(foreign_keys=[after_id])
     editor: Mapped[Account | None] = relationship()
 
 

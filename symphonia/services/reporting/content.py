@@ -15,7 +15,7 @@ from typing import Any
 from symphonia.core.fragments import FragmentKind
 from symphonia.db.enums import Anonymity
 from symphonia.db.models import Fragment as FragmentRow
-from symphonia.db.models import Participant
+from symphonia.db.models import Participant, Statement
 from symphonia.services.reporting.model import (
     AmendmentEntry,
     ContestedIssue,
@@ -61,11 +61,13 @@ def guard_verdict(guard: Mapping[str, Any]) -> GuardVerdict:
         if isinstance(f, Mapping)
     )
     support = guard.get("support")
+    accepted = guard.get("accepted")
     return GuardVerdict(
         ok=bool(guard.get("ok", not flags)),
         support=float(support) if isinstance(support, int | float) else None,
         flags=flags,
         notes=tuple(str(n) for n in guard.get("notes") or ()),
+        accepted=accepted if isinstance(accepted, str) and accepted else None,
     )
 
 
@@ -226,18 +228,33 @@ def ledger(records: ReportRecords) -> tuple[LedgerEntry, ...]:
     )
 
 
+def _side(
+    snapshots: Sequence[Mapping[str, Any]] | None, row: Statement | None
+) -> tuple[str | None, str | None]:
+    """(keys, texts) of one side of an amendment: the statements it stored as they were
+    (several for a merge or a split), else the one statement row it names."""
+    if snapshots:
+        keys = ", ".join(str(s.get("key", "")) for s in snapshots)
+        return keys, "\n\n".join(str(s.get("text", "")) for s in snapshots)
+    if row is not None:
+        return row.key, row.text
+    return None, None
+
+
 def amendments(records: ReportRecords) -> tuple[AmendmentEntry, ...]:
     out = []
     for number, a in records.amendments:
         editor = records.editors.get(a.editor_id, "an editor") if a.editor_id else "the operator"
+        before_key, before_text = _side(a.before, a.before_statement)
+        after_key, after_text = _side(a.after, a.after_statement)
         out.append(
             AmendmentEntry(
                 version_number=number,
                 action=a.action.value,
-                before_key=a.before.key if a.before else None,
-                after_key=a.after.key if a.after else None,
-                before_text=a.before.text if a.before else None,
-                after_text=a.after.text if a.after else None,
+                before_key=before_key,
+                after_key=after_key,
+                before_text=before_text,
+                after_text=after_text,
                 editor=editor,
                 reason=a.reason,
                 at=a.created_at,

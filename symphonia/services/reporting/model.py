@@ -78,6 +78,8 @@ class GuardVerdict:
     support: float | None
     flags: tuple[GuardFlag, ...]
     notes: tuple[str, ...]
+    accepted: str | None = None
+    """An editor's written justification for keeping the statement despite its flags."""
 
 
 @dataclass(frozen=True, slots=True)

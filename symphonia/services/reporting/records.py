@@ -209,7 +209,9 @@ async def _amendments(
         await session.scalars(
             select(Amendment)
             .where(Amendment.version_id.in_(list(numbers)))
-            .options(selectinload(Amendment.before), selectinload(Amendment.after))
+            .options(
+                selectinload(Amendment.before_statement), selectinload(Amendment.after_statement)
+            )
             .order_by(Amendment.created_at, Amendment.id)
         )
     )

@@ -31,6 +31,7 @@ class StudyPage:
     may_contribute: bool
     sees_participation: bool
     study_nav: StudyNav
+    sees_drafts: bool = False
 
 
 def roles_text(roles: frozenset[StudyRole]) -> str:
@@ -58,5 +59,6 @@ class StudiesController(Controller):
             may_contribute=me.can(study_id, Permission.CONTRIBUTE),
             sees_participation=me.can(study_id, Permission.VIEW_PARTICIPATION),
             study_nav=study_nav(me, overview.study),
+            sees_drafts=me.can(study_id, Permission.VIEW_DRAFTS),
         )
         return page("study.html", context)

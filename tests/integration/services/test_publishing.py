@@ -17,6 +17,7 @@ from symphonia.db.errors import ImmutableRecordError
 from symphonia.db.models import AuditEvent, Publication, Round, Statement, SynthesisVersion
 from symphonia.services.accounts import create_account, grant_role
 from symphonia.services.analysis import analyse_round
+from symphonia.services.approving import approve_version
 from symphonia.services.errors import Conflict, NotFound, PermissionDenied
 from symphonia.services.exports import build_report
 from symphonia.services.principals import actor_for_account
@@ -128,9 +129,9 @@ async def test_publishing_before_any_synthesis_is_refused(
 async def test_only_a_facilitator_publishes_and_the_publication_names_the_account(
     analysed: Maker,
 ) -> None:
-    """Editors approve but do not publish (two people see a text before it goes out); a
-    study the actor holds no role in is not there at all; the facilitator's publication
-    names their account."""
+    """Editors approve but do not publish (two people see a text before it goes out), and a
+    facilitator publishes only what an editor approved; a study the actor holds no role in
+    is not there at all; the facilitator's publication names their account."""
     async with analysed() as s:
         people = {}
         for role in (StudyRole.FACILITATOR, StudyRole.EDITOR):
@@ -147,6 +148,11 @@ async def test_only_a_facilitator_publishes_and_the_publication_names_the_accoun
         with pytest.raises(NotFound, match="unknown study 'connected-icb'"):
             await publish_version(s, SLUG, 1, actor=stranger)
     facilitator_id, facilitator = people[StudyRole.FACILITATOR]
+    async with analysed() as s:
+        with pytest.raises(Conflict, match="is not approved"):
+            await publish_version(s, SLUG, 1, actor=facilitator)
+    async with analysed() as s:
+        await approve_version(s, SLUG, 1, 2, actor=people[StudyRole.EDITOR][1])
     async with analysed() as s:
         assert (await publish_version(s, SLUG, 1, actor=facilitator)).version == 2
     async with analysed() as s:

@@ -1,0 +1,1 @@
+"""The editors' API: a round's draft with its evidence, amendments, approval, publication."""
