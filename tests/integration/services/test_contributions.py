@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from symphonia.core.actors import Actor, StudyRole
 from symphonia.db.errors import ImmutableRecordError
-from symphonia.db.models import Fragment, FragmentWithdrawal, Participant
+from symphonia.db.models import Fragment, FragmentWithdrawal
 from symphonia.services.accounts import create_account, grant_role
 from symphonia.services.analysis import analyse_round
 from symphonia.services.contributions import (
@@ -25,10 +25,9 @@ from symphonia.services.contributions import (
 )
 from symphonia.services.drafts import discard_draft, my_drafts, save_draft
 from symphonia.services.errors import Conflict, NotFound, PermissionDenied, RejectedInput
-from symphonia.services.principals import actor_for_account, actor_for_participant
-from symphonia.services.rounds import close_round, open_round
-from symphonia.services.studies import load_study
-from symphonia.studyfiles import load_study as read_study_file
+from symphonia.services.principals import actor_for_account
+from symphonia.services.rounds import close_round
+from tests.integration.services.expert_actors import round_one_experts
 from tests.unit.pipeline.conftest import CountingEmbedder
 
 SLUG = "connected-icb"
@@ -40,15 +39,7 @@ CLAIM = FragmentDraftInput("claim", "Shared care records cut repeat tests.", 4, 
 @pytest.fixture
 async def experts(sessionmaker: Maker, demo_study_dir: Path) -> dict[str, Actor]:
     """Round 1 open; E01 and E02 signed in as themselves."""
-    async with sessionmaker() as s:
-        await load_study(s, read_study_file(demo_study_dir), actor=OPERATOR)
-        await open_round(s, SLUG, 1, actor=OPERATOR)
-        found = {}
-        for pseudonym in ("E01", "E02"):
-            row = await s.scalar(select(Participant).where(Participant.pseudonym == pseudonym))
-            assert row is not None
-            found[pseudonym] = await actor_for_participant(s, row.id)
-    return found
+    return await round_one_experts(sessionmaker, demo_study_dir, ("E01", "E02"))
 
 
 async def test_a_submission_is_the_experts_own_and_listed_back(

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from symphonia.core.actors import Actor, StudyRole
-from symphonia.db.models import ApiToken, Fragment, Participant, SignInLink
+from symphonia.db.models import ApiToken, Fragment, SignInLink
 from symphonia.services.accounts import create_account, grant_role
 from symphonia.services.api_tokens import authenticate_token
 from symphonia.services.contributions import (
@@ -31,11 +31,10 @@ from symphonia.services.expert_round import (
     my_contributions,
 )
 from symphonia.services.panel_links import issue_panel_credentials
-from symphonia.services.principals import actor_for_account, actor_for_participant
-from symphonia.services.rounds import close_round, open_round
-from symphonia.services.studies import load_study
+from symphonia.services.principals import actor_for_account
+from symphonia.services.rounds import close_round
 from symphonia.services.tokens import redeem_sign_in_link
-from symphonia.studyfiles import load_study as read_study_file
+from tests.integration.services.expert_actors import round_one_experts
 
 SLUG = "connected-icb"
 OPERATOR = Actor.operator("test")
@@ -47,15 +46,7 @@ BARRIER = FragmentDraftInput("barrier", "Consent rules differ between councils."
 @pytest.fixture
 async def experts(sessionmaker: Maker, demo_study_dir: Path) -> dict[str, Actor]:
     """Round 1 open; E01 (clinician) and E03 (local-authority analyst) as themselves."""
-    async with sessionmaker() as s:
-        await load_study(s, read_study_file(demo_study_dir), actor=OPERATOR)
-        await open_round(s, SLUG, 1, actor=OPERATOR)
-        found = {}
-        for pseudonym in ("E01", "E03"):
-            row = await s.scalar(select(Participant).where(Participant.pseudonym == pseudonym))
-            assert row is not None
-            found[pseudonym] = await actor_for_participant(s, row.id)
-    return found
+    return await round_one_experts(sessionmaker, demo_study_dir, ("E01", "E03"))
 
 
 async def test_the_history_shows_each_fragment_once_with_where_it_stands(
