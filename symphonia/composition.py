@@ -18,16 +18,19 @@ import datetime
 import threading
 from collections.abc import Callable, Mapping
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from symphonia.core.actors import Actor
 from symphonia.mail import Mailer, make_mailer
 from symphonia.pipeline.contracts import Drafter, Embedder
-from symphonia.services.analysis_exec import Execution
 from symphonia.services.analysis_runs import utcnow
 from symphonia.services.providers import build_drafter, build_embedder
 from symphonia.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from symphonia.services.analysis_exec import Execution
 
 Clock = Callable[[], datetime.datetime]
 
@@ -107,7 +110,10 @@ class Container:
 
     def execution(self, actor: Actor) -> Execution:
         """How this process executes analysis runs on `actor`'s behalf: its embedder and
-        drafters, its clock, and the heartbeat the settings ask for."""
+        drafters, its clock, and the heartbeat the settings ask for. (The analysis code loads
+        here, on first use, not with every command.)"""
+        from symphonia.services.analysis_exec import Execution
+
         return Execution(
             embedder=self.embedder,
             drafter_for=lambda name, allow: self.drafter(name, allow_fallback=allow),

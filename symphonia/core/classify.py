@@ -111,6 +111,22 @@ def evidence_confidence(members: Sequence[Fragment]) -> float:
     return sum(f.confidence for f in evidence) / len(evidence)
 
 
+def _lone_evidence(members: Sequence[Fragment]) -> str | None:
+    """Why a theme is no consensus when all its evidence is one contributor's and the others
+    only propose actions: proposals for what to do do not back a claim, so the theme would
+    stand for one person's view (issue 11 §2). None when the evidence has several voices."""
+    evidence = [f for f in members if f.kind is not FragmentKind.ACTION]
+    proposers = {f.author for f in members if f.kind is FragmentKind.ACTION}
+    owners = {f.author for f in evidence}
+    if len(owners) != 1 or not proposers - owners:
+        return None
+    return (
+        f"its evidence is 1 contributor's ({_count(len(proposers - owners))} only propose"
+        f"{'s' if len(proposers - owners) == 1 else ''} actions); the rest of the panel has"
+        " not weighed in, so this is not a panel consensus"
+    )
+
+
 def _aside(members: Sequence[Fragment]) -> str:
     actions = sum(1 for f in members if f.kind is FragmentKind.ACTION)
     return ", proposed actions aside" if 0 < actions < len(members) else ""
@@ -168,6 +184,9 @@ def classify_by_content(
             {},
             minority,
         )
+    lone = _lone_evidence(members)
+    if lone is not None:
+        return ContentCall(ThemeStatus.GAP, (lone,), {}, minority)
     reasons = [f"{len({f.author for f in members})} contributors, no opposing camp"]
     concerns = sum(1 for f in members if f.kind in CONCERN_KINDS)
     if concerns:

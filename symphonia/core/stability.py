@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import stats as sps
 
 DEFAULT_ALPHA = 0.05
 
@@ -89,6 +88,8 @@ def kendalls_w(
         )
     if not np.all(np.isfinite(data)):
         raise ValueError("Kendall's W: scores must be finite numbers")
+    from scipy import stats as sps  # scipy.stats takes seconds to import: only when used
+
     ranks = np.vstack([sps.rankdata(row) for row in data])
     tie_sum = 0.0
     for row in data:
@@ -171,6 +172,8 @@ def wilcoxon_between_rounds(
     n_changed = int(np.count_nonzero(diffs))
     if n_changed == 0:
         return WilcoxonResult(0.0, 1.0, len(raters), 0, False, alpha)
+    from scipy import stats as sps
+
     result = sps.wilcoxon(diffs, zero_method="wilcox", alternative="two-sided")
     statistic = float(result.statistic)
     p_value = float(result.pvalue)

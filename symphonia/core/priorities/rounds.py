@@ -17,8 +17,6 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from scipy import stats as sps
-
 from symphonia.core.stability import WilcoxonResult, wilcoxon_between_rounds
 
 
@@ -92,6 +90,8 @@ def compare_rounds(
     ]
     tau = p_value = None
     if len(both) >= 2:
+        from scipy import stats as sps  # seconds to import: only when a tau is asked for
+
         result = sps.kendalltau([b for b, _ in both], [a for _, a in both])
         if not math.isnan(float(result.statistic)):
             tau, p_value = float(result.statistic), float(result.pvalue)

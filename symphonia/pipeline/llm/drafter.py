@@ -24,12 +24,12 @@ from typing import Any
 
 import openai
 
-from symphonia.core.errors import SymphoniaError
 from symphonia.core.fragments import Fragment
 from symphonia.core.synthesis import DraftingSummary, Synthesis
 from symphonia.core.themes import Theme
 from symphonia.pipeline.draft_extractive import draft_singular_view_statements
 from symphonia.pipeline.llm.client import CallFailed, ChatCaller, FormatState, GenerationParams
+from symphonia.pipeline.llm.errors import DraftingFailed, LLMNotConfigured
 from symphonia.pipeline.llm.messages import (
     OVERVIEW_JSON,
     OVERVIEW_SYSTEM,
@@ -58,24 +58,6 @@ from symphonia.pipeline.llm.schema import (
 )
 from symphonia.pipeline.prompting import PromptLibrary
 from symphonia.settings import LLMSettings
-
-
-class LLMNotConfigured(SymphoniaError, RuntimeError):
-    """The LLM drafter was asked for without an endpoint and model configured."""
-
-
-class DraftingFailed(SymphoniaError, RuntimeError):
-    """The model drafted none of the themes (every call failed or was unusable), and the
-    drafter was told that an all-extractive draft is not an answer (``require_model``)."""
-
-    def __init__(self, summary: DraftingSummary) -> None:
-        why = "; ".join(summary.reasons) or "no reason recorded"
-        super().__init__(
-            f"the language model drafted none of the {summary.themes} theme(s), so the draft "
-            f"would be the extractive one throughout ({why})",
-            code="model_drafted_nothing",
-        )
-        self.summary = summary
 
 
 class LLMDrafter:

@@ -7,12 +7,9 @@ from typing import Any
 from symphonia.pipeline.contracts import Drafter
 from symphonia.pipeline.draft_extractive import ExtractiveDrafter
 from symphonia.pipeline.llm.client import GenerationParams
-from symphonia.pipeline.llm.drafter import LLMDrafter, LLMNotConfigured
+from symphonia.pipeline.llm.drafter import LLMDrafter
+from symphonia.pipeline.llm.errors import DEFAULT_DRAFTER, DRAFTERS, LLMNotConfigured
 from symphonia.settings import LLMSettings, Settings
-
-DEFAULT_DRAFTER = "extractive"
-"""Faithful by construction and offline; the LLM drafter is opt-in even when configured."""
-DRAFTERS = ("extractive", "llm")
 
 
 def make_drafter(

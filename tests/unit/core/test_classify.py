@@ -110,3 +110,26 @@ def test_one_contributor_is_never_a_consensus_however_many_fragments() -> None:
     assert "not a panel consensus" in call.reasons[0]
     two = [frag(1, K.CLAIM, "E1", "", 3), frag(2, K.CLAIM, "E2", "", 3)]
     assert classify_by_content(two, []).status is ThemeStatus.CONSENSUS
+
+
+def test_one_contributors_evidence_with_others_proposing_actions_is_no_consensus() -> None:
+    """Issue 11 §2: proposals for what to do do not back a claim, so a theme whose only
+    evidence is one person's is not a consensus however many propose actions beside it."""
+    members = [frag(1, K.CLAIM, "E1", "a", 4)]
+    members += [frag(2, K.ACTION, "E2", "b", 4), frag(3, K.ACTION, "E3", "a", 4)]
+    call = classify_by_content(members, ["a", "b"])
+    assert call.status is ThemeStatus.GAP
+    assert (
+        "its evidence is 1 contributor's (2 contributors only propose actions)" in (call.reasons[0])
+    )
+
+
+def test_evidence_from_two_contributors_beside_actions_stays_a_consensus() -> None:
+    members = [frag(1, K.CLAIM, "E1", "a", 4), frag(2, K.EXAMPLE, "E2", "b", 4)]
+    members.append(frag(3, K.ACTION, "E3", "a", 4))
+    assert classify_by_content(members, ["a", "b"]).status is ThemeStatus.CONSENSUS
+
+
+def test_actions_alone_from_several_contributors_are_judged_as_before() -> None:
+    members = [frag(i, K.ACTION, f"E{i}", "ab"[i % 2], 4) for i in range(3)]
+    assert classify_by_content(members, ["a", "b"]).status is ThemeStatus.CONSENSUS
