@@ -184,6 +184,9 @@ def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> tuple[float, int
 def measure(size: int, args: argparse.Namespace) -> list[Export]:
     with tempfile.TemporaryDirectory(prefix="report-scale-") as tmp:
         root = Path(tmp)
+        if args.keep:
+            root = args.keep / f"size-{size}"
+            root.mkdir(parents=True, exist_ok=False)
         study_dir = root / "study"
         study_dir.mkdir()
         write_study(study_dir, size, args.experts, args.items, args.data)
@@ -241,6 +244,11 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=40)
     parser.add_argument("--formats", nargs="+", choices=FORMATS, default=list(FORMATS))
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="ArgKP folder")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep each size's study, database and exports under this (new) folder",
+    )
     args = parser.parse_args()
     if not (args.data / "arguments_train.csv").exists():
         raise SystemExit(f"ArgKP data not found in {args.data} (see --data)")

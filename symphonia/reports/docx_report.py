@@ -263,7 +263,7 @@ def _notes(document: Any, doc: ReportDocument, notes: Notes) -> None:
 def render_docx(doc: ReportDocument, charts: Sequence[Chart] | None = None) -> bytes:
     from docx import Document
 
-    shown = render_charts(doc, png=True) if charts is None else charts
+    shown = render_charts(doc, svg=False, png=True) if charts is None else charts
     document = Document()
     props = document.core_properties
     props.title = f"{doc.study.title}: round {doc.round.number}, version {doc.version.number}"

@@ -280,18 +280,22 @@ def _draw(doc: ReportDocument, data: ChartData) -> Figure:
     return fig
 
 
-def svg(doc: ReportDocument, data: ChartData) -> str:
+def render(
+    doc: ReportDocument, data: ChartData, *, svg: bool = True, png: bool = False
+) -> tuple[str | None, bytes | None]:
+    """The figure drawn once and saved as SVG, PNG or both: building a figure costs as much
+    as saving it, and a 10k-fragment theme map is not cheap to build twice."""
     with _style():
         fig = _draw(doc, data)
-        buffer = io.StringIO()
-        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "Symphonia"})
-    text = buffer.getvalue()
-    return text[text.index("<svg") :]
-
-
-def png(doc: ReportDocument, data: ChartData) -> bytes:
-    with _style():
-        fig = _draw(doc, data)
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=150, metadata={"Software": None})
-    return buffer.getvalue()
+        svg_text = None
+        if svg:
+            buffer = io.StringIO()
+            fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": "Symphonia"})
+            text = buffer.getvalue()
+            svg_text = text[text.index("<svg") :]
+        png_bytes = None
+        if png:
+            raster = io.BytesIO()
+            fig.savefig(raster, format="png", dpi=150, metadata={"Software": None})
+            png_bytes = raster.getvalue()
+    return svg_text, png_bytes

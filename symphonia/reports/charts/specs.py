@@ -33,11 +33,13 @@ class ChartData:
 @dataclass(frozen=True, slots=True)
 class Chart:
     data: ChartData
-    svg: str
+    svg: str | None
     png: bytes | None
 
     @property
     def data_uri(self) -> str:
+        if self.svg is None:
+            raise ValueError(f"chart {self.data.key} was drawn without its SVG")
         encoded = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
         return f"data:image/svg+xml;base64,{encoded}"
 
@@ -221,10 +223,13 @@ def chart_data(doc: ReportDocument) -> tuple[ChartData, ...]:
     return tuple([*_distribution(doc), *_groups(doc), *_rounds(doc), *_theme_map(doc), *_flow(doc)])
 
 
-def render_charts(doc: ReportDocument, *, png: bool = False) -> tuple[Chart, ...]:
+def render_charts(
+    doc: ReportDocument, *, svg: bool = True, png: bool = False
+) -> tuple[Chart, ...]:
+    """Every figure, each drawn once: SVG for the pages and PDF, PNG for Word (which shows
+    no SVG), both when one caller needs both."""
     from symphonia.reports.charts import draw
 
     return tuple(
-        Chart(data, draw.svg(doc, data), draw.png(doc, data) if png else None)
-        for data in chart_data(doc)
+        Chart(data, *draw.render(doc, data, svg=svg, png=png)) for data in chart_data(doc)
     )

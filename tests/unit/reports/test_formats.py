@@ -165,3 +165,18 @@ def test_prov_json_is_valid_and_every_statement_derives_from_its_citations() -> 
 
 def _escape(match: re.Match[str]) -> str:
     return f"_{ord(match.group()):x}_"
+
+
+def test_charts_are_drawn_once_in_the_forms_asked_for() -> None:
+    """Word shows no SVG, so its figures are drawn as PNG alone; the pages and the PDF get
+    SVG. Asking for both gives the same SVG as asking for SVG alone."""
+    from symphonia.reports.charts import render_charts
+
+    png_only = render_charts(doc(), svg=False, png=True)
+    assert png_only
+    assert all(c.svg is None and c.png and c.png.startswith(b"\x89PNG") for c in png_only)
+    with pytest.raises(ValueError, match="without its SVG"):
+        _ = png_only[0].data_uri
+    both = render_charts(doc(), png=True)
+    assert [c.svg for c in both] == [c.svg for c in render_charts(doc())]
+    assert all(c.png for c in both)
