@@ -60,8 +60,6 @@ async def save_ratings(
 ) -> int:
     """Store the acting expert's answers to the items sent (items not sent are left as they
     are); returns how many answers were sent. See the module docstring for the rules."""
-    if not entries:
-        raise _refuse([Problem("ratings", "", "holds no answer: choose a score or cannot judge")])
     async with transaction(session):
         study, rnd, rater = await rating_round(session, slug, number, actor, lock=True)
         if rnd.status is not RoundStatus.OPEN:
@@ -72,6 +70,9 @@ async def save_ratings(
                 code="round_not_open",
                 context={"study": slug, "round": number, "status": rnd.status.value},
             )
+        if not entries:
+            reason = "holds no answer: choose a score or “cannot judge”"
+            raise _refuse([Problem("ratings", "", reason)])
         scale = protocol_from_dict(study.protocol).scale
         items = await rateable_items(session, study, rnd)
         counted = set(

@@ -34,13 +34,16 @@ class RatingIn(Struct, kw_only=True, forbid_unknown_fields=True):
 
     score: Annotated[int | None, Meta(description="On the study's scale.")] = None
     cannot_judge: bool = False
-    comment: Annotated[
-        str | None,
-        Meta(
-            description="Why; shown to the panel in the next round without the caller's name.",
-            max_length=MAX_COMMENT_CHARS,
-        ),
-    ] = None
+    comment: (
+        Annotated[
+            str,
+            Meta(
+                description="Why; shown to the panel in the next round without the caller's name.",
+                max_length=MAX_COMMENT_CHARS,
+            ),
+        ]
+        | None
+    ) = None
 
     def answer(self) -> Answer:
         if self.cannot_judge == (self.score is not None):

@@ -115,11 +115,11 @@ async def _store(
     found = await _sheet(db, me, slug, number)
     if isinstance(found, RatingSheet):
         form, entries = sheet_entries(found, data, only)
-        if not form.failed and entries:
+        if not form.failed:
             return await save_ratings(db, slug, number, entries, actor=me), form
     else:
         form, cells = matrix_entries(found, data, only)
-        if not form.failed and cells:
+        if not form.failed:
             return await submit_priority_sheet(db, slug, number, cells, actor=me), form
     return 0, form
 
