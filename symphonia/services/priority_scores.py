@@ -36,6 +36,7 @@ from symphonia.services.submissions import (
     require_open,
 )
 from symphonia.services.tx import transaction
+from symphonia.services.upsert_retry import again_if_raced
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +169,7 @@ async def own_panellist(
     return rater
 
 
+@again_if_raced
 async def submit_priority_sheet(
     session: AsyncSession,
     slug: str,
@@ -178,7 +180,8 @@ async def submit_priority_sheet(
 ) -> int:
     """Store the acting expert's scores for the cells sent (a cell sent again replaces the
     stored one; cells not sent are left as they are) while the round is open. Returns the
-    number of cells stored."""
+    number of cells stored. Two saves at once of a first score store it once
+    (:mod:`upsert_retry`)."""
     if not entries:
         raise _refuse_sheet([Problem("sheet", "", "holds no scores")])
     async with transaction(session):

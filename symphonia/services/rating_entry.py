@@ -29,6 +29,7 @@ from symphonia.db.models import RatingTally as TallyRow
 from symphonia.services.rating_items import add_rating_items
 from symphonia.services.rating_sheet import Answer, rateable_items, rating_round
 from symphonia.services.tx import transaction
+from symphonia.services.upsert_retry import again_if_raced
 
 MAX_COMMENT_CHARS = 2000
 """A comment is a reason, shown back to the panel: a paragraph, not an essay."""
@@ -50,6 +51,7 @@ def _refuse(problems: list[Problem]) -> RejectedInput:
     )
 
 
+@again_if_raced
 async def save_ratings(
     session: AsyncSession,
     slug: str,
@@ -59,7 +61,8 @@ async def save_ratings(
     actor: Actor,
 ) -> int:
     """Store the acting expert's answers to the items sent (items not sent are left as they
-    are); returns how many answers were sent. See the module docstring for the rules."""
+    are); returns how many answers were sent. See the module docstring for the rules. Two
+    saves at once of a first answer store it once (:mod:`upsert_retry`)."""
     async with transaction(session):
         study, rnd, rater = await rating_round(session, slug, number, actor, lock=True)
         if rnd.status is not RoundStatus.OPEN:

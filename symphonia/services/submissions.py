@@ -299,9 +299,3 @@ def expert_groups(people: dict[str, Participant]) -> dict[str, str]:
 refuse = _refuse
 refuse_empty = _refuse_empty
 require_open = _require_open
-
-
-# The same refusals for the other importers (services/tallies.py).
-refuse = _refuse
-refuse_empty = _refuse_empty
-require_open = _require_open
