@@ -22,7 +22,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from symphonia.core.actors import Actor
-from symphonia.core.errors import Conflict, RejectedInput, SymphoniaError
+from symphonia.core.errors import Conflict, RejectedInput
 from symphonia.services.priority_scores import submit_priority_sheet
 from symphonia.services.priority_sheet import PrioritySheet, priority_sheet
 from symphonia.services.rating_entry import save_ratings
@@ -165,7 +165,7 @@ class RateController(Controller):
             return await _save_all(db, me, slug, number, data)
         try:
             stored, form = await _store(db, me, slug, number, data, item)
-        except SymphoniaError as refused:
+        except (RejectedInput, Conflict) as refused:  # who may not rate is told by status
             words = refused.summary if isinstance(refused, RejectedInput) else str(refused)
             if isinstance(refused, RejectedInput) and refused.problems:
                 words = "; ".join(p.reason for p in refused.problems)

@@ -7,20 +7,14 @@ round closes."""
 from __future__ import annotations
 
 import statistics
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-
-from litestar import Litestar
-from litestar.testing import AsyncTestClient
 
 from symphonia.core.actors import Actor
-from symphonia.services.api_tokens import issue_api_token
 from symphonia.services.rating_sheet import Answer, rating_sheet
 from symphonia.services.rounds import close_round
-from symphonia.services.tokens import issue_sign_in_link
 from tests.integration.rating_rounds import ROUND_2, SLUG, demo_at_round_3, panellist
 from tests.integration.web.conftest import Web, csrf, post_form
 from tests.integration.web.people import ROLES, cast_of_two_studies
+from tests.integration.web.rating import bearer, signed_in
 
 OPERATOR = Actor.operator("test")
 PAGE = f"/studies/{SLUG}/rounds/3/rate"
@@ -58,19 +52,6 @@ async def test_only_the_studys_experts_open_and_send_the_rating_sheet(web: Web) 
         assert "asks for evidence, not ratings" in contribution.text
 
 
-@asynccontextmanager
-async def signed_in(web: Web, pseudonym: str) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with web.container.session() as s:
-        actor = await panellist(s, pseudonym)
-        assert actor.participant_id is not None
-        issued = await issue_sign_in_link(s, participant_id=actor.participant_id, actor=OPERATOR)
-    async with web.client() as client:
-        path = f"/sign-in/{issued.token}"
-        signed = await post_form(client, path, {}, form_page=path)
-        assert signed.status_code in (302, 303)
-        yield client
-
-
 async def test_an_expert_rates_with_last_rounds_feedback(web: Web) -> None:
     async with web.container.session() as s:
         await demo_at_round_3(s)
@@ -78,7 +59,7 @@ async def test_an_expert_rates_with_last_rounds_feedback(web: Web) -> None:
     given = [r.score for r in ROUND_2 if r.item == "s01"]
     q1, median, q3 = statistics.quantiles(given, n=4, method="inclusive")
     own = next(r.score for r in ROUND_2 if r.item == "s01" and r.rater == "E01")
-    async with signed_in(web, "E01") as client:
+    async with signed_in(web, participant=e01.participant_id) as client:
         study_page = await client.get(f"/studies/{SLUG}")
         assert PAGE in study_page.text
         shown = await client.get(PAGE)
@@ -110,19 +91,17 @@ async def test_an_expert_rates_with_last_rounds_feedback(web: Web) -> None:
             "s02": Answer(None),
             "s03": Answer(8),
         }
-        async with web.container.session() as s:
-            token = await issue_api_token(s, participant_id=e01.participant_id, actor=OPERATOR)
-        bearer = {"Authorization": f"Bearer {token.token}"}
+        headers = await bearer(web, participant=e01.participant_id)
         api = f"/api/v1/studies/{SLUG}/rounds/3/ratings"
-        read = (await client.get(api, headers=bearer)).json()
+        read = (await client.get(api, headers=headers)).json()
         first = read["items"][0]
         assert (first["id"], first["mine"]["score"]) == ("s01", 6)
         assert first["feedback"]["panel"]["median"] == median
-        put = await client.put(f"{api}/s04", json={"cannot_judge": True}, headers=bearer)
+        put = await client.put(f"{api}/s04", json={"cannot_judge": True}, headers=headers)
         assert put.status_code == 200
         assert put.json()["mine"] == {"score": None, "comment": None}
         both = await client.put(
-            f"{api}/s04", json={"cannot_judge": True, "score": 3}, headers=bearer
+            f"{api}/s04", json={"cannot_judge": True, "score": 3}, headers=headers
         )
         assert both.status_code == 422
         async with web.container.session() as s:
