@@ -69,7 +69,8 @@ async def _scoring(
             code="not_a_prioritisation",
             context={"study": slug},
         )
-    require_open(study, rnd, RoundKind.RATE, "scores")
+    done = "imported into" if permission is Permission.IMPORT_DATA else "given or changed in"
+    require_open(study, rnd, RoundKind.RATE, "scores", done=done)
     items = {row.external_id: row for row in await item_rows(session, study)}
     if not items:
         raise Conflict(

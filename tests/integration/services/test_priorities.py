@@ -182,5 +182,7 @@ async def test_who_may_score_and_read(
         with pytest.raises(Conflict, match="its ranking is reported once it has closed"):
             await build_priority_report(s, SLUG, 1, actor=OPERATOR)
         await close_round(s, SLUG, 1, actor=OPERATOR)
-        with pytest.raises(Conflict, match="only be imported into an open round"):
+        with pytest.raises(
+            Conflict, match="is closed; scores can only be given or changed in an open round"
+        ):
             await submit_priority_sheet(s, SLUG, 1, entry, actor=await expert(sessionmaker, "E01"))

@@ -196,7 +196,7 @@ async def test_only_the_studys_experts_score_and_only_while_open(web: Web) -> No
             await close_round(s, SLUG, 2, actor=OPERATOR)
         late = await post_form(client, PAGE, cell, form_page=PAGE)
         assert late.status_code == 409
-        assert "is closed" in late.text
+        assert "is closed; scores can only be given or changed in an open round" in late.text
         token = await csrf(client, PAGE)
         htmx = await client.post(
             f"{PAGE}/items/passport",
