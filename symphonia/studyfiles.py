@@ -35,6 +35,9 @@ problems found are reported together. Shape of the file::
     min_ratings = 7
     max_groups = 5
     seed = 0
+    [protocol.feedback]             # what rating rounds show of the previous one
+    by_group = false                # split by stakeholder group (needs groups)
+    comments = false                # the panel's comments, anonymised
     [protocol.scale]
     min = 1
     max = 9
@@ -76,6 +79,7 @@ from symphonia.core.priorities.definition import Prioritisation
 from symphonia.core.protocol import (
     MAX_ROUNDS,
     ConsensusRule,
+    Feedback,
     GroupBasis,
     OpinionGrouping,
     ParticipationBase,
@@ -190,6 +194,11 @@ class _OpinionGrouping(_Model):
     seed: int = 0
 
 
+class _Feedback(_Model):
+    by_group: bool = False
+    comments: bool = False
+
+
 class _Protocol(_Model):
     rule: Annotated[str, _choice(_values(ConsensusRule), "rule")] = "percent_iqr"
     agreement_threshold: float = Field(default=0.7)
@@ -202,6 +211,7 @@ class _Protocol(_Model):
     ] = "panel"
     group_basis: Annotated[str, _choice(_values(GroupBasis), "group basis")] = "stakeholder"
     opinion_grouping: _OpinionGrouping = _OpinionGrouping()
+    feedback: _Feedback = _Feedback()
     scale: _Scale = _Scale()
     stopping: _Stopping = _Stopping()
 
@@ -373,6 +383,7 @@ def _protocol(p: _Protocol) -> tuple[Protocol, list[tuple[str, str]]]:
                 max_groups=p.opinion_grouping.max_groups,
                 seed=p.opinion_grouping.seed,
             ),
+            feedback=Feedback(by_group=p.feedback.by_group, comments=p.feedback.comments),
         )
     except InvalidInput as exc:
         return Protocol(stopping=stopping), [(f"protocol.{exc.field_name}", exc.reason)]

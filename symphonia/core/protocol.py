@@ -81,6 +81,19 @@ class OpinionGrouping:
 
 
 @dataclass(frozen=True, slots=True)
+class Feedback:
+    """What a rating round shows each expert of the previous rating round (Delphi's
+    controlled feedback). The panel's distribution, median and IQR and the expert's own
+    previous rating are always shown; these add what a study may choose to show or withhold.
+    Fixed with the protocol: what the panel sees between rounds shapes how it moves."""
+
+    by_group: bool = False
+    """Also split the distribution by stakeholder group (needs declared groups)."""
+    comments: bool = False
+    """Also show the panel's comments of the previous round, without who wrote them."""
+
+
+@dataclass(frozen=True, slots=True)
 class RatingScale:
     """An integer Likert-type scale, e.g. 1–9 (RAND/UCLA) or 1–5."""
 
@@ -159,6 +172,7 @@ class Protocol:
     participation_base: ParticipationBase = ParticipationBase.PANEL
     group_basis: GroupBasis = GroupBasis.STAKEHOLDER
     opinion_grouping: OpinionGrouping = OpinionGrouping()
+    feedback: Feedback = Feedback()
 
     check: InitVar[bool] = True
     """False defers the checks to :func:`protocol_problems`, so a form or an API call can be
@@ -281,6 +295,11 @@ def _later_fields(protocol: Protocol) -> dict[str, Any]:
             "max_groups": grouping.max_groups,
             "seed": grouping.seed,
         }
+    if protocol.feedback != default.feedback:
+        out["feedback"] = {
+            "by_group": protocol.feedback.by_group,
+            "comments": protocol.feedback.comments,
+        }
     return out
 
 
@@ -289,6 +308,7 @@ def protocol_from_dict(data: Mapping[str, Any]) -> Protocol:
     scale = data.get("scale", {})
     stopping = data.get("stopping", {})
     grouping = data.get("opinion_grouping", {})
+    feedback = data.get("feedback", {})
     default = Protocol()
     dg = default.opinion_grouping
     return Protocol(
@@ -319,5 +339,9 @@ def protocol_from_dict(data: Mapping[str, Any]) -> Protocol:
             min_ratings=int(grouping.get("min_ratings", dg.min_ratings)),
             max_groups=int(grouping.get("max_groups", dg.max_groups)),
             seed=int(grouping.get("seed", dg.seed)),
+        ),
+        feedback=Feedback(
+            by_group=bool(feedback.get("by_group", default.feedback.by_group)),
+            comments=bool(feedback.get("comments", default.feedback.comments)),
         ),
     )

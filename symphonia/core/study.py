@@ -177,6 +177,9 @@ def study_problems(study: StudyDefinition) -> list[tuple[str, str]]:
     problems += _panel_problems(study)
     problems += _round_problems(study)
     problems += _kind_problems(study)
+    if study.protocol.feedback.by_group and not study.groups:
+        reason = "splits feedback by stakeholder group, but the study declares no groups"
+        problems.append(("protocol.feedback.by_group", reason))
     return problems
 
 

@@ -36,6 +36,7 @@ from symphonia.services.submissions import (
     require_open,
 )
 from symphonia.services.tx import transaction
+from symphonia.services.upsert_retry import again_if_raced
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,8 @@ async def _scoring(
             code="not_a_prioritisation",
             context={"study": slug},
         )
-    require_open(study, rnd, RoundKind.RATE, "scores")
+    done = "imported into" if permission is Permission.IMPORT_DATA else "given or changed in"
+    require_open(study, rnd, RoundKind.RATE, "scores", done=done)
     items = {row.external_id: row for row in await item_rows(session, study)}
     if not items:
         raise Conflict(
@@ -168,6 +170,7 @@ async def own_panellist(
     return rater
 
 
+@again_if_raced
 async def submit_priority_sheet(
     session: AsyncSession,
     slug: str,
@@ -178,7 +181,8 @@ async def submit_priority_sheet(
 ) -> int:
     """Store the acting expert's scores for the cells sent (a cell sent again replaces the
     stored one; cells not sent are left as they are) while the round is open. Returns the
-    number of cells stored."""
+    number of cells stored. Two saves at once of a first score store it once
+    (:mod:`upsert_retry`)."""
     if not entries:
         raise _refuse_sheet([Problem("sheet", "", "holds no scores")])
     async with transaction(session):

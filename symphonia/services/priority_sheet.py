@@ -4,14 +4,14 @@ far, and the panel's answers of the previous rating round (Delphi's controlled f
 The web rating form (issue 10) renders this and sends the expert's cells back through
 :func:`symphonia.services.priority_scores.submit_priority_sheet`. Feedback is the previous
 round's *distribution* per item and criterion (how many gave each score, how many could not
-judge, the median) beside the expert's own previous answer, never who gave what.
+judge, the median and interquartile range) beside the expert's own previous answer, never
+who gave what.
 """
 
 from __future__ import annotations
 
-import statistics
 import uuid
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -21,6 +21,8 @@ from sqlalchemy.orm import selectinload
 
 from symphonia.core.actors import Actor, Permission
 from symphonia.core.errors import Conflict
+from symphonia.core.feedback import Distribution, distribution
+from symphonia.core.protocol import RatingScale
 from symphonia.db.enums import RoundKind, RoundStatus
 from symphonia.db.models import PriorityScore as ScoreRow
 from symphonia.db.models import Round
@@ -38,27 +40,21 @@ Cells = Mapping[str, Mapping[str, int | None]]
 
 
 @dataclass(frozen=True, slots=True)
-class Distribution:
-    """The panel's answers to one cell in a round."""
-
-    counts: Mapping[int, int]
-    """Score → how many gave it (only scores someone gave)."""
-    cannot_judge: int
-    median: float | None
-
-
-@dataclass(frozen=True, slots=True)
 class PrioritySheet:
     study: str
     round_number: int
-    open: bool
-    """Whether the expert can still send scores."""
+    status: RoundStatus
     items: tuple[PriorityItemView, ...]
     criteria: tuple[CriterionInfo, ...]
     mine: Cells
     previous_round: int | None
     my_previous: Cells
     feedback: Mapping[str, Mapping[str, Distribution]]
+
+    @property
+    def open(self) -> bool:
+        """Whether the expert can still send scores."""
+        return self.status is RoundStatus.OPEN
 
 
 async def _cells(
@@ -77,18 +73,17 @@ def _as_cells(rows: list[ScoreRow]) -> dict[str, dict[str, int | None]]:
     return dict(out)
 
 
-def _distributions(rows: list[ScoreRow]) -> dict[str, dict[str, Distribution]]:
+def _distributions(
+    rows: list[ScoreRow], scales: Mapping[str, RatingScale]
+) -> dict[str, dict[str, Distribution]]:
+    """item → criterion → the panel's answers (a criterion no longer defined is left out)."""
     answers: dict[tuple[str, str], list[int | None]] = defaultdict(list)
     for row in rows:
         answers[(row.item.external_id, row.criterion)].append(row.score)
     out: dict[str, dict[str, Distribution]] = defaultdict(dict)
     for (item, criterion), values in answers.items():
-        given = [v for v in values if v is not None]
-        out[item][criterion] = Distribution(
-            counts=dict(sorted(Counter(given).items())),
-            cannot_judge=len(values) - len(given),
-            median=float(statistics.median(given)) if given else None,
-        )
+        if criterion in scales:
+            out[item][criterion] = distribution(values, scales[criterion])
     return dict(out)
 
 
@@ -108,14 +103,15 @@ async def priority_sheet(
                 context={"study": slug, "round": number},
             )
         previous = await previous_rating_round(session, study, number)
+        scales = {c.id: c.scale for c in definition.criteria}
         return PrioritySheet(
             study=slug,
             round_number=number,
-            open=rnd.status is RoundStatus.OPEN,
+            status=rnd.status,
             items=tuple(PriorityItemView.of(r) for r in await item_rows(session, study)),
             criteria=tuple(CriterionInfo.of(c) for c in definition.criteria),
             mine=_as_cells(await _cells(session, rnd, rater.id)),
             previous_round=previous.number if previous else None,
             my_previous=_as_cells(await _cells(session, previous, rater.id)) if previous else {},
-            feedback=_distributions(await _cells(session, previous)) if previous else {},
+            feedback=_distributions(await _cells(session, previous), scales) if previous else {},
         )

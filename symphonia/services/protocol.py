@@ -24,7 +24,7 @@ from symphonia.core.protocol import (
     protocol_to_dict,
 )
 from symphonia.db.audit import record_event
-from symphonia.db.models import Round, Study
+from symphonia.db.models import Round, StakeholderGroup, Study
 from symphonia.services.errors import Conflict, Problem, RejectedInput
 from symphonia.services.permissions import study_for
 from symphonia.services.tx import transaction
@@ -76,6 +76,13 @@ async def editable_protocol(session: AsyncSession, slug: str, *, actor: Actor) -
         return _view(study, await _rounds(session, study), actor)
 
 
+async def _has_groups(session: AsyncSession, study: Study) -> bool:
+    found = await session.scalar(
+        select(StakeholderGroup.id).where(StakeholderGroup.study_id == study.id).limit(1)
+    )
+    return found is not None
+
+
 def _refuse_locked(study: Study) -> None:
     if study.protocol_locked_at is not None:
         raise Conflict(
@@ -109,6 +116,9 @@ async def set_protocol(
         if protocol.stopping.max_rounds < rounds:
             reason = f"the study declares {rounds} rounds; the cap may not be below that"
             problems.append(Problem("protocol", "stopping.max_rounds", reason))
+        if protocol.feedback.by_group and not await _has_groups(session, study):
+            reason = "splits feedback by stakeholder group, but the study declares no groups"
+            problems.append(Problem("protocol", "feedback.by_group", reason))
         if problems:
             raise RejectedInput("the protocol was not changed", problems, code="protocol_refused")
         after = protocol_to_dict(protocol)

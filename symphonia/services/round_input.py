@@ -39,10 +39,15 @@ class RoundInput:
 
 
 async def _ratings(session: AsyncSession, rnd: Round) -> list[Rating]:
+    """The round's scores; "cannot judge" answers (no score) are no rating to analyse."""
     rows = await session.scalars(
-        select(RatingRow).where(RatingRow.round_id == rnd.id).options(selectinload(RatingRow.rater))
+        select(RatingRow)
+        .where(RatingRow.round_id == rnd.id, RatingRow.score.is_not(None))
+        .options(selectinload(RatingRow.rater))
     )
-    return [Rating(r.item_external_id, r.rater.pseudonym, r.score) for r in rows]
+    return [
+        Rating(r.item_external_id, r.rater.pseudonym, r.score) for r in rows if r.score is not None
+    ]
 
 
 async def _previous_rate_round(session: AsyncSession, study: Study, number: int) -> Round | None:

@@ -85,7 +85,11 @@ def _listed(where: str, problems: Sequence[tuple[str, str]]) -> list[Problem]:
     return [Problem(where, name, reason) for name, reason in problems]
 
 
-def _require_open(study: Study, rnd: Round, kind: RoundKind, what: str) -> None:
+def _require_open(
+    study: Study, rnd: Round, kind: RoundKind, what: str, *, done: str = "imported into"
+) -> None:
+    """Refuse a round of another kind, or one that is not open; `done` says what cannot
+    happen to `what` there ("imported into" for a file, "given or changed in" for a sheet)."""
     context = {"study": study.slug, "round": rnd.number}
     if rnd.kind is not kind:
         raise Conflict(
@@ -97,7 +101,7 @@ def _require_open(study: Study, rnd: Round, kind: RoundKind, what: str) -> None:
     if rnd.status is not RoundStatus.OPEN:
         raise Conflict(
             f"round {rnd.number} of {study.slug!r} is {rnd.status.value}; "
-            f"{what} can only be imported into an open round",
+            f"{what} can only be {done} an open round",
             code="round_not_open",
             context={**context, "status": rnd.status.value},
         )
@@ -293,12 +297,6 @@ def expert_groups(people: dict[str, Participant]) -> dict[str, str]:
         for p in people.values()
         if p.group is not None and p.role is ParticipantRole.EXPERT
     }
-
-
-# The same refusals for the other importers (services/tallies.py).
-refuse = _refuse
-refuse_empty = _refuse_empty
-require_open = _require_open
 
 
 # The same refusals for the other importers (services/tallies.py).

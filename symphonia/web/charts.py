@@ -69,3 +69,17 @@ def share_chart(
         for i, (label, value, of) in enumerate(items)
     )
     return BarChart(chart_id, title, description, bars)
+
+
+def distribution_chart(
+    chart_id: str, title: str, counts: Sequence[tuple[int, int]], cannot_judge: int
+) -> BarChart:
+    """The panel's answers to one question: a bar per point of the scale and one for
+    "cannot judge", each as a share of everyone who answered (so the bars add up to the
+    whole panel that answered, and a group's chart compares with the panel's)."""
+    answered = sum(n for _, n in counts) + cannot_judge
+    bars = [(str(score), n, answered) for score, n in counts]
+    bars.append(("cannot judge", cannot_judge, answered))
+    given = ", ".join(f"{n} gave {score}" for score, n in counts if n) or "no scores"
+    description = f"{answered} answered: {given}; {cannot_judge} could not judge."
+    return share_chart(chart_id, title, description, bars)

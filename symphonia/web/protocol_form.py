@@ -17,6 +17,7 @@ from typing import Any
 from symphonia.core.errors import Problem, RejectedInput
 from symphonia.core.protocol import (
     ConsensusRule,
+    Feedback,
     GroupBasis,
     OpinionGrouping,
     ParticipationBase,
@@ -60,6 +61,8 @@ FIELDS = (
     Field("og_min_ratings", "opinion_grouping.min_ratings", Kind.WHOLE),
     Field("og_max_groups", "opinion_grouping.max_groups", Kind.WHOLE),
     Field("og_seed", "opinion_grouping.seed", Kind.WHOLE),
+    Field("feedback_groups", "feedback.by_group", Kind.CHOICE),
+    Field("feedback_comments", "feedback.comments", Kind.CHOICE),
 )
 NAMES = tuple(f.name for f in FIELDS)
 CHOICES: dict[str, tuple[str, ...]] = {
@@ -67,6 +70,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "participation_base": tuple(b.value for b in ParticipationBase),
     "group_basis": tuple(b.value for b in GroupBasis),
     "wilcoxon": ("yes", "no"),
+    "feedback_groups": ("yes", "no"),
+    "feedback_comments": ("yes", "no"),
 }
 FIELD_OF_PATH = {f.path: f.name for f in reversed(FIELDS)} | {
     "scale.min": "scale_min",
@@ -99,6 +104,8 @@ def form_values(protocol: Protocol) -> FormState:
         "og_min_ratings": str(og.min_ratings),
         "og_max_groups": str(og.max_groups),
         "og_seed": str(og.seed),
+        "feedback_groups": "yes" if protocol.feedback.by_group else "no",
+        "feedback_comments": "yes" if protocol.feedback.comments else "no",
     }
     return FormState(values=MappingProxyType(values))
 
@@ -155,6 +162,10 @@ def read_protocol_form(data: dict[str, Any]) -> tuple[FormState, Protocol | None
         group_basis=GroupBasis(values["group_basis"]),
         opinion_grouping=OpinionGrouping(
             values["og_min_ratings"], values["og_max_groups"], values["og_seed"]
+        ),
+        feedback=Feedback(
+            by_group=values["feedback_groups"] == "yes",
+            comments=values["feedback_comments"] == "yes",
         ),
         check=False,
     )

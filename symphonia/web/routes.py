@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar.types import ControllerRouterHandler
 
 from symphonia.web.api.expert import ExpertApiController
+from symphonia.web.api.ratings import RatingsApiController
 from symphonia.web.api_editor.routes import EditorApi
 from symphonia.web.api_facilitator.panel import PanelApi
 from symphonia.web.api_facilitator.rounds import RoundsApi
@@ -17,6 +18,7 @@ from symphonia.web.pages.home import HomeController
 from symphonia.web.pages.mailings import MailingController
 from symphonia.web.pages.panel import PanelController
 from symphonia.web.pages.protocol import ProtocolController
+from symphonia.web.pages.rate import RateController
 from symphonia.web.pages.rounds_admin import RoundsAdminController
 from symphonia.web.pages.sign_in import SignInController
 from symphonia.web.pages.studies import StudiesController
@@ -35,11 +37,13 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     AnalysisController,
     ContributeController,
     ContributionController,
+    RateController,
     EditorController,
     StudySetupApi,
     PanelApi,
     RoundsApi,
     ExpertApiController,
+    RatingsApiController,
     EditorApi,
     health,
 ]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from symphonia.core.fragments import FragmentKind, InvalidInput
-from symphonia.core.protocol import ConsensusRule
+from symphonia.core.protocol import ConsensusRule, Feedback
 from symphonia.core.study import (
     Anonymity,
     Panellist,
@@ -413,3 +413,19 @@ def test_unusable_characters_are_found_whether_or_not_the_file_validates(
     invalid = valid.replace("agreement_threshold = 0.7", 'agreement_threshold = "high"')
     err = load_error(tmp_path / "invalid", invalid)
     assert [f for f, _ in pairs(err)] == ["groups[0].name", "protocol.agreement_threshold"]
+
+
+def test_feedback_options_load_and_a_split_by_group_needs_groups(tmp_path: Path) -> None:
+    text = BASE.replace(
+        "agreement_threshold = 0.7",
+        "agreement_threshold = 0.7\n[protocol.feedback]\nby_group = true\ncomments = true",
+    )
+    study = load_study(write_study(tmp_path / "grouped", text))
+    assert study.protocol.feedback == Feedback(by_group=True, comments=True)
+    assert load_study(write_study(tmp_path / "plain", BASE)).protocol.feedback == Feedback()
+    no_groups = (
+        text[: text.index("[[groups]]")] + text[text.index('[[panel]]\npseudonym = "F01"') :]
+    )
+    err = load_error(tmp_path / "bare", no_groups)
+    reason = "splits feedback by stakeholder group, but the study declares no groups"
+    assert ("protocol.feedback.by_group", reason) in pairs(err)  # beside "needs an expert"

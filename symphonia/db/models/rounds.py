@@ -105,6 +105,9 @@ class RatingItem(AuditColumns, Base):
 class Rating(AuditColumns, Base):
     """One panellist's score for one item; re-rating while the round is open updates the row.
 
+    `score` NULL is "cannot judge" (issue 10 §4): an answer that counts as taking part in
+    the round, never as a score, so every statistic reads only rows with a score.
+
     The composite foreign key (round_id, item_external_id) makes sure the item exists in
     that very round.
     """
@@ -122,7 +125,8 @@ class Rating(AuditColumns, Base):
     round_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("round.id", ondelete="CASCADE"))
     item_external_id: Mapped[str] = mapped_column(sa.String(64))
     rater_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("participant.id"), index=True)
-    score: Mapped[int]
+    score: Mapped[int | None]
+    """NULL: the rater cannot judge the item."""
     comment: Mapped[str | None] = mapped_column(sa.Text)
     """The rater's reason, shown back to the panel in the next round."""
 

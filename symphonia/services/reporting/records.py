@@ -194,10 +194,10 @@ async def _ratings(
             continue
         rows = await session.execute(
             select(Rating.item_external_id, Rating.rater_id, Rating.score)
-            .where(Rating.round_id == rnd.id)
+            .where(Rating.round_id == rnd.id, Rating.score.is_not(None))  # not "cannot judge"
             .order_by(Rating.item_external_id, Rating.rater_id)
         )
-        out[rnd.number] = [(str(i), r, int(s)) for i, r, s in rows]
+        out[rnd.number] = [(str(i), r, int(s)) for i, r, s in rows if s is not None]
     return out
 
 

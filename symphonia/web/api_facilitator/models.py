@@ -16,6 +16,7 @@ from msgspec import Meta, Struct, field
 
 from symphonia.core.protocol import (
     ConsensusRule,
+    Feedback,
     GroupBasis,
     OpinionGrouping,
     ParticipationBase,
@@ -168,6 +169,18 @@ class OpinionGroupingBody(Struct, forbid_unknown_fields=True):
     seed: int = 0
 
 
+class FeedbackBody(Struct, forbid_unknown_fields=True):
+    """What rating rounds show of the previous one, beyond the panel's distribution, median
+    and IQR and the expert's own previous rating (always shown)."""
+
+    by_group: Annotated[
+        bool, Meta(description="Split the distribution by stakeholder group (needs groups).")
+    ] = False
+    comments: Annotated[
+        bool, Meta(description="Show the panel's comments of the previous round, unnamed.")
+    ] = False
+
+
 class ProtocolBody(Struct, forbid_unknown_fields=True, kw_only=True):
     """The whole protocol (fields left out take their defaults). Shares are fractions:
     `agreement_threshold: 0.7` is 70 %."""
@@ -183,6 +196,7 @@ class ProtocolBody(Struct, forbid_unknown_fields=True, kw_only=True):
     group_basis: Literal["stakeholder", "opinion"] = "stakeholder"
     stopping: StoppingBody = field(default_factory=StoppingBody)
     opinion_grouping: OpinionGroupingBody = field(default_factory=OpinionGroupingBody)
+    feedback: FeedbackBody = field(default_factory=FeedbackBody)
 
     def protocol(self) -> Protocol:
         """Built unchecked: the service lists every broken rule at once."""
@@ -206,6 +220,7 @@ class ProtocolBody(Struct, forbid_unknown_fields=True, kw_only=True):
                 self.opinion_grouping.max_groups,
                 self.opinion_grouping.seed,
             ),
+            feedback=Feedback(self.feedback.by_group, self.feedback.comments),
             check=False,
         )
 
@@ -230,6 +245,7 @@ class ProtocolBody(Struct, forbid_unknown_fields=True, kw_only=True):
                 p.stopping.require_nonsignificant_wilcoxon,
             ),
             opinion_grouping=OpinionGroupingBody(og.min_ratings, og.max_groups, og.seed),
+            feedback=FeedbackBody(p.feedback.by_group, p.feedback.comments),
         )
 
 

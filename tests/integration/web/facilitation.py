@@ -28,6 +28,27 @@ from tests.unit.pipeline.conftest import CountingEmbedder
 OPERATOR = Actor.operator("test")
 FAST = WorkerSettings(poll_s=0.05, heartbeat_s=0.05, stale_after_s=5.0)
 CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
+PROTOCOL_FORM = {
+    "rule": "percent_iqr",
+    "scale_min": "1",
+    "scale_max": "9",
+    "agreement_threshold": "70",
+    "max_iqr": "2",
+    "min_participation": "60",
+    "min_group_agreement": "50",
+    "min_item_ratings": "1",
+    "participation_base": "panel",
+    "group_basis": "stakeholder",
+    "max_rounds": "3",
+    "cv_change_below": "0.15",
+    "wilcoxon": "yes",
+    "og_min_ratings": "7",
+    "og_max_groups": "5",
+    "og_seed": "0",
+    "feedback_groups": "no",
+    "feedback_comments": "no",
+}
+"""The protocol form with every field filled in (the defaults), for tests to change."""
 
 
 def working_app(

@@ -17,6 +17,7 @@ from symphonia.services.submissions import import_fragments
 from tests.integration.web.conftest import Web
 from tests.integration.web.facilitation import (
     OPERATOR,
+    PROTOCOL_FORM,
     client_of,
     facilitator,
     form_token,
@@ -65,24 +66,7 @@ async def test_a_round_run_by_a_facilitator_in_the_browser(web: Web) -> None:
         assert 'href="/studies/icb/rounds/1/open"' in front.text
         assert 'href="/studies/icb/panel"' in front.text
 
-        fields = {
-            "rule": "rand_ucla",
-            "scale_min": "1",
-            "scale_max": "9",
-            "agreement_threshold": "75%",
-            "max_iqr": "2",
-            "min_participation": "60",
-            "min_group_agreement": "50",
-            "min_item_ratings": "1",
-            "participation_base": "panel",
-            "group_basis": "stakeholder",
-            "max_rounds": "3",
-            "cv_change_below": "0.15",
-            "wilcoxon": "yes",
-            "og_min_ratings": "7",
-            "og_max_groups": "5",
-            "og_seed": "0",
-        }
+        fields = {**PROTOCOL_FORM, "rule": "rand_ucla", "agreement_threshold": "75%"}
         saved = await _post(client, "/studies/icb/protocol", fields, "/studies/icb/protocol")
         assert saved.headers["location"] == "/studies/icb/protocol?saved=true"
         shown = (await client.get("/studies/icb/protocol?saved=true")).text
