@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from symphonia.core.readable_diff import word_diff
+from symphonia.core.readable_diff import DiffPart, word_diff, word_diff_parts
 
 
 class ChangeKind(enum.StrEnum):
@@ -87,6 +87,13 @@ class StatementChange:
         if self.kind is not ChangeKind.REWORDED or self.before is None or self.after is None:
             return None
         return word_diff(self.before.text, self.after.text)
+
+    @property
+    def diff_parts(self) -> tuple[DiffPart, ...]:
+        """The same diff as runs of kept, removed and added words (for a page)."""
+        if self.kind is not ChangeKind.REWORDED or self.before is None or self.after is None:
+            return ()
+        return word_diff_parts(self.before.text, self.after.text)
 
     @property
     def cited_added(self) -> tuple[str, ...]:

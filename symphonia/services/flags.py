@@ -386,7 +386,7 @@ async def raise_flag(
         )
         stored = (await _flags(session, StatementFlag.id == row.id))[0]
         return RaisedFlag(
-            _view(stored, study.anonymity),
+            _view(stored, None),  # the panellist's own view: it names nobody
             study.title,
             study.slug,
             await _editor_addresses(session, study),

@@ -172,7 +172,7 @@ def _sides(document: ReportDocument) -> tuple[SideStatement, ...]:
     )
 
 
-def _pick(listing: PublishedList, ref: str, field: str) -> PublishedVersion:
+def _pick(listing: PublishedList, ref: str, field: str) -> PublishedVersion | Problem:
     found = _REF.fullmatch(ref.strip())
     chosen = None
     if found:
@@ -180,23 +180,17 @@ def _pick(listing: PublishedList, ref: str, field: str) -> PublishedVersion:
         if version is None:
             chosen = listing.latest_of(number)
         else:
-            chosen = next(
-                (v for v in listing.versions if v.ref == f"{number}.{int(version)}"), None
-            )
-    if chosen is None:
-        known = ", ".join(v.ref for v in listing.versions) or "none is published yet"
-        raise RejectedInput(
-            "the versions were not compared",
-            [
-                Problem(
-                    "compare",
-                    field,
-                    f"{clip(repr(ref))} is not a published version (round.version or a "
-                    f"round's number; published: {known})",
-                )
-            ],
-        )
-    return chosen
+            wanted = f"{number}.{int(version)}"
+            chosen = next((v for v in listing.versions if v.ref == wanted), None)
+    if chosen is not None:
+        return chosen
+    known = ", ".join(v.ref for v in listing.versions) or "none is published yet"
+    return Problem(
+        "compare",
+        field,
+        f"{clip(repr(ref))} is not a published version (round.version or a round's number; "
+        f"published: {known})",
+    )
 
 
 async def _chain_ids(session: AsyncSession, version_id: uuid.UUID | None) -> list[uuid.UUID]:
@@ -249,6 +243,9 @@ async def compare_versions(
     latest published version), `before` the earlier in reading."""
     listing = await published_versions(session, slug, actor=actor)
     a, b = _pick(listing, before, "before"), _pick(listing, after, "after")
+    problems = [p for p in (a, b) if isinstance(p, Problem)]
+    if problems or not isinstance(a, PublishedVersion) or not isinstance(b, PublishedVersion):
+        raise RejectedInput("the versions were not compared", problems)
     doc_a = await published_report(session, slug, a.round, a.version, actor=actor)
     doc_b = await published_report(session, slug, b.round, b.version, actor=actor)
     amendments = await _amendments_between(session, listing.study.id, a, b)

@@ -12,7 +12,6 @@ from symphonia.core.amendments import AmendmentAction, Change
 from symphonia.db.models import AuditEvent, FlagAnswer, StatementFlag
 from symphonia.reports.markdown import render_markdown
 from symphonia.services.approving import approve_version
-from symphonia.services.editing import amend
 from symphonia.services.errors import Conflict, NotFound, PermissionDenied, RejectedInput
 from symphonia.services.exports import build_report
 from symphonia.services.flags import (
@@ -24,9 +23,8 @@ from symphonia.services.flags import (
     study_flags,
 )
 from symphonia.services.publishing import publish_version
-from symphonia.services.workspace import workspace
-from tests.integration.services.editing_setup import EMBEDDER, OPERATOR, SLUG, Maker
-from tests.integration.services.reading_setup import Published, published_round
+from tests.integration.services.editing_setup import OPERATOR, SLUG, Maker
+from tests.integration.services.reading_setup import Published, amended, published_round
 
 
 @pytest.fixture
@@ -56,35 +54,8 @@ async def test_an_expert_sees_the_published_statements_citing_them(
 
 
 async def _edit(maker: Maker, world: Published, key: str, text: str) -> int:
-    async with maker() as s:
-        ws = await workspace(s, SLUG, 1, actor=world.people.editor)
-    st = ws.statement(key)
-    assert st is not None
-    async with maker() as s:
-        done = await amend(
-            s,
-            SLUG,
-            1,
-            Change(AmendmentAction.EDIT, key, text=text),
-            "the panellist's point",
-            {key: st.revision},
-            actor=world.people.editor,
-            embedder=EMBEDDER,
-        )
-    if done.flagged:  # the guard flags words the fragment does not hold: an editor keeps them
-        async with maker() as s:
-            accepted = await amend(
-                s,
-                SLUG,
-                1,
-                Change(AmendmentAction.ACCEPT_FLAG, key),
-                "the panellist asked for it",
-                {key: done.revisions[key]},
-                actor=world.people.editor,
-                embedder=EMBEDDER,
-            )
-        return accepted.version
-    return done.version
+    change = Change(AmendmentAction.EDIT, key, text=text)
+    return (await amended(maker, SLUG, change, "the panellist's point", world.people.editor))[1]
 
 
 async def test_flag_answer_by_amendment_then_publish(sessionmaker: Maker, world: Published) -> None:
