@@ -3,6 +3,7 @@ the answers; on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,9 @@ from sqlalchemy import select
 
 from symphonia.core.amendments import AmendmentAction, Change
 from symphonia.db.models import AuditEvent, FlagAnswer, StatementFlag
+from symphonia.reports.html import render_html
 from symphonia.reports.markdown import render_markdown
+from symphonia.reports.prov_report import render_prov
 from symphonia.services.approving import approve_version
 from symphonia.services.errors import Conflict, NotFound, PermissionDenied, RejectedInput
 from symphonia.services.exports import build_report
@@ -155,6 +158,18 @@ async def test_a_kept_flag_needs_a_reason_and_the_report_counts_open_ones(
     assert report.flags.unanswered == 0
     assert report.flags.flags[0].answer_reason == "the fragment says so"
     assert report.flags.flags[0].answered_by == "editor"  # a display name, never an address
+    html = render_html(report)
+    assert "the fragment says so" in html
+    assert "1 panellist flag awaits" not in html
+    import jsonschema
+    import prov as prov_package
+
+    prov = json.loads(render_prov(report))
+    schema = Path(prov_package.__file__).parent / "tests" / "schemas" / "prov-json.schema.json"
+    jsonschema.validate(prov, json.loads(schema.read_text()))
+    assert "sym:flag/1" in prov["entity"]
+    assert "sym:activity/flag-answer/1" in prov["activity"]
+    assert render_prov(report) == render_prov(report)
     assert "editor@example.org" not in render_markdown(report)
 
 

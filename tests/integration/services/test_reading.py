@@ -106,7 +106,7 @@ async def test_compare_two_published_versions(sessionmaker: Maker, world: Publis
     assert (result.before.version, result.after.version) == (1, last)
     kinds = {c.key: c for c in result.comparison.changes}
     assert kinds[moved.key].kind is ChangeKind.MOVED
-    assert kinds[moved.key].reasons == ("a gap, not a finding",)
+    assert kinds[moved.key].reasons[0] == "a gap, not a finding"
     assert kinds[removed.key].kind is ChangeKind.REMOVED
     assert kinds[removed.key].reasons == ("off the question",)
     others = [c for c in result.comparison.changes if c.key not in (moved.key, removed.key)]

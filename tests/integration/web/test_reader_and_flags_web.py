@@ -118,16 +118,17 @@ async def test_a_reader_reads_versions_follows_evidence_and_downloads(cast: Cast
 
 async def test_drafts_and_other_studies_are_invisible_to_readers(cast: Cast) -> None:
     await _draft_v2(cast)
-    async with cast.clients() as clients:
-        for role in ("reader_a", "expert_a", "editor_a", "facilitator_a"):
-            c = clients[role]
+    for role in ("reader_a", "expert_a", "editor_a", "facilitator_a"):
+        async with cast.client(role) as c:
             assert (await c.get(f"{READ}/1/2")).status_code == 404, role
             assert (await c.get(f"{READ}/1/2/download/md")).status_code == 404, role
             assert (await c.get(READ)).status_code == 200, role
-        for role in ("expert_b", "facilitator_b"):
-            assert (await clients[role].get(READ)).status_code == 404, role
-            assert (await clients[role].get(f"{READ}/1/1/download/md")).status_code == 404
-        anonymous = await clients["anonymous"].get(READ, follow_redirects=False)
+    for role in ("expert_b", "facilitator_b"):
+        async with cast.client(role) as c:
+            assert (await c.get(READ)).status_code == 404, role
+            assert (await c.get(f"{READ}/1/1/download/md")).status_code == 404, role
+    async with cast.client("anonymous") as c:
+        anonymous = await c.get(READ, follow_redirects=False)
         assert anonymous.status_code in (302, 303)
     async with cast.web.client() as api:
         for role in ("reader_a", "expert_a", "editor_a"):
