@@ -15,11 +15,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import LiveServer, accessibility, screenshot, start_server, stop_server
-
-ROOT = Path(__file__).resolve().parents[2]
-STUDY = "connected-icb"
-LINK = re.compile(r"^\s+(\w+)\s+.+?\s+https?://\S+?/sign-in/(\S+)$", re.M)
-DRAFT = f"/studies/{STUDY}/rounds/1/draft"
+from tests.e2e.demo_round import DRAFT, STUDY, draft_demo_round, sign_in_as
 
 
 @pytest.fixture(scope="module")
@@ -27,12 +23,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """Round 1 of the demo study contributed, drafted and its version 1 published."""
     live = start_server(tmp_path_factory.mktemp("reader-flow") / "server-data")
     try:
-        live.cli("study", "load", str(ROOT / "rounds" / STUDY))
-        live.cli("round", "open", STUDY, "1")
-        fragments = ROOT / "rounds" / STUDY / "round1-fragments.jsonl"
-        live.cli("fragments", "import", STUDY, "1", str(fragments))
-        live.cli("round", "close", STUDY, "1")
-        live.cli("synthesize", STUDY, "1")
+        draft_demo_round(live)
         live.cli("publish", STUDY, "1", "--version", "1")
         yield live
     finally:
@@ -53,13 +44,6 @@ def cited_author(server: LiveServer, tmp: Path) -> tuple[str, str]:
     raise AssertionError("no statement cites a known author")
 
 
-def sign_in(server: LiveServer, page: Any, role: str, expert: str = "E01") -> None:
-    links = dict(LINK.findall(server.cli("demo-people", "--expert", expert).stdout))
-    page.goto(f"{server.url}/sign-in/{links[role]}")
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url(re.compile(r"/studies"))
-
-
 @pytest.mark.timeout(1500)
 def test_flag_answer_publish_compare_and_evidence(
     server: LiveServer, browser: Any, context: Any, tmp_path: Path
@@ -71,7 +55,7 @@ def test_flag_answer_publish_compare_and_evidence(
     no_js = browser.new_context(java_script_enabled=False)
     try:
         expert = no_js.new_page()
-        sign_in(server, expert, "Expert", pseudonym)
+        sign_in_as(server, expert, "Expert", pseudonym)
         expert.goto(mine)
         card = expert.locator(f"#st-1-1-{key}")
         card.get_by_text(f"Flag statement {key} as misrepresenting you").click()
@@ -84,13 +68,13 @@ def test_flag_answer_publish_compare_and_evidence(
     finally:
         no_js.close()
     page = context.new_page()  # axe runs in a page with JavaScript
-    sign_in(server, page, "Expert", pseudonym)
+    sign_in_as(server, page, "Expert", pseudonym)
     page.goto(mine)
     accessibility(page, name="expert's statements after flagging")
     screenshot(page, "expert-flagged")
 
     # the editor moves the statement (a new version); publishing waits for the flag's answer
-    sign_in(server, page, "Editor")
+    sign_in_as(server, page, "Editor")
     page.goto(f"{server.url}{DRAFT}")
     assert page.locator("#expert-flags-title").count() == 1
     accessibility(page, name="workspace with a flag")
@@ -121,7 +105,7 @@ def test_flag_answer_publish_compare_and_evidence(
     reading = browser.new_context(java_script_enabled=False)
     try:
         reader = reading.new_page()
-        sign_in(server, reader, "Reader")
+        sign_in_as(server, reader, "Reader")
         reader.goto(f"{server.url}/studies/{STUDY}/published")
         reader.get_by_role("link", name="Compare two versions").click()
         reader.get_by_label("Earlier version").select_option("1.1")
@@ -143,7 +127,7 @@ def test_flag_answer_publish_compare_and_evidence(
         assert "Flags raised by panellists" in download.text()
     finally:
         reading.close()
-    sign_in(server, page, "Reader")
+    sign_in_as(server, page, "Reader")
     for url, name in (
         (f"{server.url}/studies/{STUDY}/published", "published versions"),
         (f"{server.url}/studies/{STUDY}/published/1/{latest}", "published version"),
@@ -155,7 +139,7 @@ def test_flag_answer_publish_compare_and_evidence(
     screenshot(page, "reader-evidence")
 
     # the panellist reads the answer
-    sign_in(server, page, "Expert", pseudonym)
+    sign_in_as(server, page, "Expert", pseudonym)
     page.goto(mine)
     answer = page.locator(f"#st-1-1-{key}").inner_text()
     assert "amended in version" in answer
