@@ -13,7 +13,6 @@ answer the study's flags. Raising and answering are audited.
 
 from __future__ import annotations
 
-import asyncio
 import datetime
 import logging
 import uuid
@@ -25,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from symphonia.core.actors import Actor, Permission
-from symphonia.core.amendments import AmendmentAction
 from symphonia.core.synthesis import Section
 from symphonia.core.text_rules import clip, unusable_character
 from symphonia.db.audit import record_event
@@ -45,7 +43,6 @@ from symphonia.db.models import (
     SynthesisVersion,
 )
 from symphonia.db.models.accounts import MembershipRole
-from symphonia.mail import Mail, Mailer, MailError
 from symphonia.services.errors import Conflict, NotFound, PermissionDenied, Problem, RejectedInput
 from symphonia.services.lookup import get_round, version_query
 from symphonia.services.permissions import study_for
@@ -122,21 +119,6 @@ class MyStatements:
 
 
 @dataclass(frozen=True, slots=True)
-class AnswerOption:
-    """An amendment that may answer a flag: made after the flagged version, on its statement."""
-
-    version: int
-    action: AmendmentAction
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class EditorFlag:
-    flag: FlagView
-    options: tuple[AnswerOption, ...]
-
-
-@dataclass(frozen=True, slots=True)
 class RaisedFlag:
     """A stored flag and where the editors' mail goes (sent after the commit)."""
 
@@ -183,7 +165,7 @@ def _answerer(row: StatementFlag) -> str | None:
     return row.answerer.display_name if row.answerer else "the operator"
 
 
-def _view(row: StatementFlag, anonymity: Anonymity | None) -> FlagView:
+def flag_view(row: StatementFlag, anonymity: Anonymity | None) -> FlagView:
     """`anonymity` None: the panel's own view (no name of who raised it)."""
     return FlagView(
         id=row.id,
@@ -202,7 +184,7 @@ def _view(row: StatementFlag, anonymity: Anonymity | None) -> FlagView:
     )
 
 
-async def _flags(session: AsyncSession, *where: ColumnElement[bool]) -> list[StatementFlag]:
+async def flag_rows(session: AsyncSession, *where: ColumnElement[bool]) -> list[StatementFlag]:
     query = _flag_query()
     return list(
         await session.scalars(
@@ -258,10 +240,10 @@ async def my_statements(session: AsyncSession, slug: str, *, actor: Actor) -> My
                 .order_by(Statement.position, Citation.position)
             )
         ).all()
-        mine = await _flags(session, StatementFlag.participant_id == person.id)
+        mine = await flag_rows(session, StatementFlag.participant_id == person.id)
         flags_by: dict[tuple[uuid.UUID, str], list[FlagView]] = {}
         for f in mine:
-            flags_by.setdefault((f.round_id, f.statement_key), []).append(_view(f, None))
+            flags_by.setdefault((f.round_id, f.statement_key), []).append(flag_view(f, None))
         cited: dict[uuid.UUID, tuple[Statement, list[CitedFragment]]] = {}
         for statement, fid, text in rows:
             cited.setdefault(statement.id, (statement, []))[1].append(CitedFragment(fid, text))
@@ -384,168 +366,13 @@ async def raise_flag(
             study_id=study.id,
             detail={"flag": str(row.id), "version": version.number, "statement": key},
         )
-        stored = (await _flags(session, StatementFlag.id == row.id))[0]
+        stored = (await flag_rows(session, StatementFlag.id == row.id))[0]
         return RaisedFlag(
-            _view(stored, None),  # the panellist's own view: it names nobody
+            flag_view(stored, None),  # the panellist's own view: it names nobody
             study.title,
             study.slug,
             await _editor_addresses(session, study),
         )
-
-
-def flag_mail(raised: RaisedFlag, url: str) -> list[Mail]:
-    """The editors' mail about a new flag (who raised it is left out: they read it on the
-    page, where the study's anonymity decides)."""
-    f = raised.flag
-    text = (
-        f"A panellist of {raised.study_title!r} flagged statement {f.statement_key} "
-        f"(round {f.round}, version {f.version}) as misrepresenting them:\n\n"
-        f"  {f.statement_text}\n\nTheir comment:\n\n  {f.comment}\n\n"
-        "The study publishes again only once every flag is answered: amend the statement, "
-        f"or keep it with a written reason.\n\n{url}\n"
-    )
-    subject = f"Flag on statement {f.statement_key} of {raised.study_slug}"
-    return [Mail(to, subject, text) for to in raised.recipients]
-
-
-async def send_flag_mail(raised: RaisedFlag, mailer: Mailer, url: str) -> int:
-    """Mail the study's editors (blocking sends run off the event loop); how many went.
-    A mail server's failure does not undo the flag: it is stored and on the editors' page."""
-    sent = 0
-    for mail in flag_mail(raised, url):
-        try:
-            await asyncio.to_thread(mailer.send, mail)
-        except (MailError, OSError) as failed:  # the flag stands; the workspace shows it
-            log.warning("flag mail to %s not sent: %s", mail.to, failed)
-            continue
-        sent += 1
-    return sent
-
-
-async def _answer_options(session: AsyncSession, row: StatementFlag) -> tuple[AnswerOption, ...]:
-    amendments = await session.execute(
-        select(Amendment, SynthesisVersion.number)
-        .join(SynthesisVersion, SynthesisVersion.id == Amendment.version_id)
-        .where(
-            SynthesisVersion.round_id == row.round_id,
-            SynthesisVersion.number > row.version.number,
-        )
-        .order_by(SynthesisVersion.number)
-    )
-    return tuple(
-        AnswerOption(number, a.action, a.reason)
-        for a, number in amendments.all()
-        if _about(a, row.statement_key)
-    )
-
-
-def _about(amendment: Amendment, key: str) -> bool:
-    """Whether the amendment changed statement `key` (also as the other side of a merge)."""
-    change = amendment.change or {}
-    return amendment.statement_key == key or change.get("other") == key
-
-
-async def study_flags(session: AsyncSession, slug: str, *, actor: Actor) -> tuple[EditorFlag, ...]:
-    """Every flag of the study, unanswered first, with the amendments that may answer each
-    (EDIT_SYNTHESIS: the editors and facilitators)."""
-    async with transaction(session, write=False):
-        study = await study_for(session, slug, actor, Permission.EDIT_SYNTHESIS)
-        rows = await _flags(session, StatementFlag.study_id == study.id)
-        out = [
-            EditorFlag(_view(r, study.anonymity), await _answer_options(session, r)) for r in rows
-        ]
-        out.sort(key=lambda e: (e.flag.answered, e.flag.raised_at))
-        return tuple(out)
-
-
-async def _flag_of(session: AsyncSession, study: Study, flag_id: str) -> StatementFlag:
-    try:
-        wanted = uuid.UUID(flag_id)
-    except ValueError:
-        wanted = None
-    found = await _flags(session, StatementFlag.id == wanted) if wanted else []
-    if not found or found[0].study_id != study.id:
-        raise NotFound(
-            f"study {study.slug!r} has no flag {clip(repr(flag_id))}",
-            code="unknown_flag",
-            context={"study": study.slug, "flag": flag_id},
-        )
-    return found[0]
-
-
-async def answer_flag(
-    session: AsyncSession,
-    slug: str,
-    flag_id: str,
-    answer: FlagAnswer,
-    reason: str,
-    amendment_version: int | None = None,
-    *,
-    actor: Actor,
-) -> FlagView:
-    """Answer a flag once: `kept` needs a reason; `amended` names the version whose
-    amendment changed the statement after the flagged version (the reason may add a note;
-    the amendment's own reason stands otherwise). Editors of the study only."""
-    async with transaction(session):
-        study = await study_for(session, slug, actor, Permission.EDIT_SYNTHESIS, lock=True)
-        row = await _flag_of(session, study, flag_id)
-        if row.is_answered:
-            raise Conflict(
-                f"flag {row.id.hex[:8]} on statement {row.statement_key!r} was answered already",
-                code="flag_answered",
-                context={"study": slug, "flag": str(row.id)},
-            )
-        amendment = None
-        if answer is FlagAnswer.KEPT:
-            text = checked_text(reason, "reason", "answer")
-        else:
-            options = {o.version for o in await _answer_options(session, row)}
-            if amendment_version not in options:
-                where = ", ".join(f"version {v}" for v in sorted(options)) or "none yet"
-                raise RejectedInput(
-                    "the answer was not saved",
-                    [
-                        Problem(
-                            "answer",
-                            "amendment",
-                            "choose an amendment of this statement made after the flagged "
-                            f"version ({where}); amend the statement first",
-                        )
-                    ],
-                )
-            amendment = await session.scalar(
-                select(Amendment)
-                .join(SynthesisVersion, SynthesisVersion.id == Amendment.version_id)
-                .where(
-                    SynthesisVersion.round_id == row.round_id,
-                    SynthesisVersion.number == amendment_version,
-                )
-            )
-            assert amendment is not None
-            text = checked_text(reason, "reason", "answer") if reason.strip() else amendment.reason
-        row.answer = answer
-        row.answer_reason = text
-        row.amendment_id = amendment.id if amendment else None
-        row.answered_by_id = actor.account_id
-        row.answered_by = actor.label
-        row.answered_at = datetime.datetime.now(datetime.UTC)
-        record_event(
-            session,
-            actor,
-            "flag.answered",
-            "statement",
-            f"{slug}/{row.statement_key}",
-            study_id=study.id,
-            detail={
-                "flag": str(row.id),
-                "answer": answer.value,
-                "reason": text,
-                "amendment_version": amendment_version if amendment else None,
-            },
-        )
-        await session.flush()
-        stored = (await _flags(session, StatementFlag.id == row.id))[0]
-        return _view(stored, study.anonymity)
 
 
 async def unanswered_blocking(
@@ -554,27 +381,26 @@ async def unanswered_blocking(
     """Open flags that bar publishing a version of `rnd` holding statements `keys`: any
     open flag on that round's statements, or on a statement of the same lineage (key) in
     another round of the study. Named as :attr:`FlagView.ref` for the refusal."""
-    rows = await _flags(
+    rows = await flag_rows(
         session,
         StatementFlag.study_id == study.id,
         StatementFlag.answered_at.is_(None),
     )
     wanted = set(keys)
-    return [_view(r, None).ref for r in rows if r.round_id == rnd.id or r.statement_key in wanted]
+    return [
+        flag_view(r, None).ref for r in rows if r.round_id == rnd.id or r.statement_key in wanted
+    ]
 
 
 __all__ = [
     "MAX_COMMENT_CHARS",
-    "AnswerOption",
     "CitedStatement",
-    "EditorFlag",
     "FlagView",
     "MyStatements",
     "RaisedFlag",
-    "answer_flag",
+    "flag_rows",
+    "flag_view",
     "my_statements",
     "raise_flag",
-    "send_flag_mail",
-    "study_flags",
     "unanswered_blocking",
 ]

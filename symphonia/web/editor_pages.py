@@ -12,7 +12,8 @@ from symphonia.core.actors import Actor
 from symphonia.core.amendments import AmendmentAction
 from symphonia.core.errors import NotFound
 from symphonia.core.synthesis import Section
-from symphonia.services.flags import FlagView, study_flags
+from symphonia.services.flag_answers import study_flags
+from symphonia.services.flags import FlagView
 from symphonia.services.workspace import StatementView, WorkspaceView, workspace
 from symphonia.web.context import Nav, nav_for
 from symphonia.web.editor_form import ACTION_LABELS

@@ -17,16 +17,9 @@ from litestar.response import Redirect, Template
 
 from symphonia.core.errors import Conflict, RejectedInput
 from symphonia.db.models import FlagAnswer
-from symphonia.services.flags import (
-    MAX_COMMENT_CHARS,
-    EditorFlag,
-    MyStatements,
-    answer_flag,
-    my_statements,
-    raise_flag,
-    send_flag_mail,
-    study_flags,
-)
+from symphonia.services.flag_answers import EditorFlag, answer_flag, study_flags
+from symphonia.services.flag_mail import send_flag_mail
+from symphonia.services.flags import MAX_COMMENT_CHARS, MyStatements, my_statements, raise_flag
 from symphonia.services.overview import study_overview
 from symphonia.web import limits
 from symphonia.web.context import Nav, nav_for, page

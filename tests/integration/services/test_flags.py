@@ -17,14 +17,9 @@ from symphonia.reports.prov_report import render_prov
 from symphonia.services.approving import approve_version
 from symphonia.services.errors import Conflict, NotFound, PermissionDenied, RejectedInput
 from symphonia.services.exports import build_report
-from symphonia.services.flags import (
-    MAX_COMMENT_CHARS,
-    answer_flag,
-    flag_mail,
-    my_statements,
-    raise_flag,
-    study_flags,
-)
+from symphonia.services.flag_answers import answer_flag, study_flags
+from symphonia.services.flag_mail import flag_mail
+from symphonia.services.flags import MAX_COMMENT_CHARS, my_statements, raise_flag
 from symphonia.services.publishing import publish_version
 from tests.integration.services.editing_setup import OPERATOR, SLUG, Maker
 from tests.integration.services.reading_setup import Published, amended, published_round
