@@ -29,6 +29,10 @@ HINTS: Mapping[str, Hint] = {
     "no_synthesis": lambda c: f"run `symphonia synthesize {c['study']} {c['round']}` first",
     "schema_outdated": lambda c: "run `symphonia db upgrade` first",
     "priority_round_open": lambda c: f"close it first: {_close(c)}",
+    "expert_flags_unanswered": lambda c: (
+        f"editors answer each flag on the study's flags page (/studies/{c['study']}/flags) "
+        f"or through the API (POST /api/v1/studies/{c['study']}/flags/ID/answer)"
+    ),
 }
 
 

@@ -16,24 +16,35 @@ from symphonia.core.amendments import AmendmentAction, DraftStatement
 _WORDS = re.compile(r"\S+|\s+")
 
 
-def word_diff(before: str, after: str) -> str:
-    """`before` turned into `after`, with removed and added words marked."""
+DiffPart = tuple[str, str]
+"""(kind, text): kind is ``same``, ``del`` (removed words) or ``ins`` (added words)."""
+
+
+def word_diff_parts(before: str, after: str) -> tuple[DiffPart, ...]:
+    """`before` turned into `after` as runs of kept, removed and added words (a page shows
+    them as <del> and <ins>; :func:`word_diff` as text)."""
     old, new = _WORDS.findall(before), _WORDS.findall(after)
-    out: list[str] = []
+    out: list[DiffPart] = []
     matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
-            out.append("".join(old[i1:i2]))
+            out.append(("same", "".join(old[i1:i2])))
             continue
         if i2 > i1:
-            out.append(f"[-{''.join(old[i1:i2]).strip()}-]")
+            out.append(("del", "".join(old[i1:i2]).strip()))
         if j2 > j1:
             if i2 > i1:
-                out.append(" ")
-            out.append(f"{{+{''.join(new[j1:j2]).strip()}+}}")
+                out.append(("same", " "))
+            out.append(("ins", "".join(new[j1:j2]).strip()))
         if (j2 > j1 and new[j2 - 1].isspace()) or (i2 > i1 and old[i2 - 1].isspace()):
-            out.append(" ")
-    return "".join(out)
+            out.append(("same", " "))
+    return tuple(out)
+
+
+def word_diff(before: str, after: str) -> str:
+    """`before` turned into `after`, with removed and added words marked."""
+    marks = {"del": "[-{}-]", "ins": "{{+{}+}}", "same": "{}"}
+    return "".join(marks[kind].format(text) for kind, text in word_diff_parts(before, after))
 
 
 def _texts(statements: Sequence[DraftStatement]) -> str:

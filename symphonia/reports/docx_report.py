@@ -165,8 +165,10 @@ def _records(document: Any, doc: ReportDocument) -> None:
             f"{f.statement_key}: “{f.comment}” — {f.answer}: {f.answer_reason}",
             style="List Bullet",
         )
-    if not doc.flags.flags:
+    if not doc.flags.flags and not doc.flags.unanswered:
         document.add_paragraph(doc.flags.note or "No panellist flagged a statement.")
+    if doc.flags.unanswered:
+        document.add_paragraph(text.flags_waiting(doc.flags.unanswered))
     for extra in doc.extra_sections:
         document.add_heading(extra.title, level=1)
         for key, value in extra.as_data().items():

@@ -67,6 +67,7 @@ class ReportView:
     num = staticmethod(text.num)
     when = staticmethod(text.when)
     day = staticmethod(text.day)
+    flags_waiting = staticmethod(text.flags_waiting)
     call = staticmethod(text.call)
     item_figures = staticmethod(text.item_figures)
     position_holders = staticmethod(text.position_holders)

@@ -184,9 +184,11 @@ def _records(doc: ReportDocument) -> list[str]:
             f"“{esc(f.comment)}” Answer ({esc(f.answer)}, {esc(f.answered_by)}): "
             f"{esc(f.answer_reason)}"
         )
-    if not doc.flags.flags:
+    if not doc.flags.flags and not doc.flags.unanswered:
         note = doc.flags.note if not doc.flags.recorded else "No panellist flagged a statement."
         out.append(f"*{esc(note)}*")
+    if doc.flags.unanswered:
+        out.append(f"*{text.flags_waiting(doc.flags.unanswered)}*")
     out.append("")
     for extra in doc.extra_sections:
         out += _heading(2, extra.title, extra.anchor)

@@ -152,6 +152,7 @@ def build_prov(doc: ReportDocument) -> Any:
                     identifier=f"sym:derivation/{local}/{_local(fid)}",
                 )
     _amendments(p, doc, version)
+    _flags(p, doc)
     if doc.version.published_at is not None:
         published = _time(doc.version.published_at)
         publication = p.activity(
@@ -195,6 +196,36 @@ def _amendments(p: Any, doc: ReportDocument, version: Any) -> None:
             after = f"sym:statement-after/{n}/{_local(m.after_key)}"
             p.entity(after, {PROV_TYPE: "sym:Statement", "sym:text": m.after_text or ""})
             p.wasGeneratedBy(after, activity, when, identifier=f"sym:generation/amendment/{n}")
+
+
+def _flags(p: Any, doc: ReportDocument) -> None:
+    """Each answered panellist flag: an entity attributed to its panellist (as anonymity
+    allows), and the editors' answer as an activity that used it."""
+    for n, f in enumerate(doc.flags.flags, start=1):
+        flag = p.entity(
+            f"sym:flag/{n}",
+            {
+                PROV_TYPE: "sym:Flag",
+                "sym:statement": f.statement_key,
+                "sym:comment": f.comment,
+            },
+        )
+        # the panellist is a contributor agent already (their fragment is in the evidence)
+        who = f"sym:agent/contributor/{_local(f.raised_by or 'panel')}"
+        p.wasAttributedTo(flag, who, identifier=f"sym:attribution/flag/{n}")
+        when = _time(f.answered_at)
+        answer = p.activity(
+            f"sym:activity/flag-answer/{n}",
+            when,
+            when,
+            {"prov:label": f"{f.answer}: {f.answer_reason}", "sym:answer": f.answer},
+        )
+        p.used(answer, flag, identifier=f"sym:usage/flag/{n}")
+        editor = p.agent(
+            f"sym:agent/editor/{_local(f.answered_by)}",
+            {PROV_TYPE: "prov:Person", "sym:role": "editor", "prov:label": f.answered_by},
+        )
+        p.wasAssociatedWith(answer, editor, identifier=f"sym:assoc/flag-answer/{n}")
 
 
 def render_prov(doc: ReportDocument) -> str:

@@ -41,6 +41,12 @@ def when(moment: datetime.datetime | None) -> str:
     return "–" if moment is None else moment.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def flags_waiting(count: int) -> str:
+    """The report's line for flags the editors have not answered yet."""
+    flags = "flag awaits" if count == 1 else "flags await"
+    return f"{count} panellist {flags} the editors' answer (nothing is published until answered)."
+
+
 def day(moment: datetime.datetime | None) -> str:
     return "–" if moment is None else moment.astimezone(datetime.UTC).strftime("%Y-%m-%d")
 

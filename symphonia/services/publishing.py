@@ -4,7 +4,8 @@ Every stored version is already frozen (`symphonia.db.immutability`); publishing
 `Publication` row (when, by whom), sets the version's `published_at` (once: a second
 publication of the same version is refused), marks the round published and audits it. A
 later version of the same round may be published too: a correction is a new version, and
-the earlier publication stays on record.
+the earlier publication stays on record. Nothing is published while a panellist's flag on
+the round's statements (or on the same statement in another round) is unanswered.
 """
 
 from __future__ import annotations
@@ -12,14 +13,16 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from symphonia.core.actors import Actor, Permission
 from symphonia.core.text_rules import clip
 from symphonia.db.audit import record_event
 from symphonia.db.enums import RoundStatus
-from symphonia.db.models import Publication
+from symphonia.db.models import Publication, Statement
 from symphonia.services.errors import Conflict, NotFound
+from symphonia.services.flags import unanswered_blocking
 from symphonia.services.lookup import get_round, version_query
 from symphonia.services.permissions import study_for
 from symphonia.services.tx import transaction
@@ -74,6 +77,20 @@ async def publish_version(
                 "(publish a newer version to correct it)",
                 code="already_published",
                 context={**context, "version": version.number},
+            )
+        keys = await session.scalars(
+            select(Statement.key).where(Statement.version_id == version.id)
+        )
+        blocking = await unanswered_blocking(session, study, rnd, list(keys))
+        if blocking:
+            # a panellist said a statement misrepresents them: the editors answer before
+            # anything more goes out (issue 10 §5)
+            raise Conflict(
+                f"{len(blocking)} panellist flag(s) are unanswered; answer each (amend the "
+                "statement, or keep it with a reason) before publishing: "
+                + "; ".join(blocking[:10]),
+                code="expert_flags_unanswered",
+                context={**context, "version": version.number, "flags": blocking},
             )
         now = datetime.datetime.now(datetime.UTC)
         version.published_at = now

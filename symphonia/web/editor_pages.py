@@ -12,6 +12,8 @@ from symphonia.core.actors import Actor
 from symphonia.core.amendments import AmendmentAction
 from symphonia.core.errors import NotFound
 from symphonia.core.synthesis import Section
+from symphonia.services.flag_answers import study_flags
+from symphonia.services.flags import FlagView
 from symphonia.services.workspace import StatementView, WorkspaceView, workspace
 from symphonia.web.context import Nav, nav_for
 from symphonia.web.editor_form import ACTION_LABELS
@@ -47,6 +49,8 @@ class WorkspacePage:
     forms: dict[str, FormState] = field(default_factory=dict)
     """Posted forms to show again (by statement key), with their errors."""
     stale: dict[str, StaleEdit] = field(default_factory=dict)
+    expert_flags: tuple[FlagView, ...] = ()
+    """Panellists' flags on this round awaiting the editors' answer (issue 10 §5)."""
 
     @property
     def base(self) -> str:
@@ -117,7 +121,13 @@ async def workspace_page(db: AsyncSession, me: Actor, slug: str, number: int, **
             code="unknown_statement",
             context={"study": slug, "round": number, "statement": key},
         )
-    extra = {"statement": statement} if kind is StatementPage else {}
+    extra: dict[str, Any] = {"statement": statement} if kind is StatementPage else {}
+    if ws.may_edit:
+        extra["expert_flags"] = tuple(
+            e.flag
+            for e in await study_flags(db, slug, actor=me)
+            if e.flag.round == number and not e.flag.answered
+        )
     title = more.pop("title", f"Draft synthesis of round {number}")
     return kind(title, nav_for(me), study_nav(me, ws.study, ROUND_PAGES), ws, **extra, **more)
 

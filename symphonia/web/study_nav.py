@@ -17,7 +17,11 @@ _PAGES = (
     ("Protocol", "/protocol", Permission.VIEW_STUDY),
     ("Panel", "/panel", Permission.MANAGE_PANEL),
     ("Participation", "/participation", Permission.VIEW_PARTICIPATION),
+    ("Published", "/published", Permission.VIEW_PUBLISHED),
+    ("Flags", "/flags", Permission.EDIT_SYNTHESIS),
 )
+_PANELLIST_PAGES = (("Your statements", "/my-statements"),)
+"""Pages of a panellist's own (the statements citing them), shown to panellists only."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,4 +44,6 @@ def study_nav(actor: Actor, study: StudyView, current: str = "") -> StudyNav:
         for text, suffix, permission in _PAGES
         if actor.can(study.id, permission)
     )
+    if actor.participant_id is not None:
+        items += tuple(NavItem(t, base + s, s == current) for t, s in _PANELLIST_PAGES)
     return StudyNav(study.slug, study.title, items)

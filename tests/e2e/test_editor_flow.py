@@ -7,17 +7,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.e2e.conftest import LiveServer, accessibility, screenshot, start_server, stop_server
-
-ROOT = Path(__file__).resolve().parents[2]
-STUDY = "connected-icb"
-LINK = re.compile(r"^\s+(\w+)\s+.+?\s+https?://\S+?/sign-in/(\S+)$", re.M)
-DRAFT = f"/studies/{STUDY}/rounds/1/draft"
+from tests.e2e.demo_round import DRAFT, STUDY, draft_demo_round, sign_in_as
 
 
 @pytest.fixture(scope="module")
@@ -25,22 +20,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """Round 1 of the demo study contributed, closed and drafted from the shell."""
     live = start_server(tmp_path_factory.mktemp("editor-flow") / "server-data")
     try:
-        live.cli("study", "load", str(ROOT / "rounds" / STUDY))
-        live.cli("round", "open", STUDY, "1")
-        fragments = ROOT / "rounds" / STUDY / "round1-fragments.jsonl"
-        live.cli("fragments", "import", STUDY, "1", str(fragments))
-        live.cli("round", "close", STUDY, "1")
-        live.cli("synthesize", STUDY, "1")
+        draft_demo_round(live)
         yield live
     finally:
         stop_server(live)
-
-
-def sign_in_as(server: LiveServer, page: Any, role: str) -> None:
-    links = dict(LINK.findall(server.cli("demo-people").stdout))
-    page.goto(f"{server.url}/sign-in/{links[role]}")
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url(re.compile(r"/studies"))
 
 
 def test_an_editor_edits_in_place_and_a_stale_tab_keeps_its_text(

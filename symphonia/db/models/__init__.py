@@ -17,6 +17,7 @@ from symphonia.db.models.analysis import AnalysisRun, SingularView, Theme, Theme
 from symphonia.db.models.audit import AuditEvent
 from symphonia.db.models.base import NAMING_CONVENTION, Base, metadata
 from symphonia.db.models.contributions import FragmentDraft, FragmentWithdrawal
+from symphonia.db.models.flags import FlagAnswer, StatementFlag
 from symphonia.db.models.priorities import (
     ItemOrigin,
     PriorityItem,
@@ -42,6 +43,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Citation",
+    "FlagAnswer",
     "Fragment",
     "FragmentDraft",
     "FragmentWithdrawal",
@@ -61,6 +63,7 @@ __all__ = [
     "SingularView",
     "StakeholderGroup",
     "Statement",
+    "StatementFlag",
     "Study",
     "StudyMembership",
     "SynthesisVersion",

@@ -223,13 +223,9 @@ def chart_data(doc: ReportDocument) -> tuple[ChartData, ...]:
     return tuple([*_distribution(doc), *_groups(doc), *_rounds(doc), *_theme_map(doc), *_flow(doc)])
 
 
-def render_charts(
-    doc: ReportDocument, *, svg: bool = True, png: bool = False
-) -> tuple[Chart, ...]:
+def render_charts(doc: ReportDocument, *, svg: bool = True, png: bool = False) -> tuple[Chart, ...]:
     """Every figure, each drawn once: SVG for the pages and PDF, PNG for Word (which shows
     no SVG), both when one caller needs both."""
     from symphonia.reports.charts import draw
 
-    return tuple(
-        Chart(data, *draw.render(doc, data, svg=svg, png=png)) for data in chart_data(doc)
-    )
+    return tuple(Chart(data, *draw.render(doc, data, svg=svg, png=png)) for data in chart_data(doc))

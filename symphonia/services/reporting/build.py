@@ -3,8 +3,8 @@
 One read transaction loads the records (`records.load_records`, which also decides who may
 read which version); the parts are assembled by small functions (`content`, `items`,
 `methods`, `accord`), and sections other parts of the platform add come from providers
-(`extensions`). Panellists' flags (issue 10) come from a provider too: until the platform
-records them, the report says so instead of claiming there were none.
+(`extensions`). Panellists' flags (issue 10) come from a provider too (`panel_flags`, by
+default); `flags_not_recorded` remains for records kept before the platform recorded flags.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from symphonia.services.reporting.model import (
     StudyInfo,
     VersionInfo,
 )
+from symphonia.services.reporting.panel_flags import recorded_flags
 from symphonia.services.reporting.records import ReportRecords, load_records
 from symphonia.services.tx import transaction
 
@@ -160,7 +161,7 @@ async def build_report_document(
     version_number: int | None = None,
     *,
     actor: Actor,
-    flags: FlagsProvider = flags_not_recorded,
+    flags: FlagsProvider | None = None,
     extras: Sequence[SectionProvider] = (),
 ) -> ReportDocument:
     """The report of round `number`'s latest (or a given) synthesis version.
@@ -171,6 +172,6 @@ async def build_report_document(
     async with transaction(session, write=False):
         records = await load_records(session, slug, number, version_number, actor=actor)
         document = assemble(records)
-        answered = await flags(session, records)
+        answered = await (flags or recorded_flags)(session, records)
         added = [section for provider in extras if (section := await provider(session, records))]
     return replace(document, flags=answered, extra_sections=tuple(added))

@@ -255,6 +255,8 @@ class FlagsRecord:
     recorded: bool
     note: str
     flags: tuple[AnsweredFlag, ...]
+    unanswered: int = 0
+    """Flags on this version (or its ancestors) the editors have not answered yet."""
 
 
 @dataclass(frozen=True, slots=True)
