@@ -15,9 +15,9 @@ from litestar import Litestar
 from litestar.logging.config import LoggingConfig
 
 from symphonia.composition import Container
-from symphonia.jobs import InProcessWorker
+from symphonia.jobs import job_dispatch
 from symphonia.jobs.mailings import Mailings
-from symphonia.settings import Settings, get_settings
+from symphonia.settings import Settings, get_settings, require_production_ready
 from symphonia.web.plugin import SymphoniaWeb
 from symphonia.web.secrets import web_keys
 
@@ -33,13 +33,14 @@ def create_app(
     when it stops, inside the app's own event loop (database connections belong to the loop
     that opened them); `run_worker` starts the in-process worker with the app."""
     settings = settings or get_settings()
+    require_production_ready(settings, "web server")
     keys = web_keys(settings.web.secret_key, settings.data_dir)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         container = container_factory(settings)
         app.state.container = container
-        worker = InProcessWorker(container) if run_worker else None
+        worker = job_dispatch(container, run_worker=run_worker)
         if worker is not None:
             worker.start()
         app.state.worker = worker

@@ -9,11 +9,11 @@ from __future__ import annotations
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 
-from symphonia.jobs import InProcessWorker
+from symphonia.jobs import JobDispatch
 from symphonia.jobs.mailings import Mailings
 
 MailingsDep = NamedDependency[Mailings]
-WorkerDep = NamedDependency[InProcessWorker | None]
+WorkerDep = NamedDependency[JobDispatch | None]
 
 
 def provide_mailings(state: State) -> Mailings:
@@ -21,9 +21,10 @@ def provide_mailings(state: State) -> Mailings:
     return mailings
 
 
-def provide_worker(state: State) -> InProcessWorker | None:
-    """The in-process worker, or None when `symphonia worker` processes run the jobs."""
-    worker: InProcessWorker | None = state.worker
+def provide_worker(state: State) -> JobDispatch | None:
+    """The in-process worker or the SAQ queue, or None when `symphonia worker` processes
+    poll the rows themselves."""
+    worker: JobDispatch | None = state.worker
     return worker
 
 
