@@ -35,7 +35,7 @@ CSRF_COOKIE = "symphonia_csrf"
 CSRF_HEADER = "x-csrftoken"
 MAX_BODY_BYTES = 2 * 1024 * 1024
 """No page or API call needs more than this: a panel CSV of thousands of rows fits in it."""
-UNPROTECTED_PATHS = ["^/api/", "^/health$", "^/static/", "^/schema"]
+UNPROTECTED_PATHS = ["^/api/", "^/health$", "^/ready$", "^/static/", "^/schema"]
 """The API authenticates with bearer tokens, never cookies, so a forged cross-site request
 carries no credentials: it needs no CSRF token (and API clients could not send one)."""
 

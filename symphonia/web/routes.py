@@ -21,7 +21,7 @@ from symphonia.web.pages.rounds_admin import RoundsAdminController
 from symphonia.web.pages.sign_in import SignInController
 from symphonia.web.pages.studies import StudiesController
 from symphonia.web.pages.study_setup import StudySetupController
-from symphonia.web.pages.system import health
+from symphonia.web.pages.system import health, ready
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     HomeController,
@@ -42,4 +42,5 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ExpertApiController,
     EditorApi,
     health,
+    ready,
 ]
