@@ -9,11 +9,12 @@ next worker's poll or reconciliation.
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from symphonia.composition import Container
 
 
+@runtime_checkable
 class JobDispatch(Protocol):
     def wake(self) -> None:
         """A job row was just written: hand it over now rather than at the next poll."""
