@@ -29,6 +29,7 @@ from symphonia.web.errors import EXCEPTION_HANDLERS
 from symphonia.web.headers import SecurityHeadersMiddleware
 from symphonia.web.resources import static_dir, template_environment
 from symphonia.web.secrets import WebKeys
+from symphonia.web.stores import store_registry
 
 SESSION_COOKIE = "symphonia_session"
 CSRF_COOKIE = "symphonia_csrf"
@@ -96,5 +97,9 @@ class SymphoniaWeb(InitPluginProtocol):
             render_plugins=[JsonRenderPlugin()],
         )
         app_config.request_max_body_size = MAX_BODY_BYTES
+        state = app_config.state  # the app's own state: its container is set at startup
+        app_config.stores = store_registry(
+            self.settings.resolved_database_url, lambda: state.container.engine
+        )
         app_config.state.update({"settings": self.settings})
         return app_config
