@@ -20,6 +20,10 @@ transport that delivers "run this row" to one worker at a time:
 - failures with attempts left put the row back to pending and raise, so SAQ retries with
   backoff (``retry_delay_s``, doubling); the last failure stays on the row for the
   facilitator's run page.
+
+Batches of invitations and reminders ride the same queue (key ``mailing:<id>``); their
+rows (``mailing``, ``mail_delivery``) make each message go out once however often the job
+runs (:mod:`symphonia.jobs.mailings`).
 """
 
 from __future__ import annotations
@@ -39,14 +43,17 @@ from saq.types import Context, PartialTimersDict
 
 from symphonia.composition import Container
 from symphonia.jobs.analysis import AnalysisJobs
+from symphonia.jobs.mailings import MailingJobs
 from symphonia.jobs.worker import worker_name
 from symphonia.services.analysis_runs import pending_runs
+from symphonia.services.mailings import unfinished_mailings
 from symphonia.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 QUEUE_NAME = "symphonia"
 ANALYSIS = "analysis"
+MAILING = "mailing"
 
 
 def psycopg_url(database_url: str) -> str:
@@ -69,7 +76,7 @@ def queue_config(settings: Settings, *, concurrency: int = 1) -> QueueConfig:
     return QueueConfig(
         dsn=psycopg_url(settings.resolved_database_url),
         name=QUEUE_NAME,
-        tasks=[analysis],
+        tasks=[analysis, mailing],
         scheduled_tasks=[CronJob(function=reconcile, cron="* * * * *", timeout=60)],
         startup=[_startup],
         shutdown=[_shutdown],
@@ -106,14 +113,25 @@ async def enqueue_analysis(queue: Queue, settings: Settings, run_id: uuid.UUID) 
     )
 
 
+async def enqueue_mailing(queue: Queue, settings: Settings, mailing_id: uuid.UUID) -> None:
+    """One job for the batch of emails (none more while one is queued or running)."""
+    await queue.enqueue(
+        MAILING, key=f"{MAILING}:{mailing_id}", mailing_id=str(mailing_id), **job_options(settings)
+    )
+
+
 async def enqueue_pending(queue: Queue, container: Container) -> int:
-    """A job for every pending run: what a request's process could not hand over (it
-    stopped between storing the row and enqueuing) is never left behind."""
+    """A job for every pending run and every batch of emails still sending: what a
+    request's process could not hand over (it stopped between storing the row and
+    enqueuing) is never left behind."""
     async with container.session() as session:
         runs = await pending_runs(session)
+        mailings = await unfinished_mailings(session)
     for run_id in runs:
         await enqueue_analysis(queue, container.settings, run_id)
-    return len(runs)
+    for mailing_id in mailings:
+        await enqueue_mailing(queue, container.settings, mailing_id)
+    return len(runs) + len(mailings)
 
 
 @contextlib.asynccontextmanager
@@ -151,12 +169,24 @@ async def analysis(ctx: Context, *, run_id: str) -> str:
         return await AnalysisJobs(container).run_requested(uuid.UUID(run_id), str(worker.id))
 
 
+async def mailing(ctx: Context, *, mailing_id: str) -> str:
+    """The SAQ job for a batch of emails: send what is left of it, each message once
+    (:class:`~symphonia.jobs.mailings.MailingJobs`); its last try ends the batch as
+    stopped with the error, earlier ones leave it to the retry."""
+    container = _container(ctx)
+    job = ctx["job"]
+    last = job.attempts >= job.retries
+    async with _touching(job, container.settings.worker.heartbeat_s):
+        state = await MailingJobs(container).run(uuid.UUID(mailing_id), last_attempt=last)
+    return state.value
+
+
 async def reconcile(ctx: Context) -> int:
     """Every minute (one worker runs it), and at each worker's start: a job for every
     pending row, so a row whose request never reached the queue is picked up anyway."""
     found = await enqueue_pending(ctx["worker"].queue, _container(ctx))
     if found:
-        logger.info("queued %d pending run(s)", found)
+        logger.info("queued %d pending job(s)", found)
     return found
 
 

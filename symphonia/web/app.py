@@ -3,7 +3,8 @@
 The app owns one :class:`~symphonia.composition.Container` (engine, sessions, the embedder,
 the mailer) for its lifetime and, on the embedded default, the in-process worker that runs
 analysis jobs next to the server: heavy work in a thread, never on the event loop; and
-the batches of invitations and reminders being sent (:mod:`symphonia.jobs.mailings`).
+the batches of invitations and reminders (:mod:`symphonia.jobs.mailings`), on the SAQ
+queue when SYMPHONIA_QUEUE=saq.
 """
 
 from __future__ import annotations
@@ -44,7 +45,11 @@ def create_app(
         if worker is not None:
             worker.start()
         app.state.worker = worker
-        app.state.mailings = mailings = Mailings(container)
+        app.state.mailings = mailings = Mailings(
+            container,
+            queue=worker if settings.worker.queue == "saq" else None,
+            resume=run_worker,
+        )
         try:
             yield
         finally:

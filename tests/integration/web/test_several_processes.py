@@ -10,16 +10,23 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime
+from pathlib import Path
 
 import pytest
 from litestar import Litestar
 from litestar.stores.memory import MemoryStore
 
 from symphonia.composition import Container
+from symphonia.core.actors import StudyRole
+from symphonia.services.accounts import grant_role
+from symphonia.services.studies import load_study
+from symphonia.studyfiles import load_study as read_study_file
 from symphonia.web import limits
 from symphonia.web.app import create_app
 from symphonia.web.stores import DatabaseStore
+from tests.fakes.mail_panel import add_experts
 from tests.integration.web.conftest import Web, csrf, post_form
+from tests.integration.web.facilitation import OPERATOR, facilitator, form_token, sign_in, until
 from tests.integration.web.test_sign_in import EMAIL, PASSWORD, _account
 
 
@@ -121,3 +128,36 @@ async def test_a_store_made_before_the_app_starts_reads_the_apps_engine(web: Web
         store = app.stores.get("some_store")
         await store.set("k", "v")
         assert await store.get("k") == b"v"
+
+
+async def test_a_mailing_started_on_one_process_is_followed_on_the_other(
+    web: Web, other: Web, demo_study_dir: Path
+) -> None:
+    """The batch's progress is read from the database, not from the process sending it."""
+    _postgres_only(web)
+    account, _ = await facilitator(web)
+    async with web.container.session() as s:
+        await load_study(s, read_study_file(demo_study_dir), actor=OPERATOR)
+        await grant_role(s, account.email, "connected-icb", StudyRole.FACILITATOR, actor=OPERATOR)
+        emails = await add_experts(s, "connected-icb", 5)
+    async with web.client() as first, other.client() as second:
+        await sign_in(first, web, account.id)
+        token = await form_token(first, "/studies/connected-icb/panel")
+        started = await first.post(
+            "/studies/connected-icb/invitations",
+            data={"scope": "all", "_csrf_token": token},
+            follow_redirects=False,
+        )
+        assert started.status_code in (302, 303), started.text
+        mailing = started.headers["location"]
+        second.cookies = first.cookies
+
+        async def finished() -> str | None:
+            text = (await second.get(mailing + "/progress")).text
+            return text if "hx-trigger" not in text else None
+
+        progress = await until(finished)
+        assert "5 of 5 sent" in progress
+        panel = (await second.get("/studies/connected-icb/panel")).text
+        assert "5 of 5 sent" in panel
+    assert sorted(m.to for m in web.mailer.sent) == emails
