@@ -3,6 +3,9 @@
 
     python benchmarks/queue_scale.py --postgres URL [--analyses 50] [--fragments 1000]
 
+The time counted for each worker count starts when the workers are launched, so it
+includes their start (loading the embedding model): with few analyses that start weighs.
+
 Each analysis is one round of synthetic fragments (tests/fakes/synthetic_fragments.py)
 analysed with the real embedding model. Each worker count gets a fresh database on the
 server named by URL (the role needs CREATEDB). The ratio is measured in the same run; on a
@@ -52,6 +55,18 @@ async def fresh_database(admin_url: str) -> str:
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     await upgrade_async(url)
     return url
+
+
+async def drop_database(admin_url: str, url: str) -> None:
+    engine = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as c:
+        await c.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}"'))
+    await engine.dispose()
+
+
+def load_average() -> str:
+    """The machine's load (1, 5, 15 min): a shared machine's figures depend on it."""
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 async def queue_analyses(url: str, analyses: int, fragments: int) -> None:
@@ -135,11 +150,14 @@ def main() -> None:
         asyncio.run(queue_analyses(url, args.analyses, args.fragments))
         seconds = run_workers(url, workers, args.analyses)
         ok, failed = asyncio.run(finished(url))
+        asyncio.run(drop_database(args.postgres, url))
         per_min = 60 * args.analyses / seconds
         results[workers] = per_min
         print(
             f"{workers} worker(s): {args.analyses} analyses of {args.fragments} fragments "
-            f"in {seconds:.1f}s = {per_min:.2f}/min ({ok} succeeded, {failed} failed)"
+            f"in {seconds:.1f}s = {per_min:.2f}/min ({ok} succeeded, {failed} failed); "
+            f"{load_average()}, {os.cpu_count()} CPUs",
+            flush=True,
         )
     print(f"ratio 2 workers / 1 worker: {results[2] / results[1]:.2f}")
 

@@ -22,8 +22,6 @@ attempted.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -33,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from symphonia.composition import Container
 from symphonia.core.actors import Actor
 from symphonia.db.models import MailingState
-from symphonia.jobs.dispatch import JobDispatch
+from symphonia.jobs.background import HandOver
 from symphonia.mail import repeats_safely
 from symphonia.services.invitations import MailPlan, hand_over
 from symphonia.services.mailings import (
@@ -133,29 +131,11 @@ class MailingJobs:
         return None
 
 
-class Mailings:
-    """The web app's side: store a batch and hand it to whoever runs jobs.
+class Mailings(HandOver):
+    """The web app's side: store a batch and hand it over (:class:`HandOver`: a SAQ job
+    keyed ``mailing:<id>`` for any worker, or a task here)."""
 
-    With a job queue (`queue`: the SAQ dispatch) the batch becomes a job (key
-    ``mailing:<id>``) for any worker; otherwise it runs here as a task, and a process started
-    with `resume` (the one that runs jobs) picks up batches left sending when it stopped.
-    """
-
-    def __init__(
-        self,
-        container: Container,
-        *,
-        queue: JobDispatch | None = None,
-        resume: bool = False,
-        stop_after_failures: int = STOP_AFTER_FAILURES,
-    ) -> None:
-        self.container = container
-        self.queue = queue
-        self.jobs = MailingJobs(container, stop_after_failures=stop_after_failures)
-        self._tasks: dict[uuid.UUID, asyncio.Task[None]] = {}
-        self._stopping = False
-        if resume and queue is None:
-            self._spawn_resume()
+    kind = "mailings"
 
     async def start(self, session: AsyncSession, plan: MailPlan, *, actor: Actor) -> MailingView:
         """Store `plan` (checked when made) and have it sent; its view as stored."""
@@ -163,49 +143,8 @@ class Mailings:
         self.hand_over(mailing_id)
         return await mailing_view(session, plan.study.slug, mailing_id, actor=actor)
 
-    def hand_over(self, mailing_id: uuid.UUID) -> None:
-        if self.queue is not None:
-            self.queue.wake()  # enqueues every unfinished batch (a lost one: the next wake)
-            return
-        if mailing_id in self._tasks:
-            return
-        task = asyncio.create_task(self._run(mailing_id), name=f"mailing {mailing_id}")
-        self._tasks[mailing_id] = task
-        task.add_done_callback(lambda _: self._tasks.pop(mailing_id, None))
+    async def run_here(self, job_id: uuid.UUID) -> MailingState:
+        return await MailingJobs(self.container).run(job_id, stopping=lambda: self.tasks.stopping)
 
-    async def _run(self, mailing_id: uuid.UUID) -> None:
-        with contextlib.suppress(Exception):  # logged, and kept on the batch, by the job
-            await self.jobs.run(mailing_id, stopping=lambda: self._stopping)
-
-    def _spawn_resume(self) -> None:
-        async def resume() -> None:
-            try:
-                async with self.container.session() as session:
-                    for mailing_id in await unfinished_mailings(session):
-                        self.hand_over(mailing_id)
-            except Exception:
-                logger.exception("could not resume unfinished mailings")
-
-        task = asyncio.create_task(resume(), name="resume mailings")
-        self._tasks[uuid.UUID(int=0)] = task
-        task.add_done_callback(lambda _: self._tasks.pop(uuid.UUID(int=0), None))
-
-    async def aclose(self, grace_s: float = 10.0) -> None:
-        """Give the batches running on this loop `grace_s` to finish, then stop each after
-        the message in hand: the rest stays to do, and the next start sends it. (A test
-        client may run requests on another loop than the app's lifespan: those batches are
-        stopped, not awaited.)"""
-        loop = asyncio.get_running_loop()
-        mine = {task for task in self._tasks.values() if task.get_loop() is loop}
-        if mine:
-            await asyncio.wait(mine, timeout=grace_s)
-        self._stopping = True
-        if mine:
-            await asyncio.wait(mine, timeout=grace_s)
-        for task in list(self._tasks.values()):
-            if task.get_loop() is loop:
-                task.cancel()
-            else:
-                task.get_loop().call_soon_threadsafe(task.cancel)
-        if mine:
-            await asyncio.gather(*mine, return_exceptions=True)
+    async def unfinished(self, session: AsyncSession) -> list[uuid.UUID]:
+        return await unfinished_mailings(session)

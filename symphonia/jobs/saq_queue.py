@@ -21,7 +21,8 @@ transport that delivers "run this row" to one worker at a time:
   backoff (``retry_delay_s``, doubling); the last failure stays on the row for the
   facilitator's run page.
 
-Batches of invitations and reminders ride the same queue (key ``mailing:<id>``); their
+Report exports ride it too (key ``export:<id>``), and batches of invitations and reminders
+(key ``mailing:<id>``); their
 rows (``mailing``, ``mail_delivery``) make each message go out once however often the job
 runs (:mod:`symphonia.jobs.mailings`).
 """
@@ -44,16 +45,21 @@ from saq.types import Context, PartialTimersDict
 from symphonia.composition import Container
 from symphonia.jobs.analysis import AnalysisJobs
 from symphonia.jobs.mailings import MailingJobs
+from symphonia.jobs.report_exports import ExportJobs
 from symphonia.jobs.worker import worker_name
 from symphonia.services.analysis_runs import pending_runs
 from symphonia.services.mailings import unfinished_mailings
+from symphonia.services.report_exports import unfinished_exports
 from symphonia.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+BURST_IDLE_S = 2.0
+"""`symphonia worker --once`: stop once no job came for this long (SAQ needs a wait > 0)."""
 QUEUE_NAME = "symphonia"
 ANALYSIS = "analysis"
 MAILING = "mailing"
+EXPORT = "export"
 
 
 def psycopg_url(database_url: str) -> str:
@@ -76,7 +82,7 @@ def queue_config(settings: Settings, *, concurrency: int = 1) -> QueueConfig:
     return QueueConfig(
         dsn=psycopg_url(settings.resolved_database_url),
         name=QUEUE_NAME,
-        tasks=[analysis, mailing],
+        tasks=[analysis, mailing, export],
         scheduled_tasks=[CronJob(function=reconcile, cron="* * * * *", timeout=60)],
         startup=[_startup],
         shutdown=[_shutdown],
@@ -120,18 +126,28 @@ async def enqueue_mailing(queue: Queue, settings: Settings, mailing_id: uuid.UUI
     )
 
 
+async def enqueue_export(queue: Queue, settings: Settings, export_id: uuid.UUID) -> None:
+    """One job for the report export (none more while one is queued or running)."""
+    await queue.enqueue(
+        EXPORT, key=f"{EXPORT}:{export_id}", export_id=str(export_id), **job_options(settings)
+    )
+
+
 async def enqueue_pending(queue: Queue, container: Container) -> int:
-    """A job for every pending run and every batch of emails still sending: what a
+    """A job for every pending run, batch of emails still sending and unfinished export: what a
     request's process could not hand over (it stopped between storing the row and
     enqueuing) is never left behind."""
     async with container.session() as session:
         runs = await pending_runs(session)
         mailings = await unfinished_mailings(session)
+        exports = await unfinished_exports(session)
     for run_id in runs:
         await enqueue_analysis(queue, container.settings, run_id)
     for mailing_id in mailings:
         await enqueue_mailing(queue, container.settings, mailing_id)
-    return len(runs) + len(mailings)
+    for export_id in exports:
+        await enqueue_export(queue, container.settings, export_id)
+    return len(runs) + len(mailings) + len(exports)
 
 
 @contextlib.asynccontextmanager
@@ -181,6 +197,17 @@ async def mailing(ctx: Context, *, mailing_id: str) -> str:
     return state.value
 
 
+async def export(ctx: Context, *, export_id: str) -> str:
+    """The SAQ job for a report export (:class:`~symphonia.jobs.report_exports.ExportJobs`)."""
+    container = _container(ctx)
+    job = ctx["job"]
+    async with _touching(job, container.settings.worker.heartbeat_s):
+        status = await ExportJobs(container).run(
+            uuid.UUID(export_id), last_attempt=job.attempts >= job.retries
+        )
+    return status.value if status else "done already"
+
+
 async def reconcile(ctx: Context) -> int:
     """Every minute (one worker runs it), and at each worker's start: a job for every
     pending row, so a row whose request never reached the queue is picked up anyway."""
@@ -212,6 +239,7 @@ def make_worker(container: Container, *, concurrency: int = 1, burst: bool = Fal
         shutdown=config.shutdown,  # type: ignore[arg-type]
         timers=config.timers,
         burst=burst,
+        dequeue_timeout=BURST_IDLE_S if burst else 0,
         separate_process=False,
         enable_heartbeat_manager=False,
     )

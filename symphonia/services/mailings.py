@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from symphonia.core.actors import Actor, ActorKind, Permission
+from symphonia.core.actors import Actor, Permission
 from symphonia.db.audit import record_event
 from symphonia.db.models import (
     DeliveryState,
@@ -39,7 +39,7 @@ from symphonia.db.models import (
 from symphonia.services.errors import NotFound
 from symphonia.services.invitations import Delivery, MailPlan, Outcome, Recipient, issue_link
 from symphonia.services.permissions import require
-from symphonia.services.principals import actor_for_account
+from symphonia.services.principals import actor_on_record
 from symphonia.services.tokens import IssuedSecret
 from symphonia.services.tx import transaction
 from symphonia.services.views import StudyView
@@ -146,16 +146,6 @@ async def unfinished_mailings(session: AsyncSession) -> list[uuid.UUID]:
         return list(rows)
 
 
-async def _sender(session: AsyncSession, mailing: Mailing) -> Actor:
-    """Who the batch acts for: the account as it is now (a facilitator who lost the role
-    since can no longer issue links), or the operator or system that started it."""
-    if mailing.requested_by_kind == ActorKind.ACCOUNT.value and mailing.requested_by_id:
-        return await actor_for_account(session, mailing.requested_by_id)
-    if mailing.requested_by_kind == ActorKind.OPERATOR.value:
-        return Actor.operator(mailing.requested_by)
-    return Actor.system(mailing.requested_by)
-
-
 async def load_batch(session: AsyncSession, mailing_id: uuid.UUID) -> Batch:
     async with transaction(session, write=False):
         mailing = await session.get(Mailing, mailing_id)
@@ -183,7 +173,9 @@ async def load_batch(session: AsyncSession, mailing_id: uuid.UUID) -> Batch:
             for d, r in recipients
             if d.state in (DeliveryState.PENDING, DeliveryState.SENDING)
         )
-        actor = await _sender(session, mailing)
+        actor = await actor_on_record(
+            session, mailing.requested_by_kind, mailing.requested_by_id, mailing.requested_by
+        )
         return Batch(mailing.id, plan, actor, mailing.state, to_do)
 
 

@@ -17,7 +17,9 @@ from litestar.logging.config import LoggingConfig
 
 from symphonia.composition import Container
 from symphonia.jobs import job_dispatch
+from symphonia.jobs.background import InProcessTasks
 from symphonia.jobs.mailings import Mailings
+from symphonia.jobs.report_exports import ReportExports
 from symphonia.settings import Settings, get_settings, require_production_ready
 from symphonia.web.plugin import SymphoniaWeb
 from symphonia.web.secrets import web_keys
@@ -45,15 +47,14 @@ def create_app(
         if worker is not None:
             worker.start()
         app.state.worker = worker
-        app.state.mailings = mailings = Mailings(
-            container,
-            queue=worker if settings.worker.queue == "saq" else None,
-            resume=run_worker,
-        )
+        queue = worker if settings.worker.queue == "saq" else None
+        tasks = InProcessTasks()  # emails and exports, when no queue takes them
+        app.state.mailings = Mailings(container, tasks, queue=queue, resume=run_worker)
+        app.state.exports = ReportExports(container, tasks, queue=queue, resume=run_worker)
         try:
             yield
         finally:
-            await mailings.aclose()
+            await tasks.aclose()
             if worker is not None:
                 await worker.stop()
             await container.aclose()

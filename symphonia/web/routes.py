@@ -13,6 +13,7 @@ from symphonia.web.pages.analysis import AnalysisController
 from symphonia.web.pages.contribute import ContributeController
 from symphonia.web.pages.contribution_edit import ContributionController
 from symphonia.web.pages.editor import EditorController
+from symphonia.web.pages.exports import ExportController
 from symphonia.web.pages.home import HomeController
 from symphonia.web.pages.mailings import MailingController
 from symphonia.web.pages.panel import PanelController
@@ -31,6 +32,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ProtocolController,
     PanelController,
     MailingController,
+    ExportController,
     RoundsAdminController,
     AnalysisController,
     ContributeController,

@@ -17,6 +17,7 @@ from symphonia.db.models.analysis import AnalysisRun, SingularView, Theme, Theme
 from symphonia.db.models.audit import AuditEvent
 from symphonia.db.models.base import NAMING_CONVENTION, Base, metadata
 from symphonia.db.models.contributions import FragmentDraft, FragmentWithdrawal
+from symphonia.db.models.exports import ReportExport
 from symphonia.db.models.mailings import (
     DeliveryState,
     MailDelivery,
@@ -69,6 +70,7 @@ __all__ = [
     "Rating",
     "RatingItem",
     "RatingTally",
+    "ReportExport",
     "Round",
     "SignInLink",
     "SingularView",

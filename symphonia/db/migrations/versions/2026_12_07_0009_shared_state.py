@@ -11,7 +11,9 @@ needs re-creating, and the migration is independent of 0007 and 0008):
   limits count across web processes (symphonia.web.stores);
 - mailing: a batch of invitations or reminders, who started it and how it ended;
 - mail_delivery: one message of a batch with its sent state and the attempt that claimed it,
-  so a retried or resumed mailing job never sends a message twice (symphonia.jobs.mailings).
+  so a retried or resumed mailing job never sends a message twice (symphonia.jobs.mailings);
+- report_export: a report rendered by a job into the data dir, downloadable when done
+  (symphonia.jobs.report_exports).
 """
 from __future__ import annotations
 
@@ -82,8 +84,37 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_mail_delivery_participant_id'), ['participant_id'], unique=False)
 
 
+    op.create_table('report_export',
+    sa.Column('id', GUID(), nullable=False),
+    sa.Column('study_id', GUID(), nullable=False),
+    sa.Column('round_number', sa.Integer(), nullable=False),
+    sa.Column('version_number', sa.Integer(), nullable=False),
+    sa.Column('format', sa.String(length=16), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'running', 'succeeded', 'failed', name='export_status', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('path', sa.String(length=500), nullable=True),
+    sa.Column('size', sa.Integer(), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('requested_by', sa.String(length=200), nullable=False),
+    sa.Column('requested_by_kind', sa.String(length=32), nullable=False),
+    sa.Column('requested_by_id', GUID(), nullable=True),
+    sa.Column('finished_at', DateTimeUTC(timezone=True), nullable=True),
+    sa.Column('created_at', DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('updated_at', DateTimeUTC(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['study_id'], ['study.id'], name=op.f('fk_report_export_study_id_study'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report_export'))
+    )
+    with op.batch_alter_table('report_export', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_export_status_created_at'), ['status', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_report_export_study_id'), ['study_id'], unique=False)
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('report_export', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_export_study_id'))
+        batch_op.drop_index(batch_op.f('ix_report_export_status_created_at'))
+
+    op.drop_table('report_export')
     with op.batch_alter_table('mail_delivery', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_mail_delivery_participant_id'))
         batch_op.drop_index(batch_op.f('ix_mail_delivery_mailing_id_position'))
