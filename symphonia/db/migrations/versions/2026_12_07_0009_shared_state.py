@@ -8,7 +8,7 @@ Issue 14 (scale-out). New tables only, no existing table altered (so no immutabi
 needs re-creating, and the migration is independent of 0007 and 0008):
 
 - shared_store: Litestar store entries (rate-limit counters) keyed by (namespace, key), so
-  limits count across web processes (symphonia.web.stores);
+  limits count across web processes (symphonia.web.stores); UNLOGGED on PostgreSQL;
 - mailing: a batch of invitations or reminders, who started it and how it ended;
 - mail_delivery: one message of a batch with its sent state and the attempt that claimed it,
   so a retried or resumed mailing job never sends a message twice (symphonia.jobs.mailings);
@@ -41,6 +41,10 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('shared_store', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_shared_store_expires_at'), ['expires_at'], unique=False)
+    if op.get_bind().dialect.name == 'postgresql':
+        # Counters only: no write-ahead log for them (a crash empties the table, which
+        # resets rate limits and loses nothing else); each upsert then costs no WAL flush.
+        op.execute('ALTER TABLE shared_store SET UNLOGGED')
 
     op.create_table('mailing',
     sa.Column('id', GUID(), nullable=False),
