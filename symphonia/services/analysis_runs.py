@@ -242,3 +242,74 @@ async def recover_stale(
                     detail["error"] = error
                 record_event(session, actor, action, "analysis_run", row.id, rnd.study_id, detail)
     return Recovery(tuple(r.id for r in requeued), tuple(r.id for r in failed))
+
+
+async def retry_failed(
+    session: AsyncSession, claim: Claim, *, actor: Actor, clock: Clock = utcnow
+) -> bool:
+    """Put the claim's failed run back in the queue for a later attempt (a queue that
+    retries with backoff calls this while attempts remain); its error stays on the row
+    until the next claim, and an `analysis.retrying` event records it. False when the run is
+    no longer the failure this claim made."""
+    async with transaction(session):
+        done = await session.execute(
+            update(AnalysisRun)
+            .where(
+                AnalysisRun.id == claim.run_id,
+                AnalysisRun.status == RunStatus.FAILED,
+                AnalysisRun.worker == claim.worker,
+                AnalysisRun.attempts == claim.attempt,
+            )
+            .values(status=RunStatus.PENDING, finished_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        if not getattr(done, "rowcount", 0):
+            return False
+        run = await session.get_one(AnalysisRun, claim.run_id, populate_existing=True)
+        rnd = await session.get_one(Round, run.round_id)
+        record_event(
+            session,
+            actor,
+            "analysis.retrying",
+            "analysis_run",
+            run.id,
+            study_id=rnd.study_id,
+            detail={
+                "round": rnd.number,
+                "attempt": claim.attempt,
+                "error": (run.error or "")[:2000],
+            },
+        )
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class RunState:
+    """Where one run stands, for a queue deciding what to do with its job."""
+
+    status: RunStatus
+    attempts: int
+    heartbeat_at: datetime.datetime | None
+
+
+async def run_state(session: AsyncSession, run_id: uuid.UUID) -> RunState | None:
+    async with transaction(session, write=False):
+        row = (
+            await session.execute(
+                select(AnalysisRun.status, AnalysisRun.attempts, AnalysisRun.heartbeat_at).where(
+                    AnalysisRun.id == run_id
+                )
+            )
+        ).one_or_none()
+    return None if row is None else RunState(row.status, row.attempts, row.heartbeat_at)
+
+
+async def pending_runs(session: AsyncSession) -> list[uuid.UUID]:
+    """Every pending run, oldest first: what a queue must hold a job for."""
+    async with transaction(session, write=False):
+        found = await session.scalars(
+            select(AnalysisRun.id)
+            .where(AnalysisRun.status == RunStatus.PENDING)
+            .order_by(AnalysisRun.created_at, AnalysisRun.id)
+        )
+        return list(found)

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime
-import enum
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -30,23 +29,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from symphonia.core.actors import Actor, Permission
 from symphonia.db.audit import record_event
 from symphonia.db.enums import ParticipantRole, RoundStatus
-from symphonia.db.models import LinkPurpose, Participant, SignInLink, Study
+from symphonia.db.models import LinkPurpose, MailKind, Participant, SignInLink, Study
 from symphonia.mail import Mail, Mailer, MailError
 from symphonia.services.errors import Conflict, NotFound, Problem, RejectedInput
 from symphonia.services.lookup import get_round
 from symphonia.services.panel_view import InvitationState, invitation_state, links_by_participant
 from symphonia.services.participation import took_part
 from symphonia.services.permissions import study_for
-from symphonia.services.tokens import INVITATION_TTL, issue_sign_in_link, revoke_sign_in_link
+from symphonia.services.tokens import (
+    INVITATION_TTL,
+    IssuedSecret,
+    issue_sign_in_link,
+    revoke_sign_in_link,
+)
 from symphonia.services.tx import transaction
 from symphonia.services.views import StudyView
 
 REMINDER_LINK_TTL = datetime.timedelta(days=7)
-
-
-class MailKind(enum.StrEnum):
-    INVITATION = "invitation"
-    REMINDER = "reminder"
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,25 +210,58 @@ async def send_one(
 ) -> Delivery:
     """Issue the recipient's link and send their message (see the module docstring). A
     mail failure is returned, not raised: the batch decides whether to go on."""
-    invitation = plan.kind is MailKind.INVITATION
     async with transaction(session):
-        if invitation:
-            await _end_earlier_invitations(session, recipient.participant_id)
-        issued = await issue_sign_in_link(
-            session,
-            participant_id=recipient.participant_id,
-            purpose=LinkPurpose.INVITATION if invitation else LinkPurpose.SIGN_IN,
-            ttl=INVITATION_TTL if invitation else REMINDER_LINK_TTL,
-            actor=actor,
-        )
+        issued = await issue_link(session, plan, recipient, actor=actor)
+    return await hand_over(
+        session, plan, recipient, issued, mailer=mailer, link_for=link_for, actor=actor
+    )
+
+
+async def issue_link(
+    session: AsyncSession, plan: MailPlan, recipient: Recipient, *, actor: Actor
+) -> IssuedSecret:
+    """The recipient's fresh link, in the caller's transaction (an invitation ends their
+    earlier unused invitation links first)."""
+    invitation = plan.kind is MailKind.INVITATION
+    if invitation:
+        await _end_earlier_invitations(session, recipient.participant_id)
+    return await issue_sign_in_link(
+        session,
+        participant_id=recipient.participant_id,
+        purpose=LinkPurpose.INVITATION if invitation else LinkPurpose.SIGN_IN,
+        ttl=INVITATION_TTL if invitation else REMINDER_LINK_TTL,
+        actor=actor,
+    )
+
+
+Outcome = Callable[[AsyncSession, Delivery], Awaitable[None]]
+"""Writes a message's fate somewhere more, in the transaction that records it."""
+
+
+async def hand_over(
+    session: AsyncSession,
+    plan: MailPlan,
+    recipient: Recipient,
+    issued: IssuedSecret,
+    *,
+    mailer: Mailer,
+    link_for: Callable[[str], str],
+    actor: Actor,
+    key: str | None = None,
+    outcome: Outcome | None = None,
+) -> Delivery:
+    """Send the message carrying `issued` and record what happened: the `.sent` event, or
+    the `.failed` event with the link revoked; `outcome` is awaited in that transaction.
+    `key` names the message for good (see :class:`symphonia.mail.Mail`)."""
     assert issued.expires_at is not None
-    mail = compose(plan, recipient, link_for(issued.token), issued.expires_at)
+    mail = compose(plan, recipient, link_for(issued.token), issued.expires_at, key=key)
     detail: dict[str, object] = {"pseudonym": recipient.pseudonym, "link": str(issued.id)}
     if plan.round_number is not None:
         detail["round"] = plan.round_number
     try:
         where = await asyncio.to_thread(mailer.send, mail)
     except MailError as exc:
+        delivery = Delivery(recipient, error=str(exc))
         async with transaction(session):
             await session.execute(
                 update(SignInLink)
@@ -246,7 +278,10 @@ async def send_one(
                 plan.study.id,
                 {**detail, "error": str(exc)},
             )
-        return Delivery(recipient, error=str(exc))
+            if outcome is not None:
+                await outcome(session, delivery)
+        return delivery
+    delivery = Delivery(recipient, where=where)
     async with transaction(session):
         record_event(
             session,
@@ -257,7 +292,9 @@ async def send_one(
             plan.study.id,
             {**detail, "via": _via(where)},
         )
-    return Delivery(recipient, where=where)
+        if outcome is not None:
+            await outcome(session, delivery)
+    return delivery
 
 
 def _via(where: str) -> str:
@@ -281,7 +318,14 @@ async def _end_earlier_invitations(session: AsyncSession, participant_id: uuid.U
     )
 
 
-def compose(plan: MailPlan, recipient: Recipient, link: str, expires: datetime.datetime) -> Mail:
+def compose(
+    plan: MailPlan,
+    recipient: Recipient,
+    link: str,
+    expires: datetime.datetime,
+    *,
+    key: str | None = None,
+) -> Mail:
     study = plan.study
     until = f"{expires:%d %B %Y}"
     if plan.kind is MailKind.INVITATION:
@@ -304,4 +348,4 @@ def compose(plan: MailPlan, recipient: Recipient, link: str, expires: datetime.d
         "If it has expired or was used already, ask for a new one on the sign-in page "
         "with this email address.\n"
     )
-    return Mail(recipient.email, subject, text)
+    return Mail(recipient.email, subject, text, key=key)

@@ -91,3 +91,16 @@ def participant_actor(
     return Actor(
         ActorKind.PARTICIPANT, participant_id, f"participant:{study_slug}/{pseudonym}", roles
     )
+
+
+async def actor_on_record(
+    session: AsyncSession, kind: str, actor_id: uuid.UUID | None, label: str
+) -> Actor:
+    """Who a job acts for, from what its row recorded when it was requested: the account
+    as it is now (one that lost its role since can no longer do what needs it), or the
+    operator or the system by their label."""
+    if kind == ActorKind.ACCOUNT.value and actor_id is not None:
+        return await actor_for_account(session, actor_id)
+    if kind == ActorKind.OPERATOR.value:
+        return Actor.operator(label)
+    return Actor.system(label)

@@ -3,7 +3,8 @@
 The app owns one :class:`~symphonia.composition.Container` (engine, sessions, the embedder,
 the mailer) for its lifetime and, on the embedded default, the in-process worker that runs
 analysis jobs next to the server: heavy work in a thread, never on the event loop; and
-the batches of invitations and reminders being sent (:mod:`symphonia.jobs.mailings`).
+the batches of invitations and reminders (:mod:`symphonia.jobs.mailings`), on the SAQ
+queue when SYMPHONIA_QUEUE=saq.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from litestar import Litestar
 from litestar.logging.config import LoggingConfig
 
 from symphonia.composition import Container
-from symphonia.jobs import InProcessWorker
+from symphonia.jobs import job_dispatch
+from symphonia.jobs.background import InProcessTasks
 from symphonia.jobs.mailings import Mailings
-from symphonia.settings import Settings, get_settings
+from symphonia.jobs.report_exports import ReportExports
+from symphonia.settings import Settings, get_settings, require_production_ready
 from symphonia.web.plugin import SymphoniaWeb
 from symphonia.web.secrets import web_keys
 
@@ -33,21 +36,25 @@ def create_app(
     when it stops, inside the app's own event loop (database connections belong to the loop
     that opened them); `run_worker` starts the in-process worker with the app."""
     settings = settings or get_settings()
+    require_production_ready(settings, "web server")
     keys = web_keys(settings.web.secret_key, settings.data_dir)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         container = container_factory(settings)
         app.state.container = container
-        worker = InProcessWorker(container) if run_worker else None
+        worker = job_dispatch(container, run_worker=run_worker)
         if worker is not None:
             worker.start()
         app.state.worker = worker
-        app.state.mailings = mailings = Mailings(container)
+        queue = worker if settings.worker.queue == "saq" else None
+        tasks = InProcessTasks()  # emails and exports, when no queue takes them
+        app.state.mailings = Mailings(container, tasks, queue=queue, resume=run_worker)
+        app.state.exports = ReportExports(container, tasks, queue=queue, resume=run_worker)
         try:
             yield
         finally:
-            await mailings.aclose()
+            await tasks.aclose()
             if worker is not None:
                 await worker.stop()
             await container.aclose()

@@ -29,13 +29,14 @@ from symphonia.web.errors import EXCEPTION_HANDLERS
 from symphonia.web.headers import SecurityHeadersMiddleware
 from symphonia.web.resources import static_dir, template_environment
 from symphonia.web.secrets import WebKeys
+from symphonia.web.stores import store_registry
 
 SESSION_COOKIE = "symphonia_session"
 CSRF_COOKIE = "symphonia_csrf"
 CSRF_HEADER = "x-csrftoken"
 MAX_BODY_BYTES = 2 * 1024 * 1024
 """No page or API call needs more than this: a panel CSV of thousands of rows fits in it."""
-UNPROTECTED_PATHS = ["^/api/", "^/health$", "^/static/", "^/schema"]
+UNPROTECTED_PATHS = ["^/api/", "^/health$", "^/ready$", "^/static/", "^/schema"]
 """The API authenticates with bearer tokens, never cookies, so a forged cross-site request
 carries no credentials: it needs no CSRF token (and API clients could not send one)."""
 
@@ -96,5 +97,9 @@ class SymphoniaWeb(InitPluginProtocol):
             render_plugins=[JsonRenderPlugin()],
         )
         app_config.request_max_body_size = MAX_BODY_BYTES
+        state = app_config.state  # the app's own state: its container is set at startup
+        app_config.stores = store_registry(
+            self.settings.resolved_database_url, lambda: state.container.engine
+        )
         app_config.state.update({"settings": self.settings})
         return app_config

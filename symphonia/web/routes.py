@@ -15,6 +15,7 @@ from symphonia.web.pages.analysis import AnalysisController
 from symphonia.web.pages.contribute import ContributeController
 from symphonia.web.pages.contribution_edit import ContributionController
 from symphonia.web.pages.editor import EditorController
+from symphonia.web.pages.exports import ExportController
 from symphonia.web.pages.flags import FlagsController, MyStatementsController
 from symphonia.web.pages.home import HomeController
 from symphonia.web.pages.mailings import MailingController
@@ -26,7 +27,7 @@ from symphonia.web.pages.rounds_admin import RoundsAdminController
 from symphonia.web.pages.sign_in import SignInController
 from symphonia.web.pages.studies import StudiesController
 from symphonia.web.pages.study_setup import StudySetupController
-from symphonia.web.pages.system import health
+from symphonia.web.pages.system import health, ready
 
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     HomeController,
@@ -36,6 +37,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ProtocolController,
     PanelController,
     MailingController,
+    ExportController,
     RoundsAdminController,
     AnalysisController,
     ContributeController,
@@ -54,4 +56,5 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ReaderApi,
     FlagsApi,
     health,
+    ready,
 ]

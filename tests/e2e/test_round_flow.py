@@ -186,6 +186,16 @@ def test_a_round_from_loading_the_study_to_its_analysis(
     assert response.ok
     assert DRAFT in response.text()
 
+    # the report as a file, rendered by a job while its page follows it
+    fac.get_by_label(re.compile("Export the report of version")).select_option("md")
+    fac.get_by_role("button", name="Export").click()
+    fac.wait_for_url(re.compile(r"/exports/[0-9a-f-]{36}$"))
+    fac.get_by_text("Ready:").wait_for(timeout=60_000)
+    visit(fac, "export page", shot="facilitator-export-ready")
+    exported = fac.request.get(server.url + fac.locator("#export-download").get_attribute("href"))
+    assert exported.ok
+    assert DRAFT in exported.text()
+
 
 def expert_contributes(server: LiveServer, browser: Any, invitation: str) -> None:
     """The expert's side, driven by what the expert sees: the invitation, a draft saved,

@@ -17,7 +17,15 @@ from symphonia.db.models.analysis import AnalysisRun, SingularView, Theme, Theme
 from symphonia.db.models.audit import AuditEvent
 from symphonia.db.models.base import NAMING_CONVENTION, Base, metadata
 from symphonia.db.models.contributions import FragmentDraft, FragmentWithdrawal
+from symphonia.db.models.exports import ReportExport
 from symphonia.db.models.flags import FlagAnswer, StatementFlag
+from symphonia.db.models.mailings import (
+    DeliveryState,
+    MailDelivery,
+    Mailing,
+    MailingState,
+    MailKind,
+)
 from symphonia.db.models.priorities import (
     ItemOrigin,
     PriorityItem,
@@ -25,6 +33,7 @@ from symphonia.db.models.priorities import (
     PrioritySetup,
 )
 from symphonia.db.models.rounds import Fragment, Rating, RatingItem, RatingTally, Round
+from symphonia.db.models.shared import shared_store
 from symphonia.db.models.study import Participant, StakeholderGroup, Study
 from symphonia.db.models.synthesis import (
     Amendment,
@@ -43,12 +52,17 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Citation",
+    "DeliveryState",
     "FlagAnswer",
     "Fragment",
     "FragmentDraft",
     "FragmentWithdrawal",
     "ItemOrigin",
     "LinkPurpose",
+    "MailDelivery",
+    "MailKind",
+    "Mailing",
+    "MailingState",
     "MembershipRole",
     "Participant",
     "PriorityItem",
@@ -58,6 +72,7 @@ __all__ = [
     "Rating",
     "RatingItem",
     "RatingTally",
+    "ReportExport",
     "Round",
     "SignInLink",
     "SingularView",
@@ -70,6 +85,7 @@ __all__ = [
     "Theme",
     "ThemeMember",
     "metadata",
+    "shared_store",
 ]
 
 

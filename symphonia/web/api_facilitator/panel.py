@@ -17,6 +17,7 @@ from symphonia.services.invitations import (
     plan_reminders,
     revoke_invitation,
 )
+from symphonia.services.mailings import mailing_view
 from symphonia.services.panel import import_panel
 from symphonia.services.panel_view import panel_view
 from symphonia.services.participation import participation
@@ -33,8 +34,8 @@ from symphonia.web.deps import Db, Me
 from symphonia.web.facilitator_deps import FACILITATOR_DEPENDENCIES, MailingsDep
 
 
-def _sent(plan: MailPlan, mailings: MailingsDep, me: Me) -> Response[MailingOut]:
-    started = MailingOut.of(mailings.start(plan, actor=me))
+async def _sent(db: Db, plan: MailPlan, mailings: MailingsDep, me: Me) -> Response[MailingOut]:
+    started = MailingOut.of(await mailings.start(db, plan, actor=me))
     return Response(started, status_code=HTTP_202_ACCEPTED, headers={"location": started.url})
 
 
@@ -87,7 +88,7 @@ class PanelApi(Controller):
         mailings: MailingsDep,
     ) -> Response[MailingOut]:
         plan = await plan_invitations(db, study, pseudonyms=data.pseudonyms, actor=me)
-        return _sent(plan, mailings, me)
+        return await _sent(db, plan, mailings, me)
 
     @post(
         "/rounds/{number:int}/reminders",
@@ -99,14 +100,15 @@ class PanelApi(Controller):
     async def remind(
         self, study: FromPath[str], number: FromPath[int], me: Me, db: Db, mailings: MailingsDep
     ) -> Response[MailingOut]:
-        return _sent(await plan_reminders(db, study, number, actor=me), mailings, me)
+        plan = await plan_reminders(db, study, number, actor=me)
+        return await _sent(db, plan, mailings, me)
 
     @get("/mailings/{mailing_id:uuid}", summary="Follow a batch of emails", responses=REFUSALS)
     async def mailing(
-        self, study: FromPath[str], mailing_id: FromPath[uuid.UUID], me: Me, mailings: MailingsDep
+        self, study: FromPath[str], mailing_id: FromPath[uuid.UUID], me: Me, db: Db
     ) -> MailingOut:
-        """Known while this server runs; what was sent is also in the panel's states."""
-        return MailingOut.of(mailings.get(study, mailing_id, actor=me))
+        """Its progress as stored: the same from every web process."""
+        return MailingOut.of(await mailing_view(db, study, mailing_id, actor=me))
 
     @post(
         "/links/{link_id:uuid}/revoke",

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
-from symphonia.jobs.mailings import MailingView
+from symphonia.services.mailings import MailingView
 from symphonia.services.panel import PanelImport
 from symphonia.services.panel_view import PanelView
 from symphonia.services.participation import Participation, Turnout
@@ -123,6 +123,12 @@ class MailingOut(Struct):
     sent: list[str]
     failed: list[Unsent]
     not_sent: list[str]
+    uncertain: Annotated[
+        list[str],
+        Meta(
+            description="Interrupted mid-hand-over to the mail server: perhaps sent, not retried."
+        ),
+    ]
     skipped: list[Unsent]
     error: str | None
     started_at: datetime.datetime
@@ -140,6 +146,7 @@ class MailingOut(Struct):
             list(m.sent),
             [Unsent(p, r) for p, r in m.failed],
             list(m.not_sent),
+            list(m.uncertain),
             [Unsent(p, r) for p, r in m.skipped],
             m.error,
             m.started_at,

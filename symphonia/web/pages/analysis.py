@@ -19,6 +19,7 @@ from litestar.response import Redirect, Template
 
 from symphonia.core.errors import Conflict, RejectedInput
 from symphonia.pipeline.llm import DEFAULT_DRAFTER, DRAFTERS
+from symphonia.reports.formats import FORMATS
 from symphonia.reports.markdown import render_markdown
 from symphonia.services.analysis import AnalysisOptions, request_analysis_once
 from symphonia.services.exports import build_report
@@ -68,17 +69,23 @@ class AnalysisPage:
         return next((r for r in self.runs if r.active), None)
 
 
+EXPORT_CHOICES = tuple((f.name, f.label) for f in FORMATS.values())
+"""(name, label) of every export format, for the form that asks for one."""
+
+
 @dataclass(frozen=True, slots=True)
 class RunPage:
     title: str
     nav: Nav
     study_nav: StudyNav
     run: RunView
+    export_formats: tuple[tuple[str, str], ...] = EXPORT_CHOICES
 
 
 @dataclass(frozen=True, slots=True)
 class RunPartial:
     run: RunView
+    export_formats: tuple[tuple[str, str], ...] = EXPORT_CHOICES
 
 
 class AnalysisController(Controller):

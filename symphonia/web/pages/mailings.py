@@ -14,10 +14,10 @@ from litestar import Controller, get
 from litestar.params import FromPath
 from litestar.response import Template
 
-from symphonia.jobs.mailings import MailingView
+from symphonia.services.mailings import MailingView, mailing_view
 from symphonia.web.context import Nav, nav_for, page
-from symphonia.web.deps import Me
-from symphonia.web.facilitator_deps import FACILITATOR_DEPENDENCIES, MailingsDep
+from symphonia.web.deps import Db, Me
+from symphonia.web.facilitator_deps import FACILITATOR_DEPENDENCIES
 from symphonia.web.study_nav import StudyNav, study_nav
 
 
@@ -34,8 +34,8 @@ class MailingController(Controller):
     include_in_schema = False
     dependencies = FACILITATOR_DEPENDENCIES
 
-    def _page(self, slug: str, mailing_id: uuid.UUID, me: Me, mailings: MailingsDep) -> MailingPage:
-        m = mailings.get(slug, mailing_id, actor=me)
+    async def _page(self, slug: str, mailing_id: uuid.UUID, me: Me, db: Db) -> MailingPage:
+        m = await mailing_view(db, slug, mailing_id, actor=me)
         what = (
             "Invitations"
             if m.kind.value == "invitation"
@@ -43,14 +43,14 @@ class MailingController(Controller):
         )
         return MailingPage(what, nav_for(me), study_nav(me, m.study, "/panel"), m)
 
-    @get("/", sync_to_thread=False)
-    def show(
-        self, slug: FromPath[str], mailing_id: FromPath[uuid.UUID], me: Me, mailings: MailingsDep
+    @get("/")
+    async def show(
+        self, slug: FromPath[str], mailing_id: FromPath[uuid.UUID], me: Me, db: Db
     ) -> Template:
-        return page("mailing.html", self._page(slug, mailing_id, me, mailings))
+        return page("mailing.html", await self._page(slug, mailing_id, me, db))
 
-    @get("/progress", sync_to_thread=False)
-    def progress(
-        self, slug: FromPath[str], mailing_id: FromPath[uuid.UUID], me: Me, mailings: MailingsDep
+    @get("/progress")
+    async def progress(
+        self, slug: FromPath[str], mailing_id: FromPath[uuid.UUID], me: Me, db: Db
     ) -> Template:
-        return page("_mailing_progress.html", self._page(slug, mailing_id, me, mailings))
+        return page("_mailing_progress.html", await self._page(slug, mailing_id, me, db))

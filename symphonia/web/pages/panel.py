@@ -21,13 +21,13 @@ from litestar.response import Redirect, Template
 from symphonia.core.errors import Problem, RejectedInput
 from symphonia.interchange.panel import parse_panel
 from symphonia.interchange.text import NotUtf8, decode_utf8
-from symphonia.jobs.mailings import MailingView
 from symphonia.services.invitations import (
     MailPlan,
     plan_invitations,
     plan_reminders,
     revoke_invitation,
 )
+from symphonia.services.mailings import MailingView, recent_mailings
 from symphonia.services.panel import PanelImport, import_panel
 from symphonia.services.panel_view import InvitationState, PanelView, panel_view
 from symphonia.web.context import Nav, nav_for, page
@@ -65,7 +65,7 @@ async def _panel_page(db: Db, slug: str, me: Me, mailings: MailingsDep, **shown:
         study_nav(me, view.study, "/panel"),
         view,
         shown.pop("form", FormState()),
-        mailings=mailings.recent(view.study.id),
+        mailings=await recent_mailings(db, view.study),
         **shown,
     )
 
@@ -172,7 +172,7 @@ class PanelController(Controller):
                 notice += " Without an address: " + ", ".join(p for p, _ in plan.skipped) + "."
             context = await _panel_page(db, slug, me, mailings, notice=notice)
             return page("panel.html", context, status_code=400 if plan is None else 200)
-        started = mailings.start(plan, actor=me)
+        started = await mailings.start(db, plan, actor=me)
         return Redirect(f"/studies/{slug}/mailings/{started.id}")
 
     @post("/links/{link_id:uuid}/revoke")
