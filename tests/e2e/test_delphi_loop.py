@@ -228,6 +228,13 @@ def reader_compares(server: LiveServer, page: Any, before: str, after: str, key:
     assert EXPERT in page.content()
     visit(page, "statement evidence")
 
+    # the report itself, as a reader downloads it: its HTML checked by axe too (issue 12)
+    download = page.request.get(f"{server.url}/studies/{STUDY}/published/1/{after}/download/html")
+    assert download.ok
+    assert "Flags raised by panellists" in download.text()
+    page.set_content(download.text())
+    visit(page, "the downloaded report (HTML)")
+
 
 @pytest.mark.timeout(2400)
 def test_the_whole_delphi_loop(server: LiveServer, context: Any, tmp_path: Path) -> None:
