@@ -23,6 +23,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from symphonia.core.readable_diff import DiffPart, word_diff, word_diff_parts
+from symphonia.core.stats import STORED_DIGITS
+
+_HALF_LAST_PLACE = 0.5 * 10.0**-STORED_DIGITS + 1e-12
 
 
 class ChangeKind(enum.StrEnum):
@@ -41,7 +44,20 @@ class Agreement:
     median: float | None
     iqr: float | None
     percent_agreement: float | None
+    """As stored: the share of the `n` ratings in the agreement band, to STORED_DIGITS places."""
     call: str
+
+    @property
+    def share(self) -> float | None:
+        """The share exactly: a count of ratings over `n`. Subtracting two rounded shares can
+        miss the true change by a tenth of a point (1 of 3 then 7 of 9 is 44.4 points, but
+        0.7778 - 0.3333 says 44.5), so the count is recovered, when one fits the stored
+        figure's rounding, and divided again."""
+        stored = self.percent_agreement
+        if stored is None or self.n <= 0:
+            return stored
+        exact = round(stored * self.n) / self.n
+        return exact if abs(exact - stored) <= _HALF_LAST_PLACE else stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +127,10 @@ class StatementChange:
         rated."""
         a = self.before.agreement if self.before else None
         b = self.after.agreement if self.after else None
-        if a is None or b is None or a.percent_agreement is None or b.percent_agreement is None:
+        was, now = (a.share if a else None), (b.share if b else None)
+        if was is None or now is None:
             return None
-        return round((b.percent_agreement - a.percent_agreement) * 100, 1)
+        return round((now - was) * 100, 1)
 
 
 @dataclass(frozen=True, slots=True)

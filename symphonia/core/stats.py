@@ -33,8 +33,9 @@ RAND_SCALE_MAX = 9
 _EPS = 1e-9
 """Tolerance for comparisons of interpolated quantiles, so 7.000000001 vs 7 never flips a call."""
 
-_DIGITS = 4
-"""Decimals kept in report dictionaries: enough to recompute a displayed percentage exactly."""
+STORED_DIGITS = 4
+"""Decimals kept in report dictionaries: enough to recompute a displayed percentage exactly
+(and, with the number of ratings, the count behind a share: see `core.compare`)."""
 
 
 def _as_array(scores: Sequence[float], what: str = "scores") -> npt.NDArray[np.float64]:
@@ -158,7 +159,7 @@ class RandUclaResult:
         data = asdict(self)
         for key, value in data.items():
             if isinstance(value, float):
-                data[key] = round(value, _DIGITS)
+                data[key] = round(value, STORED_DIGITS)
         data["appropriateness"] = self.appropriateness.value
         return data
 
@@ -225,7 +226,7 @@ def rand_ucla(scores: Sequence[float], scale: RatingScale | None = None) -> Rand
 
 
 def _rounded(value: float) -> float:
-    return round(value, _DIGITS)
+    return round(value, STORED_DIGITS)
 
 
 def item_statistics(scores: Sequence[float], scale: RatingScale) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ SLUG = "connected-icb"
 OPERATOR = Actor.operator("test")
 
 
-async def run_schedule(maker: Maker, definition: StudyDefinition) -> None:
+async def run_schedule(maker: Callable[[], AsyncSession], definition: StudyDefinition) -> None:
     async with maker() as s:
         await load_study(s, definition, actor=OPERATOR)
     for r in definition.rounds:

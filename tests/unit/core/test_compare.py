@@ -13,6 +13,7 @@ from symphonia.core.compare import (
     compare,
     lineage_of,
 )
+from symphonia.core.stats import STORED_DIGITS
 
 BEFORE = (
     SideStatement("s1", "consensus", "Ringfence the budget for five years.", ("f0",)),
@@ -75,6 +76,32 @@ def test_agreement_change_in_percentage_points() -> None:
     assert compare(before, after).changes[0].agreement_change == 15.0
     unrated = (SideStatement("s1", "consensus", "A."),)
     assert compare(unrated, after).changes[0].agreement_change is None
+
+
+def _rated(n: int, in_band: int) -> SideStatement:
+    """A statement whose `in_band` of `n` ratings agree, stored as the analysis stores it."""
+    stored = round(in_band / n, STORED_DIGITS)
+    return SideStatement("s1", "consensus", "A.", (), Agreement(n, 7.0, 1.0, stored, "x"))
+
+
+def test_agreement_change_is_the_exact_shares_difference_not_the_rounded_ones() -> None:
+    # 1 of 3 then 7 of 9: 44.44 points; the stored 0.7778 - 0.3333 would say 44.5
+    assert compare((_rated(3, 1),), (_rated(9, 7),)).changes[0].agreement_change == 44.4
+    # a figure no count of n fits (not one the analysis stored) is used as it is
+    odd = SideStatement("s1", "consensus", "A.", (), Agreement(3, 7.0, 1.0, 0.5, "x"))
+    assert compare((odd,), (_rated(4, 3),)).changes[0].agreement_change == 25.0
+
+
+@given(
+    st.integers(1, 300).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n))),
+    st.integers(1, 300).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n))),
+)
+def test_agreement_change_matches_the_counts_behind_it(
+    before: tuple[int, int], after: tuple[int, int]
+) -> None:
+    (n1, k1), (n2, k2) = before, after
+    change = compare((_rated(n1, k1),), (_rated(n2, k2),)).changes[0]
+    assert change.agreement_change == round((k2 / n2 - k1 / n1) * 100, 1)
 
 
 def test_a_reworded_statement_that_also_moved_says_so() -> None:
