@@ -136,8 +136,13 @@ def test_an_expert_rates_round_3_with_round_2s_feedback(server: LiveServer, cont
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.name") == "score:s03"
     page.keyboard.press("Space")
-    page.keyboard.press("ArrowRight")
-    page.keyboard.press("ArrowRight")
+    # each choice is a save; htmx keeps only the last one queued behind the one in flight,
+    # so wait for the save that carries the final answer (not the first "Saved at")
+    with page.expect_response(
+        lambda r: r.url.endswith("/items/s03") and "score%3As03=3" in (r.request.post_data or "")
+    ):
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
     assert choice(page, 3, "3").is_checked()
     saved_at(page, 3)
     assert csp == []
