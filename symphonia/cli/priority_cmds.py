@@ -20,7 +20,10 @@ from symphonia.composition import Container
 from symphonia.interchange import InterchangeError, Issue
 from symphonia.interchange.files import write_atomically
 from symphonia.interchange.priorities import try_read_priority_items, try_read_priority_scores
+from symphonia.reports.archive import EARLIEST
+from symphonia.reports.csv_export import write_tables
 from symphonia.reports.priority_charts import Chart, priority_charts
+from symphonia.reports.priority_csv import priority_csv_files
 from symphonia.reports.priority_formats import PriorityFormat, needs_png, render_priorities
 from symphonia.services.priority_items import (
     candidate_fragments,
@@ -45,7 +48,10 @@ def write_priority_files(
 ) -> list[Path]:
     """Print the report (`out` None; text formats) or write it, with its figures as SVG files
     beside a Markdown report (``<stem>-scores.svg``, ``<stem>-groups.svg``; the other formats
-    carry their figures inside). Returns the files written, the report first."""
+    carry their figures inside); CSV is a directory of tables, or one zip when `out` ends in
+    .zip. Returns the files written, the report first."""
+    if fmt == "csv" and out is not None and out.suffix.lower() != ".zip":
+        return write_tables(priority_csv_files(report), out, EARLIEST)
     written: list[Path] = []
     paths: dict[str, str] = {}
     if fmt == "md" and out is not None:

@@ -114,8 +114,8 @@ def export(
     ] = None,
 ) -> None:
     """Export a round's synthesis with full provenance: the same report in every format; for a
-    rating round of a prioritisation study, its ranked priorities (md, json, html, pdf or
-    docx; SVG figures are written beside a Markdown file).
+    rating round of a prioritisation study, its ranked priorities (md, json, html, pdf, docx
+    or csv; SVG figures are written beside a Markdown file).
 
     The same records always give the same bytes, so two exports of a version can be diffed.
     """

@@ -2,8 +2,9 @@
 
 A prioritisation round has one report model (:class:`PriorityReport`) and one text (the
 Markdown); the page, the PDF and the DOCX are laid out from that text, the JSON from the
-model, so every format carries the same numbers. CSV and PROV describe a synthesis (its
-statements, evidence and provenance) and have no prioritisation counterpart.
+model, the CSV tables from the model too, so every format carries the same numbers. PROV describes
+a synthesis (its statements and the evidence they derive from) and has no prioritisation
+counterpart.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Literal, get_args
 from symphonia.reports.priority_charts import Chart
 from symphonia.services.priority_views import PriorityReport
 
-PriorityFormat = Literal["md", "json", "html", "pdf", "docx"]
+PriorityFormat = Literal["md", "json", "html", "pdf", "docx", "csv"]
 PRIORITY_FORMATS: tuple[str, ...] = get_args(PriorityFormat)
 
 
@@ -29,7 +30,8 @@ def render_priorities(
     fmt: PriorityFormat,
     figure_paths: Mapping[str, str] | None = None,
 ) -> bytes:
-    """The report's file in `fmt`; `figure_paths` links a Markdown report's figure files."""
+    """The report's file in `fmt` (CSV: a zip of its tables); `figure_paths` links a
+    Markdown report's figure files."""
     if fmt == "md":
         from symphonia.reports.priority_markdown import render_priorities_markdown
 
@@ -46,6 +48,12 @@ def render_priorities(
         from symphonia.reports.priority_html import render_priorities_pdf
 
         return render_priorities_pdf(report, charts)
+    if fmt == "csv":
+        from symphonia.reports.archive import EARLIEST
+        from symphonia.reports.csv_export import tables_zip
+        from symphonia.reports.priority_csv import priority_csv_files
+
+        return tables_zip(priority_csv_files(report), EARLIEST)
     from symphonia.reports.priority_docx import render_priorities_docx
 
     return render_priorities_docx(report, charts)

@@ -1,9 +1,11 @@
 """The prioritisation demo from the command line: the ranked list in the exported report
-(Markdown with its figures, JSON, and the page, PDF and Word document with the same numbers),
+(Markdown with its figures, JSON, and the page, PDF, Word document and CSV tables with the
+same numbers),
 and a bad score file refused at its lines."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import shutil
@@ -85,7 +87,9 @@ def _expected(priorities: list[dict[str, Any]]) -> list[tuple[str, str, str, str
 
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
-def test_round_two_exports_as_a_page_a_pdf_and_a_word_document(cli: Invoke, tmp_path: Path) -> None:
+def test_round_two_exports_as_a_page_a_pdf_a_word_document_and_tables(
+    cli: Invoke, tmp_path: Path
+) -> None:
     import docx
 
     assert cli("demo", "--study-dir", DEMO, "--out", tmp_path / "reports").code == 0
@@ -129,8 +133,18 @@ def test_round_two_exports_as_a_page_a_pdf_and_a_word_document(cli: Invoke, tmp_
     refused(
         cli("export", SLUG, "2", "--format", "prov", "--out", tmp_path / "r.prov.json"),
         "round 2 of 'connected-icb-priorities' ranks priorities: a prov export describes a "
-        "synthesis; export it as md, json, html, pdf, docx",
+        "synthesis; export it as md, json, html, pdf, docx, csv",
     )
+    tables = cli("export", SLUG, "2", "--format", "csv", "--out", tmp_path / "tables")
+    assert tables.code == 0, tables.err
+    with (tmp_path / "tables" / "priorities.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["rank"], r["item"], round(float(r["score"]), 4)) for r in rows] == [
+        (str(p["rank"]), p["item"], p["score"]) for p in document["priorities"]
+    ]
+    assert sorted(p.name for p in (tmp_path / "tables").iterdir()) == [
+        "cannot_judge.csv", "priorities.csv", "sensitivity.csv",
+    ]  # fmt: skip
 
 
 def test_a_bad_score_file_is_refused_at_its_lines(cli: Invoke, tmp_path: Path) -> None:

@@ -1,12 +1,15 @@
-"""The prioritisation report as a page, a PDF and a Word document (issue 13 §4, in the formats
-of issue 12): each read back with the format's own tools and checked against the report
-model (every item's rank, score, interval and Schulze rank), the sections it must have, its
-figures' text alternatives, and the same report giving the same bytes."""
+"""The prioritisation report as a page, a PDF, a Word document and CSV tables (issue 13 §4,
+in the formats of issue 12): each read back with the format's own tools and checked against
+the report model (every item's rank, score, interval and Schulze rank), the sections it must
+have, its figures' text alternatives, and the same report giving the same bytes."""
 
 from __future__ import annotations
 
+import csv
+import dataclasses
 import io
 import shutil
+import zipfile
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -116,3 +119,37 @@ def test_pdf_text_has_every_rank_and_score_and_headings_are_bookmarks(tmp_path: 
 def test_docx_without_pictures_is_refused() -> None:
     with pytest.raises(ValueError, match="without its PNG"):
         render_priorities(REPORT, priority_charts(REPORT), "docx")
+
+
+def test_csv_tables_carry_the_model_and_keep_formulas_out() -> None:
+    archive = zipfile.ZipFile(io.BytesIO(rendered("csv")))
+    assert archive.namelist() == ["priorities.csv", "cannot_judge.csv", "sensitivity.csv"]
+    assert render_priorities(REPORT, (), "csv") == rendered("csv")  # the same bytes
+
+    def table(name: str) -> list[dict[str, str]]:
+        return list(csv.DictReader(io.StringIO(archive.read(name).decode("utf-8"))))
+
+    priorities = table("priorities.csv")
+    assert [
+        (p["rank"], f"{float(p['score']):.1f}", f"{float(p['interval_low']):.1f}–"
+         f"{float(p['interval_high']):.1f}", p["schulze_rank"])
+        for p in priorities
+    ] == expected_ranking()  # fmt: skip
+    assert [(p["title"], p["rank_in_analyst"], p["rank_in_parent"]) for p in priorities] == [
+        (HOSTILE, "1", "2"),
+        ("Oral health", "2", "1"),
+    ]
+    assert table("cannot_judge.csv") == [
+        {"item": "b", "title": "Oral health", "criterion": "cost", "cannot_judge": "1",
+         "answered": "3"}
+    ]  # fmt: skip
+    baseline, halved = table("sensitivity.csv")
+    assert (baseline["factor"], baseline["top"]) == ("1.0", "a")
+    assert (halved["criterion"], halved["entered"], halved["left"]) == ("impact", "b", "a")
+
+
+def test_a_title_that_looks_like_a_formula_stays_text() -> None:
+    formula = dataclasses.replace(REPORT.priorities[1], title="=HYPERLINK(1)")
+    report = dataclasses.replace(REPORT, priorities=(REPORT.priorities[0], formula))
+    archive = zipfile.ZipFile(io.BytesIO(render_priorities(report, (), "csv")))
+    assert "'=HYPERLINK(1)" in archive.read("priorities.csv").decode("utf-8")
