@@ -122,7 +122,8 @@ def demo(
 
 
 async def _priority_reports(container: Container, definition: StudyDefinition, out: Path) -> Path:
-    """Each rating round's ranked priorities, as Markdown (with its figures) and JSON."""
+    """Each rating round's ranked priorities, as Markdown (with its figures), JSON and HTML
+    (the HTML is the one printed: the report as readers see it)."""
     final = out
     for rdef in definition.rounds:
         if rdef.kind is not RoundKind.RATE:
@@ -130,12 +131,13 @@ async def _priority_reports(container: Container, definition: StudyDefinition, o
         target = out / definition.id / f"round-{rdef.number}"
         async with container.session() as session:
             report = await build_priority_report(session, definition.id, rdef.number, actor=ACTOR)
-        charts = priority_charts(report)
-        write_priority_files(report, charts, "md", target.with_suffix(".md"))
-        write_priority_files(report, charts, "json", target.with_suffix(".json"))
+        charts = await asyncio.to_thread(priority_charts, report)
+        for fmt in ("md", "json", "html"):
+            path = target.with_suffix(f".{fmt}")
+            await asyncio.to_thread(write_priority_files, report, charts, fmt, path)
         top = ", ".join(r.item for r in report.priorities[: report.methods.top])
         console.print(f"round {rdef.number}: top {report.methods.top}: {top}")
-        final = target.with_suffix(".md")
+        final = target.with_suffix(".html")
     return final
 
 

@@ -7,8 +7,9 @@ as every import is.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
@@ -19,9 +20,11 @@ from symphonia.composition import Container
 from symphonia.interchange import InterchangeError, Issue
 from symphonia.interchange.files import write_atomically
 from symphonia.interchange.priorities import try_read_priority_items, try_read_priority_scores
+from symphonia.reports.archive import EARLIEST
+from symphonia.reports.csv_export import write_tables
 from symphonia.reports.priority_charts import Chart, priority_charts
-from symphonia.reports.priority_json import render_priorities_json
-from symphonia.reports.priority_markdown import render_priorities_markdown
+from symphonia.reports.priority_csv import priority_csv_files
+from symphonia.reports.priority_formats import PriorityFormat, needs_png, render_priorities
 from symphonia.services.priority_items import (
     candidate_fragments,
     list_priority_items,
@@ -40,39 +43,37 @@ FileArg = Annotated[
 ]
 
 
-ReportFormat = Literal["json", "md"]
-
-
 def write_priority_files(
-    report: PriorityReport, charts: tuple[Chart, ...], fmt: ReportFormat, out: Path | None
+    report: PriorityReport, charts: tuple[Chart, ...], fmt: PriorityFormat, out: Path | None
 ) -> list[Path]:
-    """Print the report (`out` None) or write it, with its figures as SVG files beside a
-    Markdown report (``<stem>-scores.svg``, ``<stem>-groups.svg``). Returns the files
-    written, the report first."""
+    """Print the report (`out` None; text formats) or write it, with its figures as SVG files
+    beside a Markdown report (``<stem>-scores.svg``, ``<stem>-groups.svg``; the other formats
+    carry their figures inside); CSV is a directory of tables, or one zip when `out` ends in
+    .zip. Returns the files written, the report first."""
+    if fmt == "csv" and out is not None and out.suffix.lower() != ".zip":
+        return write_tables(priority_csv_files(report), out, EARLIEST)
     written: list[Path] = []
-    if fmt == "json":
-        text = render_priorities_json(report, charts)
-    else:
-        paths: dict[str, str] = {}
-        if out is not None:
-            for chart in charts:
-                target = out.parent / f"{out.stem}-{chart.name}.svg"
-                written.append(write_atomically(target, chart.svg))
-                paths[chart.name] = target.name
-        text = render_priorities_markdown(report, charts, paths)
+    paths: dict[str, str] = {}
+    if fmt == "md" and out is not None:
+        for chart in charts:
+            target = out.parent / f"{out.stem}-{chart.name}.svg"
+            written.append(write_atomically(target, chart.svg))
+            paths[chart.name] = target.name
+    data = render_priorities(report, charts, fmt, paths)
     if out is None:
-        typer.echo(text, nl=False)
+        typer.echo(data.decode("utf-8"), nl=False)
         return written
-    return [write_atomically(out, text), *written]
+    return [write_atomically(out, data), *written]
 
 
 async def write_priority_report(
-    container: Container, slug: str, number: int, fmt: ReportFormat, out: Path | None
+    container: Container, slug: str, number: int, fmt: PriorityFormat, out: Path | None
 ) -> list[Path]:
     """Build a prioritisation round's report and print or write it (`export` does this)."""
     async with container.session() as session:
         report = await build_priority_report(session, slug, number, actor=ACTOR)
-    return write_priority_files(report, priority_charts(report), fmt, out)
+    charts = await asyncio.to_thread(priority_charts, report, needs_png(fmt))
+    return await asyncio.to_thread(write_priority_files, report, charts, fmt, out)
 
 
 @priorities_app.command(

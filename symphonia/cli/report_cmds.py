@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
@@ -30,6 +30,7 @@ from symphonia.interchange.files import write_atomically
 from symphonia.pipeline.llm import DraftingFailed
 from symphonia.reports.csv_export import write_csv
 from symphonia.reports.formats import FORMATS, FormatName
+from symphonia.reports.priority_formats import PRIORITY_FORMATS, PriorityFormat
 from symphonia.services.analysis import AnalysisOptions, AnalysisOutcome, run_inline
 from symphonia.services.exports import build_report
 from symphonia.services.priority_report import is_priority_round
@@ -113,8 +114,8 @@ def export(
     ] = None,
 ) -> None:
     """Export a round's synthesis with full provenance: the same report in every format; for a
-    rating round of a prioritisation study, its ranked priorities (md or json, with SVG
-    figures beside a Markdown file).
+    rating round of a prioritisation study, its ranked priorities (md, json, html, pdf, docx
+    or csv; SVG figures are written beside a Markdown file).
 
     The same records always give the same bytes, so two exports of a version can be diffed.
     """
@@ -129,9 +130,14 @@ def export(
         if priorities:  # issue 13: a prioritisation round has a ranking, not a synthesis
             if version is not None:
                 fail(f"round {number} of {study!r} ranks priorities; its report has no versions")
-            if format not in ("md", "json"):
-                fail(f"round {number} of {study!r} ranks priorities: export it as md or json")
-            written = await write_priority_report(container, study, number, format, out)
+            if format not in PRIORITY_FORMATS:
+                fail(
+                    f"round {number} of {study!r} ranks priorities: a {format} export describes "
+                    f"a synthesis; export it as {', '.join(PRIORITY_FORMATS)}"
+                )
+            written = await write_priority_report(
+                container, study, number, cast(PriorityFormat, format), out
+            )
             for path in written:
                 console.print(f"wrote {path}")
             return

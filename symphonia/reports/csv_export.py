@@ -10,8 +10,9 @@ deterministic: entries in a fixed order, each dated by the records (`issued_at`)
 from __future__ import annotations
 
 import csv
+import datetime
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from symphonia.interchange.files import write_atomically
@@ -30,7 +31,7 @@ def _cell(value: object) -> str:
     return text
 
 
-def _csv(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+def table_csv(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(headers)
@@ -39,7 +40,7 @@ def _csv(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
 
 
 def fragments_csv(doc: ReportDocument) -> str:
-    return _csv(
+    return table_csv(
         (
             "id",
             "round",
@@ -75,14 +76,14 @@ def fragments_csv(doc: ReportDocument) -> str:
 
 
 def ratings_csv(doc: ReportDocument) -> str:
-    return _csv(
+    return table_csv(
         ("round", "item", "rater", "group", "score"),
         ((r.round, r.item_id, r.rater, r.group, r.score) for r in doc.ratings),
     )
 
 
 def items_csv(doc: ReportDocument) -> str:
-    return _csv(
+    return table_csv(
         (
             "round",
             "item",
@@ -128,7 +129,7 @@ def items_csv(doc: ReportDocument) -> str:
 
 
 def statements_csv(doc: ReportDocument) -> str:
-    return _csv(
+    return table_csv(
         (
             "id",
             "section",
@@ -169,13 +170,22 @@ def csv_files(doc: ReportDocument) -> dict[str, str]:
     }
 
 
+def tables_zip(files: Mapping[str, str], moment: datetime.datetime) -> bytes:
+    """CSV files (name -> content) as one zip, every entry dated `moment`."""
+    return deterministic_zip({name: t.encode("utf-8") for name, t in files.items()}, moment)
+
+
+def write_tables(files: Mapping[str, str], out: Path, moment: datetime.datetime) -> list[Path]:
+    """A zip when `out` ends in .zip, else a directory of files (each written atomically)."""
+    if out.suffix.lower() == ".zip":
+        return [write_atomically(out, tables_zip(files, moment))]
+    return [write_atomically(out / name, text) for name, text in files.items()]
+
+
 def csv_zip(doc: ReportDocument) -> bytes:
-    files = {name: text.encode("utf-8") for name, text in csv_files(doc).items()}
-    return deterministic_zip(files, doc.issued_at)
+    return tables_zip(csv_files(doc), doc.issued_at)
 
 
 def write_csv(doc: ReportDocument, out: Path) -> list[Path]:
     """A zip when `out` ends in .zip, else a directory of files (each written atomically)."""
-    if out.suffix.lower() == ".zip":
-        return [write_atomically(out, csv_zip(doc))]
-    return [write_atomically(out / name, text) for name, text in csv_files(doc).items()]
+    return write_tables(csv_files(doc), out, doc.issued_at)

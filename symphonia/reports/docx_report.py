@@ -33,7 +33,7 @@ class Notes:
         return self.numbers.setdefault(fragment_id, len(self.numbers) + 1)
 
 
-def _table(document: Any, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
+def add_table(document: Any, headers: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
     materialised = [[str(c) for c in row] for row in rows]
     table = document.add_table(rows=1, cols=len(headers))
     table.style = "Table Grid"
@@ -68,19 +68,25 @@ def _statement(document: Any, s: StatementEntry, notes: Notes, figures: list[str
         ).bold = True
 
 
-def _chart(document: Any, chart: Chart) -> None:
+def add_picture(document: Any, png: bytes, title: str, alt: str) -> None:
+    """A figure the page's width, its text alternative as the picture's description (what
+    a screen reader announces in Word)."""
     from docx.shared import Inches
 
+    document.add_picture(io.BytesIO(png), width=Inches(6.3))
+    inline = document.inline_shapes[-1]._inline
+    inline.docPr.set("descr", alt)
+    inline.docPr.set("title", title)
+
+
+def _chart(document: Any, chart: Chart) -> None:
     if chart.png is None:
         return
-    document.add_picture(io.BytesIO(chart.png), width=Inches(6.3))
-    inline = document.inline_shapes[-1]._inline
-    inline.docPr.set("descr", chart.data.alt)
-    inline.docPr.set("title", chart.data.title)
+    add_picture(document, chart.png, chart.data.title, chart.data.alt)
     caption = document.add_paragraph(style="Caption")
     caption.add_run(f"{chart.data.title}. ").bold = True
     caption.add_run(chart.data.description)
-    _table(document, chart.data.headers, chart.data.rows)
+    add_table(document, chart.data.headers, chart.data.rows)
 
 
 def _body(document: Any, doc: ReportDocument, charts: Sequence[Chart], notes: Notes) -> None:
@@ -119,7 +125,7 @@ def _body(document: Any, doc: ReportDocument, charts: Sequence[Chart], notes: No
     for chart in charts:
         _chart(document, chart)
     document.add_heading(title_of(headings, "rated-items"), level=1)
-    _table(
+    add_table(
         document,
         ("Item", "Call", "Ratings", "Median", "IQR", "Agreement", "Theme"),
         (
@@ -136,7 +142,7 @@ def _body(document: Any, doc: ReportDocument, charts: Sequence[Chart], notes: No
         ),
     )
     document.add_heading("Themes", level=1)
-    _table(
+    add_table(
         document,
         ("Theme", "Label", "Status", "Fragments", "Contributors", "Why"),
         (
@@ -180,7 +186,7 @@ def _methods(document: Any, doc: ReportDocument) -> None:
     document.add_heading("Methods", level=1)
     document.add_heading("Panel composition", level=2)
     document.add_paragraph(f"{m.panel.experts} experts; the panel was {doc.study.anonymity}.")
-    _table(
+    add_table(
         document,
         ("Group", "Label", "Experts"),
         ((g.key, g.label, g.experts) for g in m.panel.groups),
@@ -203,7 +209,7 @@ def _methods(document: Any, doc: ReportDocument) -> None:
             f"Compared with round {m.stability.previous_round}: Kendall's W "
             f"{text.num(m.stability.kendall_w)} (p = {text.num(m.stability.kendall_p)})."
         )
-        _table(
+        add_table(
             document,
             ("Item", "Change in CV", "Wilcoxon p", "Stable"),
             (
@@ -234,7 +240,7 @@ def _methods(document: Any, doc: ReportDocument) -> None:
         document.add_paragraph(line, style="List Bullet")
     document.add_heading("ACCORD reporting checklist", level=2)
     headings = outline(doc)
-    _table(
+    add_table(
         document,
         ("Item", "Topic", "Status", "Where, or why not"),
         (

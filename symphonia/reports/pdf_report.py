@@ -16,9 +16,14 @@ from symphonia.services.reporting import ReportDocument
 
 
 def render_pdf(doc: ReportDocument, view: ReportView | None = None) -> bytes:
+    return pdf_from_html(render_html(doc, view))
+
+
+def pdf_from_html(html: str) -> bytes:
+    """A standalone report page as PDF; the file identifier is the page's hash, and the
+    dates are the page's dcterms metadata (none when it has none)."""
     from weasyprint import HTML
 
-    html = render_html(doc, view)
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
     pdf = HTML(string=html, base_url=str(templates_dir() / "report")).write_pdf(
         pdf_identifier=identifier, pdf_tags=True

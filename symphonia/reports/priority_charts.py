@@ -40,6 +40,8 @@ class Chart:
     alt: str
     """The text alternative: what the figure shows, with its numbers."""
     svg: str
+    png: bytes | None = None
+    """The same figure as PNG, drawn only when asked for (Word takes no SVG)."""
 
 
 def joined(names: Iterable[str]) -> str:
@@ -53,7 +55,11 @@ def _label(row: PriorityRow) -> str:
     return f"{row.rank or '–'}. {title}"
 
 
-def _figure_svg(build: Callable[[Figure], None], width: float, height: float) -> str:
+def _figure(
+    build: Callable[[Figure], None], width: float, height: float, png: bool
+) -> tuple[str, bytes | None]:
+    """The figure as SVG text and, when `png`, as PNG bytes (no software or date stamp, so
+    the same figure gives the same bytes)."""
     import matplotlib as mpl
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     from matplotlib.figure import Figure
@@ -73,7 +79,12 @@ def _figure_svg(build: Callable[[Figure], None], width: float, height: float) ->
         build(figure)
         out = io.StringIO()
         figure.savefig(out, format="svg", metadata={"Date": None})
-    return out.getvalue()
+        raster = None
+        if png:
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format="png", dpi=150, metadata={"Software": None})
+            raster = buffer.getvalue()
+    return out.getvalue(), raster
 
 
 def _accessible(svg: str, title: str, alt: str) -> str:
@@ -95,7 +106,7 @@ def _interval(row: PriorityRow) -> str:
     return f" ({row.interval[0]:.1f}–{row.interval[1]:.1f})"
 
 
-def scores_chart(report: PriorityReport) -> Chart:
+def scores_chart(report: PriorityReport, png: bool = False) -> Chart:
     rows = [r for r in report.priorities if r.score is not None]
     confidence = round(report.methods.confidence * 100)
     title = (
@@ -127,11 +138,11 @@ def scores_chart(report: PriorityReport) -> Chart:
         ax.set_axisbelow(True)
         figure.tight_layout()
 
-    svg = _figure_svg(build, 8.0, 0.42 * len(rows) + 1.2)
-    return Chart("scores", title, alt, _accessible(svg, title, alt))
+    svg, raster = _figure(build, 8.0, 0.42 * len(rows) + 1.2, png)
+    return Chart("scores", title, alt, _accessible(svg, title, alt), raster)
 
 
-def groups_chart(report: PriorityReport) -> Chart:
+def groups_chart(report: PriorityReport, png: bool = False) -> Chart:
     rows = list(report.priorities)
     groups = [g for g in report.groups if g.raters]
     n = len(rows)
@@ -176,12 +187,13 @@ def groups_chart(report: PriorityReport) -> Chart:
         colorbar.set_label("rank within the group (1 = first)")
         figure.tight_layout()
 
-    svg = _figure_svg(build, 9.0, 0.36 * n + 2.4)
-    return Chart("groups", title, alt, _accessible(svg, title, alt))
+    svg, raster = _figure(build, 9.0, 0.36 * n + 2.4, png)
+    return Chart("groups", title, alt, _accessible(svg, title, alt), raster)
 
 
-def priority_charts(report: PriorityReport) -> tuple[Chart, ...]:
-    """Every figure of the report (none when no item could be scored)."""
+def priority_charts(report: PriorityReport, png: bool = False) -> tuple[Chart, ...]:
+    """Every figure of the report (none when no item could be scored); `png` draws each as
+    PNG too."""
     if not any(r.score is not None for r in report.priorities):
         return ()
-    return (scores_chart(report), groups_chart(report))
+    return (scores_chart(report, png), groups_chart(report, png))

@@ -30,6 +30,11 @@ class ChartData:
     """For rating charts: the items this chart (or this part of a split chart) shows."""
 
 
+def svg_data_uri(svg: str) -> str:
+    """An SVG as a data URI: a self-contained page shows it as an image with its alt text."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
+
+
 @dataclass(frozen=True, slots=True)
 class Chart:
     data: ChartData
@@ -40,8 +45,7 @@ class Chart:
     def data_uri(self) -> str:
         if self.svg is None:
             raise ValueError(f"chart {self.data.key} was drawn without its SVG")
-        encoded = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
-        return f"data:image/svg+xml;base64,{encoded}"
+        return svg_data_uri(self.svg)
 
 
 def _chunks(items: Sequence[str]) -> list[tuple[str, ...]]:

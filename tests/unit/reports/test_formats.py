@@ -9,19 +9,16 @@ import io
 import json
 import re
 import shutil
-import subprocess
 import zipfile
-from collections.abc import Iterator
 from functools import cache
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from symphonia.reports.formats import FORMATS
 from symphonia.services.reporting import ReportDocument
 from tests.unit.reports.documents import HOSTILE, consensus_document
+from tests.unit.reports.readers import HtmlAnchors, read_pdf
 
 STATEMENT = "We agree."
 FIGURES = "5 ratings, median 8, IQR 1, 80% rated 7–9"
@@ -42,38 +39,9 @@ def test_the_same_document_gives_the_same_bytes(name: str) -> None:
     assert FORMATS[name].render(doc()) == rendered(name)
 
 
-class _Anchors(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.ids: set[str] = set()
-        self.links: list[str] = []
-        self.images: list[dict[str, str | None]] = []
-        self.headings: list[str] = []
-        self._open: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = dict(attrs)
-        if values.get("id"):
-            self.ids.add(str(values["id"]))
-        href = values.get("href") or ""
-        if href.startswith("#"):
-            self.links.append(href[1:])
-        if tag == "img":
-            self.images.append(values)
-        self._open.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if self._open and self._open[-1] == tag:
-            self._open.pop()
-
-    def handle_data(self, data: str) -> None:
-        if self._open and self._open[-1] in {"h1", "h2", "h3"} and data.strip():
-            self.headings.append(data.strip())
-
-
 def test_html_links_resolve_figures_have_text_alternatives_and_input_stays_text() -> None:
     html = rendered("html").decode("utf-8")
-    parsed = _Anchors()
+    parsed = HtmlAnchors()
     parsed.feed(html)
     assert parsed.links
     assert [a for a in parsed.links if a not in parsed.ids] == []
@@ -121,26 +89,11 @@ def test_docx_opens_with_real_headings_and_the_statement() -> None:
 
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
 def test_pdf_text_is_extractable_and_headings_are_bookmarks(tmp_path: Path) -> None:
-    from pypdf import PdfReader
-
-    pdf = tmp_path / "r.pdf"
-    pdf.write_bytes(rendered("pdf"))
-    text = subprocess.run(
-        ["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, check=True, text=True
-    ).stdout
+    text, titles = read_pdf(rendered("pdf"), tmp_path)
     assert "Q?" in text
     assert STATEMENT in text
     assert FIGURES in " ".join(text.split())
-    titles = set(_titles(PdfReader(pdf).outline))
     assert {"T", "Consensus", "Methods", "Evidence"} <= titles
-
-
-def _titles(outline: list[Any]) -> Iterator[str]:
-    for entry in outline:
-        if isinstance(entry, list):
-            yield from _titles(entry)
-        else:
-            yield str(entry.title)
 
 
 def test_prov_json_is_valid_and_every_statement_derives_from_its_citations() -> None:
