@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 from symphonia.services.reporting import ReportDocument
+from symphonia.services.reporting.formats import FORMAT_SPECS, FormatName
 
-FormatName = Literal["html", "md", "json", "csv", "docx", "pdf", "prov"]
+__all__ = ["FORMATS", "ExportFormat", "FormatName", "file_name"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,24 +71,20 @@ def _prov(doc: ReportDocument) -> bytes:
     return render_prov(doc).encode("utf-8")
 
 
+_RENDERERS: dict[str, Callable[[ReportDocument], bytes]] = {
+    "html": _html,
+    "pdf": _pdf,
+    "docx": _docx,
+    "md": _md,
+    "json": _json,
+    "csv": _csv,
+    "prov": _prov,
+}
 FORMATS: dict[str, ExportFormat] = {
-    f.name: f
-    for f in (
-        ExportFormat("html", "Web page (HTML)", ".html", "text/html; charset=utf-8", True, _html),
-        ExportFormat("pdf", "PDF", ".pdf", "application/pdf", False, _pdf),
-        ExportFormat(
-            "docx",
-            "Word document (DOCX)",
-            ".docx",
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-            False,
-            _docx,
-        ),
-        ExportFormat("md", "Markdown", ".md", "text/markdown; charset=utf-8", True, _md),
-        ExportFormat("json", "JSON (the whole record)", ".json", "application/json", True, _json),
-        ExportFormat("csv", "CSV tables (zip)", ".zip", "application/zip", False, _csv),
-        ExportFormat("prov", "W3C PROV-JSON", ".prov.json", "application/json", True, _prov),
+    name: ExportFormat(
+        spec.name, spec.label, spec.suffix, spec.media_type, spec.text, _RENDERERS[name]
     )
+    for name, spec in FORMAT_SPECS.items()
 }
 
 

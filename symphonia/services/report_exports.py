@@ -24,11 +24,11 @@ from symphonia.core.errors import Problem
 from symphonia.db.audit import record_event
 from symphonia.db.enums import RunStatus
 from symphonia.db.models import ReportExport, Study
-from symphonia.reports.formats import FORMATS
 from symphonia.services.errors import Conflict, NotFound, RejectedInput
 from symphonia.services.exports import ReportDocument, build_report
 from symphonia.services.permissions import study_for
 from symphonia.services.principals import actor_on_record
+from symphonia.services.reporting.formats import FORMAT_SPECS as FORMATS
 from symphonia.services.tx import transaction
 
 EXPORT_DIR = "exports"

@@ -43,7 +43,8 @@ ALLOWED: dict[str, set[str]] = {
     "mail": {"core", "settings"},
     "services": BELOW_SERVICES,
     "composition": BELOW_SERVICES | {"services"},
-    "jobs": BELOW_SERVICES | {"services", "composition"},
+    # an export job renders the report it was asked for
+    "jobs": BELOW_SERVICES | {"services", "composition", "reports"},
     "reports": BELOW_SERVICES | {"services"},
     "web": BELOW_SERVICES | {"services", "composition", "jobs", "reports"},
     # `symphonia serve` starts the web app; the web app never imports the command line
