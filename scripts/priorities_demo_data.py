@@ -66,7 +66,12 @@ LEAN = {
 CANNOT = [
     ("parent_rep", "cost", None, 0.7),
     ("parent_rep", "data_readiness", None, 0.4),
-    ("school_leader", "cost", ("oral-health", "asthma-absence", "camhs-waits", "care-leavers"), 0.6),
+    (
+        "school_leader",
+        "cost",
+        ("oral-health", "asthma-absence", "camhs-waits", "care-leavers"),
+        0.6,
+    ),
     ("clinician", "data_readiness", ("passport", "spld", "post16"), 0.6),
     ("researcher", "cost", ("social-rx", "care-leavers"), 0.5),
 ]  # fmt: skip
@@ -116,7 +121,9 @@ def round_two(
     for item in TYPICAL:
         for criterion in CRITERIA:
             values = [
-                v for (i, c, _), v in first.items() if i == item and c == criterion and v is not None
+                v
+                for (i, c, _), v in first.items()
+                if i == item and c == criterion and v is not None
             ]
             medians[(item, criterion)] = statistics.median(values)
     scores: dict[tuple[str, str, str], int | None] = {}

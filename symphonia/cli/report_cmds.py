@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated, cast
+from typing import Annotated, Literal, cast
 
 import typer
 
@@ -29,13 +29,17 @@ from symphonia.core.text_rules import MAX_INTEGER
 from symphonia.interchange.files import write_atomically
 from symphonia.pipeline.llm import DraftingFailed
 from symphonia.reports.csv_export import write_csv
-from symphonia.reports.formats import FORMATS, FormatName
+from symphonia.reports.formats import FORMATS, FormatName, render_every_format
 from symphonia.reports.priority_formats import PRIORITY_FORMATS, PriorityFormat
 from symphonia.services.analysis import AnalysisOptions, AnalysisOutcome, run_inline
 from symphonia.services.exports import build_report
 from symphonia.services.priority_report import is_priority_round
 from symphonia.services.publishing import publish_version
+from symphonia.services.reporting.formats import FORMAT_SPECS
 from symphonia.services.run_views import RunView, list_runs
+
+ExportChoice = Literal[FormatName, "all"]
+"""A format, or `all` of them."""
 
 analysis_app = typer.Typer(help="Follow analysis runs.", no_args_is_help=True)
 
@@ -97,15 +101,20 @@ def export(
     study: StudyArg,
     number: RoundArg,
     format: Annotated[
-        FormatName,
-        typer.Option("--format", "-f", help="html, md, json, csv, docx, pdf or prov."),
+        ExportChoice,
+        typer.Option(
+            "--format",
+            "-f",
+            help="html, md, json, csv, docx, pdf or prov; all: every one into the --out folder.",
+        ),
     ] = "md",
     out: Annotated[
         Path | None,
         typer.Option(
             "--out",
             "-o",
-            help="Output file (csv: a directory, or a .zip). Default: print it (text formats).",
+            help="Output file (csv: a directory, or a .zip; all: a folder). "
+            "Default: print it (text formats).",
         ),
     ] = None,
     version: Annotated[
@@ -118,11 +127,17 @@ def export(
     or csv; SVG figures are written beside a Markdown file).
 
     The same records always give the same bytes, so two exports of a version can be diffed.
+    `--format all` writes every format into one folder, named as the reader's downloads are,
+    from one reading of the records with each figure drawn once.
     """
+    if format == "all":
+        if out is None or out.is_file():
+            fail("--format all writes several files: give --out FOLDER")
+        run(lambda container: _export_all(container, study, number, version, out))
+        return
     chosen = FORMATS[format]
     if out is None and not chosen.text:
-        console.print(f"a {format} export is a binary file: give --out PATH", markup=False)
-        raise typer.Exit(2)
+        fail(f"a {format} export is a binary file: give --out PATH")
 
     async def go(container: Container) -> None:
         async with container.session() as session:
@@ -155,6 +170,30 @@ def export(
         console.print(f"wrote {out}", markup=False)
 
     run(go)
+
+
+async def _export_all(
+    container: Container, study: str, number: int, version: int | None, folder: Path
+) -> None:
+    """Every format of a round's report into `folder`; a prioritisation round's every
+    priority format."""
+    async with container.session() as session:
+        priorities = await is_priority_round(session, study, number, actor=ACTOR)
+    written: list[Path] = []
+    if priorities:
+        if version is not None:
+            fail(f"round {number} of {study!r} ranks priorities; its report has no versions")
+        for fmt in PRIORITY_FORMATS:
+            target = folder / f"{study}-round-{number}-priorities{FORMAT_SPECS[fmt].suffix}"
+            written += await write_priority_report(
+                container, study, number, cast(PriorityFormat, fmt), target
+            )
+    else:
+        async with container.session() as session:
+            document = await build_report(session, study, number, version, actor=ACTOR)
+        files = await asyncio.to_thread(render_every_format, document)
+        written = [write_atomically(folder / name, data) for name, data in files.items()]
+    console.print(f"wrote {', '.join(str(p) for p in written)}", markup=False)
 
 
 def publish(

@@ -65,7 +65,13 @@ class ClusterParams:
     min_cluster_size_floor: int = 3
     """Smallest theme HDBSCAN may report."""
     min_cluster_fraction: float = 0.03
-    """min_cluster_size = max(floor, round(fraction × group size))."""
+    """min_cluster_size = max(floor, min(cap, round(fraction × group size)))."""
+    min_cluster_size_cap: int | None = 25
+    """Largest min_cluster_size, whatever the group's size (None: no cap). Without it the
+    smallest theme grows with the round: 750 fragments in a 25k-fragment stance group, so
+    any position held by fewer people became singular views (46 % of a 50k round; 35 % of
+    10k). 25 is above what the fraction gives any round up to ~830 fragments per stance,
+    so Delphi-sized rounds and the ArgKP topics are unchanged."""
     min_samples: int | None = 2
     """HDBSCAN min_samples; small values make fewer fragments outliers."""
     max_cluster_fraction: float | None = 0.5
@@ -152,7 +158,10 @@ def _hdbscan_labels(
         umap_max_n=params.umap_max_n,
         umap_n_epochs=params.umap_n_epochs,
     )
-    mcs = max(params.min_cluster_size_floor, round(params.min_cluster_fraction * n))
+    mcs = round(params.min_cluster_fraction * n)
+    if params.min_cluster_size_cap is not None:
+        mcs = min(mcs, params.min_cluster_size_cap)
+    mcs = max(params.min_cluster_size_floor, mcs)
     mcs = min(mcs, n)
     min_samples = None if params.min_samples is None else min(params.min_samples, n - 1)
     cap = 0

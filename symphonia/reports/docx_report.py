@@ -5,8 +5,10 @@ python-docx has no footnote API, so citations are numbered notes: each fragment 
 cites gets a superscript number at its first citation, and the Notes section at the end
 gives each number's fragment with its words and source, as a footnote would. Charts are PNG
 pictures (Word's SVG support is not in python-docx) with their text alternative as the
-picture's description. Deterministic: core properties are taken from the records and the
-package is rewritten with fixed zip dates (python-docx stamps entries with the clock).
+picture's description. A large round's printed edition names the fragments by identifier
+instead of numbering and quoting them all (`print_edition`). Deterministic: core properties
+are taken from the records and the package is rewritten with fixed zip dates (python-docx
+stamps entries with the clock).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from symphonia.reports import text
+from symphonia.reports import print_edition, text
 from symphonia.reports.archive import normalise_zip
 from symphonia.reports.charts import Chart, render_charts
 from symphonia.reports.outline import outline, title_of
@@ -24,10 +26,12 @@ from symphonia.services.reporting.model import StatementEntry
 
 
 class Notes:
-    """Numbers for cited fragments, in order of first citation."""
+    """Numbers for cited fragments, in order of first citation; `listed` False when the
+    round is too large to quote every fragment (citations are then plain identifiers)."""
 
-    def __init__(self) -> None:
+    def __init__(self, listed: bool = True) -> None:
         self.numbers: dict[str, int] = {}
+        self.listed = listed
 
     def number(self, fragment_id: str) -> int:
         return self.numbers.setdefault(fragment_id, len(self.numbers) + 1)
@@ -53,7 +57,9 @@ def _statement(document: Any, s: StatementEntry, notes: Notes, figures: list[str
     label = text.statement_label(s)
     if label:
         paragraph.add_run(f" ({label})").italic = True
-    for fid in s.citations:
+    if not notes.listed and s.citations:
+        paragraph.add_run(f" Evidence: {print_edition.cited_ids(s.citations)}.")
+    for fid in s.citations if notes.listed else ():
         run = paragraph.add_run(f"{notes.number(fid)}")
         run.font.superscript = True
         if fid != s.citations[-1]:
@@ -256,6 +262,10 @@ def _methods(document: Any, doc: ReportDocument) -> None:
 
 
 def _notes(document: Any, doc: ReportDocument, notes: Notes) -> None:
+    if not notes.listed:
+        document.add_heading("Evidence", level=1)
+        document.add_paragraph(print_edition.evidence_elsewhere(doc))
+        return
     fragments = {f.id: f for f in doc.evidence}
     document.add_heading("Notes: the evidence cited", level=1)
     for fid, number in notes.numbers.items():
@@ -296,7 +306,7 @@ def render_docx(doc: ReportDocument, charts: Sequence[Chart] | None = None) -> b
         if warning:
             paragraph.add_run(f"{warning} ").bold = True
         paragraph.add_run(sentence)
-    notes = Notes()
+    notes = Notes(listed=print_edition.evidence_printed(doc))
     _body(document, doc, shown, notes)
     _records(document, doc)
     _methods(document, doc)

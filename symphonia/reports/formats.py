@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from symphonia.services.reporting import ReportDocument
 from symphonia.services.reporting.formats import FORMAT_SPECS, FormatName
 
-__all__ = ["FORMATS", "ExportFormat", "FormatName", "file_name"]
+__all__ = ["FORMATS", "ExportFormat", "FormatName", "file_name", "render_every_format"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +91,25 @@ FORMATS: dict[str, ExportFormat] = {
 def file_name(doc: ReportDocument, fmt: ExportFormat) -> str:
     """A download's file name: study, round and version, so saved files never collide."""
     return f"{doc.study.slug}-round-{doc.round.number}-v{doc.version.number}{fmt.suffix}"
+
+
+def render_every_format(doc: ReportDocument) -> dict[str, bytes]:
+    """Every format of one document, by download file name (`export --format all`).
+
+    Each figure is drawn once, as SVG for the page and the PDF and as PNG for Word, instead
+    of once per format; each file has the same bytes as its own export."""
+    from symphonia.reports.charts import render_charts
+    from symphonia.reports.docx_report import render_docx
+    from symphonia.reports.html import render_html, report_view
+    from symphonia.reports.pdf_report import render_pdf
+
+    charts = render_charts(doc, svg=True, png=True)
+    special: dict[str, Callable[[], bytes]] = {
+        "html": lambda: render_html(doc, report_view(doc, charts)).encode("utf-8"),
+        "pdf": lambda: render_pdf(doc, report_view(doc, charts, printed=True)),
+        "docx": lambda: render_docx(doc, charts),
+    }
+    return {
+        file_name(doc, fmt): special[name]() if name in special else fmt.render(doc)
+        for name, fmt in FORMATS.items()
+    }

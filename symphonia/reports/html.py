@@ -19,7 +19,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from symphonia.reports import text
+from symphonia.reports import print_edition, text
 from symphonia.reports.charts import Chart, render_charts
 from symphonia.reports.data import to_data
 from symphonia.reports.outline import Heading, outline, title_of
@@ -62,7 +62,11 @@ class ReportView:
     headings: tuple[Heading, ...]
     fragments: Mapping[str, EvidenceFragment]
     items: Mapping[str, ItemStatistics]
+    evidence_listed: bool = True
+    """False in the printed edition of a large round (`print_edition`): citations are plain
+    identifiers and the evidence section says where the fragments' words are."""
 
+    cited_ids = staticmethod(print_edition.cited_ids)
     pct = staticmethod(text.pct)
     num = staticmethod(text.num)
     when = staticmethod(text.when)
@@ -95,14 +99,22 @@ class ReportView:
     def figures(self, entry: StatementEntry) -> list[str]:
         return text.statement_figures(entry, dict(self.items))
 
+    @property
+    def evidence_elsewhere(self) -> str:
+        return print_edition.evidence_elsewhere(self.doc)
 
-def report_view(doc: ReportDocument, charts: tuple[Chart, ...] | None = None) -> ReportView:
+
+def report_view(
+    doc: ReportDocument, charts: tuple[Chart, ...] | None = None, *, printed: bool = False
+) -> ReportView:
+    """The template's view; `printed` for the PDF, which abridges a large round's evidence."""
     return ReportView(
         doc=doc,
         charts=render_charts(doc) if charts is None else charts,
         headings=outline(doc),
         fragments={f.id: f for f in doc.evidence},
         items={i.item_id: i for i in doc.items},
+        evidence_listed=not printed or print_edition.evidence_printed(doc),
     )
 
 

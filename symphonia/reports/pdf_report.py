@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 
-from symphonia.reports.html import ReportView, render_html, templates_dir
+from symphonia.reports.html import ReportView, render_html, report_view, templates_dir
 from symphonia.services.reporting import ReportDocument
 
 
 def render_pdf(doc: ReportDocument, view: ReportView | None = None) -> bytes:
-    return pdf_from_html(render_html(doc, view))
+    """The printed edition: a large round's evidence stays in the other exports
+    (`print_edition`)."""
+    return pdf_from_html(render_html(doc, view or report_view(doc, printed=True)))
 
 
 def pdf_from_html(html: str) -> bytes:

@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 INK = "#0b0c0c"
 GREY = "#6f777b"
 THRESHOLD = "#d4351c"
+LABEL_STEPS = 300
+"""Steps adjustText takes to move the theme map's labels apart (enough for ~70 themes)."""
+RASTER_ABOVE = 2000
+"""Fragments above which the theme map's markers are drawn as one image inside the SVG."""
+"""Steps adjustText takes to move the theme map's labels apart (enough for ~70 themes)."""
 RC: dict[str, Any] = {
     "svg.hashsalt": "symphonia-report",
     "svg.fonttype": "none",
@@ -173,6 +178,11 @@ def _theme_map(doc: ReportDocument, data: ChartData) -> Figure:
     placed = [f for f in doc.evidence if f.position is not None]
     fig = _figure(7.5, 6.0)
     ax = fig.add_subplot()
+    # Thousands of markers as vector paths cost WeasyPrint ~20 s to paint at 10k fragments;
+    # as one embedded image (axes, labels and legend stay vector) they print the same.
+    if len(placed) > RASTER_ABOVE:
+        ax.set_rasterization_zorder(3.5)
+        fig.set_dpi(150)  # the image's resolution; the SVG's own size stays in points
     singular = [f for f in placed if f.theme_key is None]
     if singular:
         ax.scatter(
@@ -186,30 +196,62 @@ def _theme_map(doc: ReportDocument, data: ChartData) -> Figure:
             zorder=3,
         )
     palette = mpl.colormaps["tab20"]
+    by_theme: dict[str, list[tuple[float, float]]] = {}
+    for f in placed:
+        if f.theme_key is not None and f.position:
+            by_theme.setdefault(f.theme_key, []).append(f.position)
+    labels = []
     for k, theme in enumerate(doc.themes):
-        mine = [f.position for f in placed if f.theme_key == theme.key and f.position]
+        mine = by_theme.get(theme.key)
         if not mine:
             continue
         xs, ys = [p[0] for p in mine], [p[1] for p in mine]
         ax.scatter(xs, ys, s=14, color=palette(k % 20), alpha=0.85, zorder=2)
-        ax.text(
-            sum(xs) / len(xs),
-            sum(ys) / len(ys),
-            theme.key,
-            fontsize=8,
-            weight="bold",
-            ha="center",
-            va="center",
-            color=INK,
-            zorder=4,
-            path_effects=[patheffects.withStroke(linewidth=3, foreground="white")],
+        labels.append(
+            ax.text(
+                sum(xs) / len(xs),
+                sum(ys) / len(ys),
+                theme.key,
+                fontsize=8,
+                weight="bold",
+                ha="center",
+                va="center",
+                color=INK,
+                zorder=4,
+                path_effects=[patheffects.withStroke(linewidth=3, foreground="white")],
+            )
         )
     ax.set_xticks([])
     ax.set_yticks([])
-    ax.set_xlabel("Themes are labelled by id; the table lists each theme's label")
+    ax.set_xlabel("Themes are labelled by id at their centre; the table lists each theme's label")
     if singular:
-        ax.legend(loc="best", fontsize=8, frameon=False)
+        # "best" searches every marker for the emptiest corner, on each of the three draws a
+        # large map takes (layout, SVG, PNG): seconds at 10k fragments.
+        large = len(placed) > RASTER_ABOVE
+        ax.legend(loc="upper right" if large else "best", fontsize=8, frameon=False)
+    _separate(ax, labels)
     return fig
+
+
+def _separate(ax: Any, labels: list[Any]) -> None:
+    """Move overlapping theme labels apart (adjustText), each with a line to its theme's
+    centre, so every label can be read when dozens of themes crowd one region. A fixed number
+    of steps (not adjustText's default time limit) keeps the figure the same bytes on any
+    machine."""
+    if len(labels) < 2:
+        return
+    from adjustText import adjust_text
+
+    fig = ax.get_figure()
+    fig.draw_without_rendering()  # settle the constrained layout before measuring labels
+    adjust_text(
+        labels,
+        ax=ax,
+        iter_lim=LABEL_STEPS,
+        expand=(1.15, 1.4),
+        arrowprops={"arrowstyle": "-", "color": INK, "lw": 0.6},
+        min_arrow_len=12,  # a line only where a label moved clearly away from its centre
+    )
 
 
 def _flow(doc: ReportDocument, data: ChartData) -> Figure:
@@ -274,7 +316,8 @@ DRAW: dict[str, Callable[[ReportDocument, ChartData], Figure]] = {
 }
 
 
-def _draw(doc: ReportDocument, data: ChartData) -> Figure:
+def figure(doc: ReportDocument, data: ChartData) -> Figure:
+    """The figure itself, unsaved (`render` saves it; tests measure what is on it)."""
     fig = DRAW[data.kind](doc, data)
     fig.suptitle(data.title, fontsize=11, color=INK)
     return fig
@@ -286,7 +329,7 @@ def render(
     """The figure drawn once and saved as SVG, PNG or both: building a figure costs as much
     as saving it, and a 10k-fragment theme map is not cheap to build twice."""
     with _style():
-        fig = _draw(doc, data)
+        fig = figure(doc, data)
         svg_text = None
         if svg:
             buffer = io.StringIO()

@@ -183,7 +183,8 @@ def _theme_map(doc: ReportDocument) -> list[ChartData]:
             f"{len(doc.themes)} themes, with {singular} singular views marked apart; the "
             "table below lists the themes.",
             description="Fragments that say similar things lie close together. Each theme "
-            "is labelled at its centre; singular views are grey crosses. Distances are a "
+            "is labelled at its centre, or beside it with a line to it where themes crowd; "
+            "singular views are grey crosses. Distances are a "
             f"projection ({doc.methods.drafting.projection or 'two dimensions'}) and only "
             "roughly meaningful.",
             headers=("Theme", "Label", "Status", "Fragments"),

@@ -32,3 +32,22 @@ def test_publish_a_version_once_and_the_report_says_so(
     assert "; published 20" in final.read_text()
     listed = cli("study", "list")
     assert "1:contribute/published" in listed.out
+
+
+def test_export_all_writes_every_format_with_the_bytes_of_its_own_export(
+    closed_round: Invoke, tmp_path: Path
+) -> None:
+    cli = closed_round
+    assert cli("synthesize", STUDY, "1", "-q").code == 0
+    refused(cli("export", STUDY, "1", "--format", "all"), "--format all writes several files")
+    folder = tmp_path / "every"
+    outcome = cli("export", STUDY, "1", "--format", "all", "--out", folder)
+    assert outcome.code == 0, outcome.err
+    stem = f"{STUDY}-round-1-v1"
+    suffixes = {"html": ".html", "pdf": ".pdf", "docx": ".docx", "md": ".md", "json": ".json"}
+    suffixes |= {"csv": ".zip", "prov": ".prov.json"}
+    assert sorted(p.name for p in folder.iterdir()) == sorted(stem + s for s in suffixes.values())
+    for fmt in ("html", "pdf", "docx", "md"):
+        alone = tmp_path / f"alone{suffixes[fmt]}"
+        assert cli("export", STUDY, "1", "--format", fmt, "--out", alone).code == 0
+        assert (folder / f"{stem}{suffixes[fmt]}").read_bytes() == alone.read_bytes(), fmt

@@ -135,6 +135,13 @@ def test_round_two_exports_as_a_page_a_pdf_a_word_document_and_tables(
         "round 2 of 'connected-icb-priorities' ranks priorities: a prov export describes a "
         "synthesis; export it as md, json, html, pdf, docx, csv",
     )
+    every = cli("export", SLUG, "2", "--format", "all", "--out", tmp_path / "every")
+    assert every.code == 0, every.err
+    stem = tmp_path / "every" / f"{SLUG}-round-2-priorities"
+    for suffix in (".md", ".json", ".html", ".pdf", ".docx", ".zip"):
+        assert Path(f"{stem}{suffix}").is_file(), suffix
+    assert Path(f"{stem}.html").read_bytes() == files["html"].read_bytes()
+    assert Path(f"{stem}.pdf").read_bytes() == files["pdf"].read_bytes()
     tables = cli("export", SLUG, "2", "--format", "csv", "--out", tmp_path / "tables")
     assert tables.code == 0, tables.err
     with (tmp_path / "tables" / "priorities.csv").open(encoding="utf-8", newline="") as f:

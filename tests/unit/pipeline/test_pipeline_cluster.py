@@ -162,3 +162,21 @@ def test_a_round_without_structure_is_not_one_giant_theme(fragments_factory: Any
     labels = cluster_fragments(fragments_factory(100), vecs).labels
     sizes = np.bincount([x for x in labels if x >= 0]) if any(x >= 0 for x in labels) else [0]
     assert max(sizes) <= 50
+
+
+def test_small_positions_in_a_large_round_are_themes_not_singular_views(
+    fragments_factory: Any, blobs_factory: Any
+) -> None:
+    """The smallest theme no longer grows with the round: 3% of 1,500 would be 45, so 50
+    positions of 30 fragments each became hundreds of singular views; the cap keeps it at 25."""
+    vectors = blobs_factory(30, 50, dim=64, seed=7)
+    result = cluster_fragments(fragments_factory(len(vectors)), vectors)
+    assert result.params_used["groups"]["neutral"]["min_cluster_size"] == 25
+    assert result.singular_indices == ()
+    assert result.n_clusters >= 45
+    uncapped = cluster_fragments(
+        fragments_factory(len(vectors)),
+        vectors,
+        replace(ClusterParams(), min_cluster_size_cap=None),
+    )
+    assert len(uncapped.singular_indices) > 300, "the fixture shows what the cap changes"
