@@ -153,7 +153,7 @@ def test_help_lists_the_choices() -> None:
 
     runner = CliRunner()
     export = runner.invoke(app, ["export", "--help"]).stdout
-    assert "<html|md|json|csv|docx|pdf|prov>" in export
+    assert "<html|md|json|csv|docx|pdf|prov|all>" in export
     assert "Usage: symphonia export [OPTIONS] STUDY NUMBER" in export
     for command in ("synthesize", "analyze"):
         assert "<extractive|llm>" in runner.invoke(app, [command, "--help"]).stdout
