@@ -26,7 +26,7 @@ from symphonia.services.tokens import (
     new_secret,
     revoke_secret,
 )
-from symphonia.services.tx import transaction
+from symphonia.services.tx import reading, transaction
 
 LAST_USED_EVERY = datetime.timedelta(minutes=1)
 """`last_used_at` is written at most this often, not on every request."""
@@ -85,10 +85,7 @@ async def authenticate_token(session: AsyncSession, raw: str, *, clock: Clock = 
     """The Actor a bearer token stands for, or :class:`AuthenticationFailed`."""
     now = clock()
     refused = AuthenticationFailed("the API token is not valid", code="token_invalid")
-    async with transaction(
-        session, write=False
-    ):  # reads only: requests with one token run side by side
-        connection = await session.connection()  # Core: plain values, no ORM execution
+    async with reading(session) as connection:  # Core: plain values, no ORM execution
         token = (await connection.execute(_BY_HASH, {"hash": hash_secret(raw)})).one_or_none()
         if token is None:
             raise refused
