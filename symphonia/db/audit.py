@@ -20,6 +20,7 @@ from symphonia.db.models.audit import AuditEvent
 from symphonia.db.models.base import utcnow
 
 _TABLE = cast(sa.Table, AuditEvent.__table__)
+_INSERT = sa.insert(_TABLE)
 
 
 def record_event(
@@ -56,7 +57,8 @@ async def insert_event(
     than an object flushed with the session: for hot paths (a submission), where the ORM's
     unit of work costs more than the statement."""
     values = _event_values(actor, action, subject_type, subject_id, study_id, detail)
-    await session.execute(sa.insert(_TABLE).values(id=uuid7(), at=utcnow(), **values))
+    connection = await session.connection()  # Core on the session's transaction: no ORM
+    await connection.execute(_INSERT, {"id": uuid7(), "at": utcnow(), **values})
 
 
 def _event_values(

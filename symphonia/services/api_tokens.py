@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import uuid
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from symphonia.core.actors import Actor
@@ -26,7 +26,7 @@ from symphonia.services.tokens import (
     new_secret,
     revoke_secret,
 )
-from symphonia.services.tx import transaction
+from symphonia.services.tx import reading, transaction
 
 LAST_USED_EVERY = datetime.timedelta(minutes=1)
 """`last_used_at` is written at most this often, not on every request."""
@@ -61,32 +61,44 @@ async def issue_api_token(
     return IssuedSecret(token.id, raw, token.expires_at)
 
 
+_BY_HASH = (
+    select(
+        ApiToken.id,
+        ApiToken.participant_id,
+        ApiToken.account_id,
+        ApiToken.revoked_at,
+        ApiToken.expires_at,
+        ApiToken.last_used_at,
+        Participant.pseudonym,
+        Participant.role,
+        Study.id.label("study_id"),
+        Study.slug,
+    )
+    .outerjoin(Participant, Participant.id == ApiToken.participant_id)
+    .outerjoin(Study, Study.id == Participant.study_id)
+    .where(ApiToken.token_hash == bindparam("hash"))
+)
+"""The token, its panellist and their study: made once, run on every API request."""
+
+
 async def authenticate_token(session: AsyncSession, raw: str, *, clock: Clock = utcnow) -> Actor:
     """The Actor a bearer token stands for, or :class:`AuthenticationFailed`."""
     now = clock()
     refused = AuthenticationFailed("the API token is not valid", code="token_invalid")
-    async with transaction(
-        session, write=False
-    ):  # reads only: requests with one token run side by side
-        found = (
-            await session.execute(
-                select(ApiToken, Participant.pseudonym, Participant.role, Study.id, Study.slug)
-                .outerjoin(Participant, Participant.id == ApiToken.participant_id)
-                .outerjoin(Study, Study.id == Participant.study_id)
-                .where(ApiToken.token_hash == hash_secret(raw))
-            )
-        ).one_or_none()
-        if found is None:
+    async with reading(session) as connection:  # Core: plain values, no ORM execution
+        token = (await connection.execute(_BY_HASH, {"hash": hash_secret(raw)})).one_or_none()
+        if token is None:
             raise refused
-        token, pseudonym, role, study_id, slug = found
         if token.revoked_at is not None:
             raise refused
         if token.expires_at is not None and token.expires_at <= now:
             raise refused
         if token.participant_id is not None:  # read with the token: one query per request
-            if study_id is None:  # the panellist is gone (their tokens go with them)
+            if token.study_id is None:  # the panellist is gone (their tokens go with them)
                 raise refused
-            actor = participant_actor(token.participant_id, pseudonym, role, study_id, slug)
+            actor = participant_actor(
+                token.participant_id, token.pseudonym, token.role, token.study_id, token.slug
+            )
         else:  # the holder's roles as they are now (a token carries no session epoch)
             assert token.account_id is not None
             try:

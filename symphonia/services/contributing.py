@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from symphonia.core.actors import Actor, Permission
@@ -74,6 +74,28 @@ async def panellist_of(session: AsyncSession, slug: str, actor: Actor) -> tuple[
     return study, author
 
 
+_IN_OPEN_ROUND = (
+    select(
+        Study.id,
+        Round.id,
+        Round.kind,
+        Round.status,
+        Participant.id,
+        Participant.pseudonym,
+        Participant.group_id,
+    )
+    .join(Round, (Round.study_id == Study.id) & (Round.number == bindparam("number")))
+    .join(
+        Participant,
+        (Participant.study_id == Study.id) & (Participant.id == bindparam("participant")),
+    )
+    .where(Study.slug == bindparam("slug"))
+    .with_for_update(read=True, of=Round)
+)
+"""The usual case of :func:`panellist_in_open_round` in one query, made once (building a
+statement anew for every submission cost more than running it)."""
+
+
 async def panellist_in_open_round(
     session: AsyncSession, slug: str, number: int, actor: Actor
 ) -> Contributing:
@@ -83,26 +105,9 @@ async def panellist_in_open_round(
     query (the study, the round share-locked as :func:`get_round` locks it, and the
     panellist); anything unusual goes the long way, which words each refusal."""
     if actor.participant_id is not None:
-        found = (
-            await session.execute(
-                select(
-                    Study.id,
-                    Round.id,
-                    Round.kind,
-                    Round.status,
-                    Participant.id,
-                    Participant.pseudonym,
-                    Participant.group_id,
-                )
-                .join(Round, (Round.study_id == Study.id) & (Round.number == number))
-                .join(
-                    Participant,
-                    (Participant.study_id == Study.id) & (Participant.id == actor.participant_id),
-                )
-                .where(Study.slug == slug)
-                .with_for_update(read=True, of=Round)
-            )
-        ).one_or_none()
+        connection = await session.connection()  # Core: plain values, no ORM execution
+        params = {"slug": slug, "number": number, "participant": actor.participant_id}
+        found = (await connection.execute(_IN_OPEN_ROUND, params)).one_or_none()
         if found is not None and actor.can(found[0], Permission.CONTRIBUTE):
             study_id, round_id, kind, status, author_id, pseudonym, group_id = found
             author = Author(author_id, pseudonym, group_id)

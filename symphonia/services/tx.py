@@ -34,7 +34,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from symphonia.db.engine import SQLITE_BEGIN, SQLITE_BUSY_TIMEOUT_MS
 
@@ -92,3 +92,17 @@ async def transaction(session: AsyncSession, *, write: bool = True) -> AsyncIter
     async with _queued(_writer_lock(session)), session.begin():
         await session.connection(execution_options={SQLITE_BEGIN: "IMMEDIATE"})
         yield
+
+
+@asynccontextmanager
+async def reading(session: AsyncSession) -> AsyncIterator[AsyncConnection]:
+    """The session's connection for a use case that only reads and needs no snapshot
+    shared by its statements (one query, as authenticating an API token is on every API
+    request). On PostgreSQL, when no caller's transaction is open, the connection runs in
+    autocommit: no BEGIN and COMMIT round trips around the query. Otherwise, and on
+    SQLite (whose BEGIN this module manages), it is :func:`transaction` with
+    ``write=False``."""
+    autocommit = not session.in_transaction() and session.get_bind().dialect.name != "sqlite"
+    async with transaction(session, write=False):
+        options = {"isolation_level": "AUTOCOMMIT"} if autocommit else None
+        yield await session.connection(execution_options=options)

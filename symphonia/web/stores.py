@@ -11,24 +11,25 @@ SAQ queue lives there too); one more server to run, secure and back up for a few
 is not worth it. Why only on PostgreSQL: that is the only deployment with several processes
 (SQLite is the single-process embedded default, and production refuses it), and SQLite has
 one writer, which submissions should not queue behind a counter's upsert; there the memory
-store stays. The cost on PostgreSQL is one SELECT and one upsert per rate-limited POST
-(sign-in, link requests, contributions), each in autocommit on an UNLOGGED table (no
-BEGIN/COMMIT round trips, no WAL flush). Measured with benchmarks/web_load.py (100 experts,
-one web process, 2 shared cores): 6.9 ms of server CPU per submission against 4.6 ms with
-the memory store, closed-loop capacity 141/s against 180/s; a second web process more than
-makes up for it (228/s). Kept for every limit, so that none is N times looser with N
-processes; the submission limit is the one that could go back to memory if that mattered
-more than exact counting.
+store stays. The cost on PostgreSQL is one upsert per rate-limited POST (sign-in, link
+requests, contributions), in autocommit on an UNLOGGED table (no BEGIN/COMMIT round trips,
+no WAL flush). Kept for every limit, so that none is N times looser with N processes.
 
-RateLimitMiddleware only reads then writes a key (no atomic increment), so two requests at
-the same instant may both count as one: a limit of ten may let eleven through, never lose
-count for good. `set` is an upsert, so a first write from two processes never collides.
+Rate limits do not go through `get` and `set` (Litestar's RateLimitMiddleware reads a
+history, then writes it back, under a lock of one process only): :meth:`DatabaseStore.hit`
+counts a request in one statement, an upsert that adds one and returns the count, so two
+processes counting at the same instant never both read the same count, and a rate-limited
+request costs one round trip instead of two (:mod:`symphonia.web.limits`). Measured with
+benchmarks/web_load.py when it was a SELECT and an upsert (100 experts, one web process, 2
+shared cores): 6.9 ms of server CPU per submission against 4.6 ms with the memory store.
+`set` is an upsert too, so a first write from two processes never collides.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -95,6 +96,35 @@ class DatabaseStore(NamespacedStore):
             sa.or_(_T.expires_at.is_(None), _T.expires_at > _now()),
         )
 
+    async def hit(self, key: str, window_s: int) -> tuple[int, int]:
+        """Count one more request under `key` in its fixed window of `window_s` seconds
+        (the window starts with its first request): the requests counted in the window,
+        this one included, and the seconds until it ends. One statement, atomic in the
+        database, whichever process runs it."""
+        now = _now()
+        params = {
+            "namespace": self.namespace,
+            "key": key,
+            "value": b"1",
+            "expires_at": now + datetime.timedelta(seconds=window_s),
+            "now": now,
+        }
+        async with self._connection() as connection:
+            statement = _hit_statement(connection.dialect.name)
+            count, until = (await connection.execute(statement, params)).one()
+            await self._sweep(connection)
+        return int(count), max(0, int((until - now).total_seconds()))
+
+    async def _sweep(self, connection: AsyncConnection) -> None:
+        """Now and then (on a write), delete this namespace's expired rows."""
+        if time.monotonic() - self._swept_at > SWEEP_EVERY_S:
+            self._swept_at = time.monotonic()
+            await connection.execute(
+                sa.delete(shared_store).where(
+                    _T.namespace == self.namespace, _T.expires_at <= _now()
+                )
+            )
+
     async def set(
         self, key: str, value: str | bytes, expires_in: int | datetime.timedelta | None = None
     ) -> None:
@@ -114,13 +144,7 @@ class DatabaseStore(NamespacedStore):
         )
         async with self._connection() as connection:
             await connection.execute(statement)
-            if time.monotonic() - self._swept_at > SWEEP_EVERY_S:
-                self._swept_at = time.monotonic()
-                await connection.execute(
-                    sa.delete(shared_store).where(
-                        _T.namespace == self.namespace, _T.expires_at <= _now()
-                    )
-                )
+            await self._sweep(connection)
 
     async def get(
         self, key: str, renew_for: int | datetime.timedelta | None = None
@@ -169,6 +193,36 @@ class DatabaseStore(NamespacedStore):
         if when is None:
             return None
         return max(0, int((when - _now()).total_seconds()))
+
+
+@functools.cache
+def _hit_statement(dialect: str) -> sa.Executable:
+    """The upsert behind :meth:`DatabaseStore.hit`, made once per dialect (its values are
+    bound parameters): a new key starts at 1; a live one adds one; an expired one starts
+    a new window at 1. The count is kept as decimal text in ``value``, which is bytes."""
+    insert: Any = (sqlite if dialect == "sqlite" else postgresql).insert
+    statement = insert(shared_store).values(
+        namespace=sa.bindparam("namespace"),
+        key=sa.bindparam("key"),
+        value=sa.bindparam("value"),
+        expires_at=sa.bindparam("expires_at"),
+    )
+    text: Any = sa.cast(_T.value, sa.Text)  # SQLite: a blob read as text
+    if dialect != "sqlite":
+        text = sa.func.convert_from(_T.value, "UTF8")
+    plus_one = sa.cast(sa.cast(text, sa.Integer) + 1, sa.Text)
+    counted: Any = sa.cast(plus_one, sa.LargeBinary)
+    if dialect != "sqlite":
+        counted = sa.func.convert_to(plus_one, "UTF8")
+    live = _T.expires_at > sa.bindparam("now", type_=_T.expires_at.type)
+    upsert: sa.Executable = statement.on_conflict_do_update(
+        index_elements=[_T.namespace, _T.key],
+        set_={
+            "value": sa.case((live, counted), else_=statement.excluded.value),
+            "expires_at": sa.case((live, _T.expires_at), else_=statement.excluded.expires_at),
+        },
+    ).returning(sa.cast(text, sa.Integer), _T.expires_at)
+    return upsert
 
 
 def store_registry(database_url: str, engine: Callable[[], AsyncEngine]) -> StoreRegistry:

@@ -204,12 +204,16 @@ async def test_submissions_are_rate_limited_per_caller(web: Web) -> None:
     cast = await cast_of_two_studies(web)
     allowed = limits.SUBMIT.rate_limit[1]
     async with web.client() as client:
-        for _ in range(allowed):  # refused inputs count too: the limit is on requests
+        for n in range(1, allowed + 1):  # refused inputs count too: the limit is on requests
             answer = await client.post(FRAGMENTS, json={}, headers=cast.api_headers("expert_a"))
             assert answer.status_code == 422
+            assert answer.headers["RateLimit-Remaining"] == str(allowed - n)
+            assert answer.headers["RateLimit-Limit"] == str(allowed)
         limited = await client.post(FRAGMENTS, json={}, headers=cast.api_headers("expert_a"))
         others = await client.post(FRAGMENTS, json={}, headers=cast.api_headers("expert_b"))
         reading = await client.get(FRAGMENTS, headers=cast.api_headers("expert_a"))
     assert limited.status_code == 429
+    assert limited.headers["RateLimit-Remaining"] == "0"
+    assert 0 <= int(limited.headers["RateLimit-Reset"]) <= 60
     assert others.status_code == 422  # another caller has their own allowance
     assert reading.status_code == 200  # only changes are limited

@@ -122,6 +122,23 @@ async def test_the_database_store_keeps_litestars_store_contract(web: Web) -> No
         DatabaseStore(lambda: engine, "")
 
 
+async def test_the_database_store_counts_hits_exactly_in_a_fixed_window(web: Web) -> None:
+    """`hit` is what rate limits count with: concurrent hits each get their own count (no
+    two read the same one), and an expired window starts again at 1."""
+    engine = web.container.engine
+    store = DatabaseStore(lambda: engine, "test_hits")
+    counts = await asyncio.gather(*(store.hit("caller", 60) for _ in range(20)))
+    assert sorted(count for count, _ in counts) == list(range(1, 21))
+    assert all(58 <= left <= 60 for _, left in counts)
+    assert (await store.hit("someone else", 60))[0] == 1
+    assert (await store.hit("short", 1))[0] == 1
+    assert (await store.hit("short", 1))[0] == 2
+    await asyncio.sleep(1.1)
+    count, left = await store.hit("short", 1)
+    assert count == 1
+    assert left in (0, 1)
+
+
 async def test_a_store_made_before_the_app_starts_reads_the_apps_engine(web: Web) -> None:
     app: Litestar = web.app
     async with web.client():
