@@ -12,15 +12,43 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from symphonia.core.fragments import Fragment, FragmentKind
+from symphonia.pipeline.contracts import Embedder
+from symphonia.pipeline.embedding_cache import CachedEmbedder, EmbeddingCache
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "argkp"
 """../shared/data/argkp beside the checkout, as the project guide lays it out."""
 NO_KEY_POINT = "<no key point>"
 
 
-def default_cache_path() -> Path:
+def default_cache_path(backend: str = "torch") -> Path:
+    """The benchmarks' embedding cache for one backend. One file per backend, because ONNX
+    and PyTorch vectors share a cache key in the product (they agree to 1e-7) and a UMAP
+    layout still moves with that difference: a shared file would make one backend's figures
+    silently the other's."""
     base = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
-    return base / "symphonia" / "bench-embeddings.sqlite3"
+    name = "bench-embeddings" if backend == "torch" else f"bench-embeddings-{backend}"
+    return base / "symphonia" / f"{name}.sqlite3"
+
+
+def bench_embedder(backend: str, cache: Path | None = None) -> CachedEmbedder:
+    """The benchmarks' embedder: `torch` (plain sentence-transformers), `onnx` (the
+    product's default backend) or `onnx-int8` (its int8 copy, for rounds above
+    SYMPHONIA_EMBEDDING_INT8_ABOVE), behind that backend's own cache file."""
+    from symphonia.pipeline.embed import SentenceTransformerEmbedder
+    from symphonia.pipeline.embed_onnx import OnnxEmbedder
+    from symphonia.settings import load_settings
+
+    model: Embedder
+    if backend == "torch":
+        model = SentenceTransformerEmbedder()
+    else:
+        model_cache = load_settings().model_cache
+        model = OnnxEmbedder(model_cache=model_cache, fallback=False, int8=backend == "onnx-int8")
+    return CachedEmbedder(model, EmbeddingCache(cache or default_cache_path(backend)))
+
+
+BENCH_BACKENDS = ("onnx", "onnx-int8", "torch")
+"""What `bench_embedder` takes; `onnx` is what the product embeds a Delphi-sized round with."""
 
 
 @dataclass(frozen=True)

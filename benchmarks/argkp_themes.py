@@ -19,7 +19,12 @@ selection (`_references.py`); the stance split alone; and the gold-centroid ceil
 Defaults were chosen on train only (`--grid`); dev (4 unseen topics) is held out. Targets on
 dev: mean ARI >= 0.35 and strict key-point recall >= 0.75.
 
-    .venv/bin/python benchmarks/argkp_themes.py [--data DIR] [--cache FILE] [--grid]
+Vectors come from the product's default backend (`--backend onnx`) unless asked otherwise;
+`torch` and `onnx-int8` show how much the themes move with the embedding alone (the ONNX and
+PyTorch vectors agree to a cosine of 0.9999995, and a UMAP layout still moves with that).
+
+    .venv/bin/python benchmarks/argkp_themes.py [--data DIR] [--backend onnx|onnx-int8|torch]
+        [--cache FILE] [--grid]
 """
 
 from __future__ import annotations
@@ -37,14 +42,12 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import DEFAULT_DATA, NO_KEY_POINT, Round, default_cache_path, load_split
+from _common import BENCH_BACKENDS, DEFAULT_DATA, NO_KEY_POINT, Round, bench_embedder, load_split
 from _references import keypoint_selection, themes_as_shown
 
 from symphonia.core.fragments import Fragment
 from symphonia.pipeline.cluster import ClusterParams, cluster_fragments
 from symphonia.pipeline.contracts import Vectors
-from symphonia.pipeline.embed import SentenceTransformerEmbedder
-from symphonia.pipeline.embedding_cache import CachedEmbedder, EmbeddingCache
 
 Clusterer = Callable[[Sequence[Fragment], Vectors], Sequence[int]]
 
@@ -190,15 +193,22 @@ def grid(rounds: list[Round], vecs: list[Vectors]) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--cache", type=Path, default=default_cache_path())
+    ap.add_argument(
+        "--backend",
+        choices=BENCH_BACKENDS,
+        default="onnx",
+        help="embedding backend (default onnx: what the product embeds a round of this size with)",
+    )
+    ap.add_argument("--cache", type=Path, default=None, help="default: one file per backend")
     ap.add_argument("--splits", nargs="+", default=["train", "dev"])
     ap.add_argument(
         "--grid", action="store_true", help="tuning sweep on train (tune on train only)"
     )
     args = ap.parse_args()
-    embedder = CachedEmbedder(SentenceTransformerEmbedder(), EmbeddingCache(args.cache))
+    embedder = bench_embedder(args.backend, args.cache)
     params = ClusterParams()
     print(f"defaults: {params}")
+    print(f"embedding: {embedder.model_id} on {args.backend}")
     print(
         "convention: only arguments matching exactly one key point are in a round; arguments "
         "matching none or several are left out altogether. Targets on dev: ARI >= 0.35, "
@@ -211,7 +221,7 @@ def main() -> None:
         n = sum(len(r.fragments) for r in rounds)
         print(
             f"\n[{split}] {len(rounds)} topics, {n} arguments; embedded in "
-            f"{time.perf_counter() - t0:.1f}s (cache: {args.cache})"
+            f"{time.perf_counter() - t0:.1f}s (cache: {embedder.cache.path})"
         )
         if args.grid:
             grid(rounds, vecs)

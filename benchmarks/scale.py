@@ -5,16 +5,19 @@ prefixes and suffixes so that no two are identical (the cache would otherwise de
 First it times the one-off ONNX export of the model (what the first run on a new machine
 pays once; later runs reuse it). Then, for each size, in one process, it prints:
 
-* bare embedding time of the same texts (model already loaded, no cache), both with the
-  configured backend and with plain sentence-transformers on PyTorch, the usual way to embed;
+* bare embedding time of the same texts (model already loaded, no cache), with the
+  configured backend, with its int8 copy (`onnx-int8`) and with plain sentence-transformers
+  on PyTorch, the usual way to embed;
 * cold end-to-end time (fresh embedder and empty cache: model load + embed + cache writes +
-  reduce + cluster + describe) and its ratio to each bare time;
+  reduce + cluster + describe) and its ratio to each bare time. The cold and warm runs embed
+  as the product does: rounds above `--int8-above` fragments (the product's default,
+  SYMPHONIA_EMBEDDING_INT8_ABOVE) with the int8 model;
 * warm re-analysis (same texts, cache populated; the model is asserted never to be loaded);
 * peak RSS of the process so far (ru_maxrss; it only grows, and the PyTorch baseline loads
   torch, so run one size per process with `--baselines onnx` for the product's own figure).
 
     .venv/bin/python benchmarks/scale.py --sizes 1000 10000 [--backend auto|onnx|torch]
-        [--baselines onnx torch] [--method auto|umap|pca]
+        [--baselines onnx onnx-int8 torch] [--method auto|umap|pca] [--int8-above N]
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from symphonia.pipeline.describe import describe_clusters
 from symphonia.pipeline.embed import SentenceTransformerEmbedder
 from symphonia.pipeline.embed_onnx import BACKENDS, OnnxEmbedder, make_embedder
 from symphonia.pipeline.embedding_cache import CachedEmbedder, EmbeddingCache
+from symphonia.settings import DEFAULT_INT8_ABOVE
 
 PREFIXES = [
     "",
@@ -156,16 +160,25 @@ def main() -> None:
     ap.add_argument(
         "--baselines",
         nargs="+",
-        default=["onnx", "torch"],
-        choices=["onnx", "torch"],
+        default=["onnx", "onnx-int8", "torch"],
+        choices=["onnx", "onnx-int8", "torch"],
         help="bare embedding baselines to time (torch = plain sentence-transformers)",
+    )
+    ap.add_argument(
+        "--int8-above",
+        type=int,
+        default=DEFAULT_INT8_ABOVE,
+        help="rounds above this many fragments embed with the int8 model (0: never)",
     )
     ap.add_argument("--method", default=None, help="override ClusterParams.reduce_method")
     args = ap.parse_args()
     params = ClusterParams()
     if args.method:
         params = replace(params, reduce_method=args.method)
-    print(f"params: {params}; backend: {args.backend}")
+    print(
+        f"params: {params}; backend: {args.backend}; int8 above "
+        f"{args.int8_above or 'never'} fragments"
+    )
     with tempfile.TemporaryDirectory() as models:
         model_cache = Path(models)
         t = time.perf_counter()
@@ -176,13 +189,32 @@ def main() -> None:
             f"(backend {exporter.backend}; later runs reuse it)",
             flush=True,
         )
+        if args.backend != "torch" and (args.int8_above or "onnx-int8" in args.baselines):
+            t = time.perf_counter()
+            quantiser = OnnxEmbedder(model_cache=model_cache, int8=True)
+            quantiser.embed(["quantise the model once"])
+            print(
+                f"one-off int8 copy and check: {time.perf_counter() - t:.1f}s "
+                f"(backend {quantiser.backend})",
+                flush=True,
+            )
         baselines: dict[str, Embedder] = {}
         if "onnx" in args.baselines:
             baselines["onnx"] = OnnxEmbedder(model_cache=model_cache)
+        if "onnx-int8" in args.baselines:
+            baselines["onnx-int8"] = OnnxEmbedder(model_cache=model_cache, int8=True)
         if "torch" in args.baselines:
             baselines["torch"] = SentenceTransformerEmbedder()
         for n in args.sizes:
             run_size(n, args, params, model_cache, baselines)
+
+
+def pipeline_model(n: int, args: argparse.Namespace, model_cache: Path) -> Embedder:
+    """The model the product embeds a round of `n` fragments with (as
+    `services.providers.build_embedder` and `embedder_for_round` choose it), made afresh."""
+    if args.backend != "torch" and args.int8_above and n > args.int8_above:
+        return OnnxEmbedder(model_cache=model_cache, fallback=args.backend == "auto", int8=True)
+    return make_embedder(backend=args.backend, model_cache=model_cache)
 
 
 def run_size(
@@ -200,12 +232,12 @@ def run_size(
         bare_runs[name] = [timed(model.embed, texts)]
     with tempfile.TemporaryDirectory() as tmp:
         cache_path = Path(tmp) / "cache.sqlite3"
-        cold_inner = TimedEmbedder(make_embedder(backend=args.backend, model_cache=model_cache))
+        cold_inner = TimedEmbedder(pipeline_model(n, args, model_cache))
         t = time.perf_counter()
         with EmbeddingCache(cache_path) as cache:
             cold = analyse(frags, CachedEmbedder(cold_inner, cache), params)
         cold_wall = time.perf_counter() - t
-        warm_model = make_embedder(backend=args.backend, model_cache=model_cache)
+        warm_model = pipeline_model(n, args, model_cache)
         t = time.perf_counter()
         with EmbeddingCache(cache_path) as cache:
             warm = analyse(frags, CachedEmbedder(warm_model, cache), params)
@@ -230,7 +262,8 @@ def run_size(
             line += f", {(bare + overhead) / bare:.2f}x by overhead"
         bare_text.append(line)
     print(
-        f"n={n:>6}: cold {cold_wall:7.1f}s (embed forward {cold_inner.forward_s:.1f}s; "
+        f"n={n:>6}: cold {cold_wall:7.1f}s (embed forward {cold_inner.forward_s:.1f}s "
+        f"with {getattr(cold_inner.inner, 'backend', args.backend)}; "
         f"overhead {overhead:.1f}s: model load {cold_inner.load_s:.1f}s, cluster "
         f"{cold['cluster']:.1f}s, describe {cold['describe']:.1f}s)\n          "
         + "\n          ".join(bare_text)

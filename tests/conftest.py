@@ -34,6 +34,7 @@ def isolated_settings(
     monkeypatch.setenv("SYMPHONIA_DATA_DIR", str(data))
     monkeypatch.setenv("SYMPHONIA_MODEL_CACHE", str(model_cache))
     monkeypatch.delenv("SYMPHONIA_EMBEDDING_BACKEND", raising=False)
+    monkeypatch.delenv("SYMPHONIA_EMBEDDING_INT8_ABOVE", raising=False)
     monkeypatch.delenv("SYMPHONIA_DATABASE_URL", raising=False)
     for name in ("SYMPHONIA_LLM_BASE_URL", "SYMPHONIA_LLM_MODEL", "SYMPHONIA_LLM_API_KEY"):
         monkeypatch.delenv(name, raising=False)

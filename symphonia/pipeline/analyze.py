@@ -23,6 +23,7 @@ from symphonia.pipeline.contracts import (
     Drafter,
     Embedder,
     ProgressCallback,
+    embedder_for_round,
     embedding_backend,
     no_progress,
 )
@@ -124,6 +125,7 @@ def analyze_round(
     if not fragments:
         raise InvalidInput("fragments", "the round has no fragments to analyse")
     check_unique_ids(fragments)
+    embedder = embedder_for_round(embedder, len(fragments))
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +29,21 @@ class Embedder(Protocol):
     def model_id(self) -> str: ...
 
     def embed(self, texts: Sequence[str], progress: ProgressCallback = no_progress) -> Vectors: ...
+
+
+@runtime_checkable
+class RoundSized(Protocol):
+    """An embedder that embeds large rounds differently (`embed_by_size.BySize`): the
+    analysis asks it, once per round, which embedder that round's size calls for."""
+
+    def for_round(self, size: int) -> Embedder: ...
+
+
+def embedder_for_round(embedder: Embedder, size: int) -> Embedder:
+    """The embedder for a round of `size` fragments: `embedder` itself unless it chooses by
+    size. One choice per round, so the fragments and the drafted sentences the guard
+    compares with them share one vector space."""
+    return embedder.for_round(size) if isinstance(embedder, RoundSized) else embedder
 
 
 def embedding_backend(embedder: Embedder) -> str:

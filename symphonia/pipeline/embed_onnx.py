@@ -28,6 +28,7 @@ from symphonia.pipeline.embed import (
 )
 from symphonia.pipeline.onnx_encoder import OnnxEncoder
 from symphonia.pipeline.onnx_export import OnnxModel, OnnxUnsupported, prepare_onnx_model
+from symphonia.pipeline.onnx_quantize import INT8_SUFFIX, prepare_int8_graph
 from symphonia.settings import DEFAULT_EMBEDDING_MODEL, EMBEDDING_BACKENDS
 
 ONNX_BATCH_SIZE = 32
@@ -55,15 +56,34 @@ def resolve_model_dir(model_name: str) -> Path:
         raise OnnxUnsupported(f"model {model_name!r} is not a local directory: {exc}") from exc
 
 
-def _open_encoder(exported: OnnxModel) -> OnnxEncoder:
+def _open_encoder(exported: OnnxModel, graph: Path | None = None) -> OnnxEncoder:
+    """An encoder on `graph` (the float32 export unless given), with the export's tokenizer."""
+    graph = graph or exported.graph
     try:
-        return OnnxEncoder(exported.graph, exported.tokenizer, exported.max_seq_length)
+        return OnnxEncoder(graph, exported.tokenizer, exported.max_seq_length)
     except Exception as exc:  # onnxruntime raises its own types for unreadable graphs
-        raise OnnxUnsupported(f"cannot open {exported.graph}: {exc}") from exc
+        raise OnnxUnsupported(f"cannot open {graph}: {exc}") from exc
+
+
+def _open_int8_encoder(exported: OnnxModel) -> OnnxEncoder:
+    """The int8 encoder, quantised on first use; a copy that will not open (damaged after
+    it was checked) is made once more."""
+    graph = prepare_int8_graph(exported)
+    try:
+        return _open_encoder(exported, graph)
+    except OnnxUnsupported as exc:
+        logger.warning("quantising %s again: %s", exported.graph, exc)
+        graph.unlink(missing_ok=True)
+        return _open_encoder(exported, prepare_int8_graph(exported))
 
 
 class OnnxEmbedder:
-    """`Embedder` on ONNX Runtime, exporting the model into `model_cache` on first use."""
+    """`Embedder` on ONNX Runtime, exporting the model into `model_cache` on first use.
+
+    With `int8`, the export's int8 copy runs instead (`onnx_quantize`; made on first use),
+    and the vectors are cached under their own key. If no int8 copy can be made, the float32
+    export runs, with the reason in `fallback_reason`: slower, never worse.
+    """
 
     def __init__(
         self,
@@ -72,6 +92,7 @@ class OnnxEmbedder:
         model_cache: Path,
         batch_size: int = ONNX_BATCH_SIZE,
         fallback: bool = True,
+        int8: bool = False,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -79,6 +100,8 @@ class OnnxEmbedder:
         self._model_cache = model_cache
         self._batch_size = batch_size
         self._fallback = fallback
+        self._int8 = int8
+        self._int8_running = False
         self._encoder: OnnxEncoder | None = None
         self._torch: SentenceTransformerEmbedder | None = None
         self._dim: int | None = None
@@ -87,8 +110,9 @@ class OnnxEmbedder:
 
     @property
     def model_id(self) -> str:
-        """The configured model name: the key of this model's vectors in the cache."""
-        return self._model_name
+        """The key of this model's vectors in the cache: the configured model name, with
+        `INT8_SUFFIX` for the int8 copy."""
+        return self._model_name + (INT8_SUFFIX if self._int8 else "")
 
     @property
     def loaded(self) -> bool:
@@ -97,9 +121,9 @@ class OnnxEmbedder:
 
     @property
     def backend(self) -> str | None:
-        """`onnx` or `torch` once loaded; None before the first embedding."""
+        """`onnx`, `onnx-int8` or `torch` once loaded; None before the first embedding."""
         if self._encoder is not None:
-            return "onnx"
+            return "onnx-int8" if self._int8_running else "onnx"
         return "torch" if self._torch is not None else None
 
     def _load(self, progress: ProgressCallback) -> None:
@@ -125,6 +149,14 @@ class OnnxEmbedder:
         (its metadata said it was whole, so its graph was damaged after the fact)."""
         model_dir = resolve_model_dir(self._model_name)
         exported = prepare_onnx_model(self._model_name, model_dir, self._model_cache)
+        if self._int8:
+            try:
+                encoder = _open_int8_encoder(exported)
+                self._int8_running = True
+                return encoder, exported.dimension
+            except OnnxUnsupported as exc:
+                self.fallback_reason = f"no int8 copy: {exc}"
+                logger.warning("embedding at float32 precision: %s", exc)
         try:
             return _open_encoder(exported), exported.dimension
         except OnnxUnsupported as exc:

@@ -8,9 +8,11 @@ from symphonia.settings import Settings
 
 
 def build_embedder(settings: Settings) -> Embedder:
-    """The configured model and backend behind the persistent embedding cache; an unknown
-    backend is refused with the list of known ones."""
-    from symphonia.pipeline.embed_onnx import BACKENDS, make_embedder
+    """The configured model and backend behind the persistent embedding cache, with its int8
+    copy for rounds above `embedding_int8_above` fragments on ONNX; an unknown backend is
+    refused with the list of known ones."""
+    from symphonia.pipeline.embed_by_size import BySize
+    from symphonia.pipeline.embed_onnx import BACKENDS, OnnxEmbedder, make_embedder
     from symphonia.pipeline.embedding_cache import CachedEmbedder, EmbeddingCache
 
     if settings.embedding_backend not in BACKENDS:
@@ -24,7 +26,17 @@ def build_embedder(settings: Settings) -> Embedder:
         model_cache=settings.model_cache,
     )
     settings.resolved_embedding_cache.parent.mkdir(parents=True, exist_ok=True)
-    return CachedEmbedder(model, EmbeddingCache(settings.resolved_embedding_cache))
+    cache = EmbeddingCache(settings.resolved_embedding_cache)
+    full = CachedEmbedder(model, cache)
+    if settings.embedding_int8_above is None or settings.embedding_backend == "torch":
+        return full
+    int8 = OnnxEmbedder(
+        settings.embedding_model,
+        model_cache=settings.model_cache,
+        fallback=settings.embedding_backend == "auto",
+        int8=True,
+    )
+    return BySize(full, CachedEmbedder(int8, cache), int8_above=settings.embedding_int8_above)
 
 
 def build_drafter(name: str, settings: Settings, *, allow_fallback: bool = True) -> Drafter:
