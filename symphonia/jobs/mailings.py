@@ -34,15 +34,14 @@ from symphonia.db.models import MailingState
 from symphonia.jobs.background import HandOver
 from symphonia.mail import repeats_safely
 from symphonia.services.invitations import MailPlan, hand_over
+from symphonia.services.mailing_views import MailingView, mailing_view
 from symphonia.services.mailings import (
     Batch,
-    MailingView,
     Superseded,
     claim_delivery,
     create_mailing,
     finish_mailing,
     load_batch,
-    mailing_view,
     record_delivery,
     unfinished_mailings,
 )
