@@ -33,7 +33,8 @@ from symphonia.core.actors import Actor
 from symphonia.db.models import MailingState
 from symphonia.jobs.background import HandOver
 from symphonia.mail import repeats_safely
-from symphonia.services.invitations import MailPlan, hand_over
+from symphonia.services.invitation_mail import hand_over
+from symphonia.services.invitations import MailPlan
 from symphonia.services.mailing_views import MailingView, mailing_view
 from symphonia.services.mailings import (
     Batch,

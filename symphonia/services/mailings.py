@@ -36,7 +36,8 @@ from symphonia.db.models import (
     Study,
 )
 from symphonia.services.errors import NotFound
-from symphonia.services.invitations import Delivery, MailPlan, Outcome, Recipient, issue_link
+from symphonia.services.invitation_mail import Delivery, Outcome, issue_link
+from symphonia.services.invitations import MailPlan, Recipient
 from symphonia.services.principals import actor_on_record
 from symphonia.services.tokens import IssuedSecret
 from symphonia.services.tx import transaction
@@ -179,7 +180,7 @@ async def claim_delivery(
 
 
 def record_delivery(claim: Claim) -> Outcome:
-    """The outcome hook for :func:`symphonia.services.invitations.hand_over`: the delivery
+    """The outcome hook for :func:`symphonia.services.invitation_mail.hand_over`: the delivery
     is sent or failed in the transaction that records the event, by its claiming attempt
     only (:class:`Superseded` rolls the record back otherwise)."""
 
