@@ -67,51 +67,28 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping, Sequence
-from datetime import date
 from pathlib import Path, PurePosixPath
-from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import ValidationError
 
 from symphonia.core.errors import Problem, RejectedInput
-from symphonia.core.fragments import InvalidInput
 from symphonia.core.priorities.definition import Prioritisation
-from symphonia.core.protocol import (
-    MAX_ROUNDS,
-    ConsensusRule,
-    Feedback,
-    GroupBasis,
-    OpinionGrouping,
-    ParticipationBase,
-    Protocol,
-    RatingScale,
-    StoppingRule,
-)
-from symphonia.core.study import (
-    Anonymity,
-    Panellist,
-    ParticipantRole,
-    RoundDefinition,
-    RoundKind,
-    StakeholderGroup,
-    StudyDefinition,
-    StudyKind,
-    study_problems,
-)
-from symphonia.core.text_rules import (
-    field_path,
-    nested_text_problems,
-    study_text_problems,
-)
+from symphonia.core.protocol import Protocol
+from symphonia.core.study import StudyDefinition, study_problems
+from symphonia.core.text_rules import field_path, nested_text_problems, study_text_problems
 from symphonia.interchange.files import MAX_STUDY_FILE_BYTES, read_bytes
 from symphonia.interchange.priority_study import (
-    PrioritiseSection,
     line_of,
     prioritisation_from_section,
     toml_field_lines,
 )
+from symphonia.interchange.study_sections import (
+    StudyFileModel,
+    definition_from_model,
+    protocol_from_section,
+    toml_reason,
+)
 from symphonia.interchange.text import NotUtf8, decode_utf8
-from symphonia.interchange.toml_models import TOML_CONFIG, choice, enum_values, show
 
 STUDY_FILE = "study.toml"
 
@@ -147,126 +124,6 @@ def _at(file: str, field: str, lines: Mapping[str, int] | None) -> str:
     return f"{file}:{line}" if line is not None else file
 
 
-_choice = choice
-_values = enum_values
-
-
-class _Model(BaseModel):
-    model_config = TOML_CONFIG
-
-
-class _StudySection(_Model):
-    kind: Annotated[str, _choice(_values(StudyKind), "study kind")] = "delphi"
-    id: str
-    title: str
-    question: str
-    description: str = ""
-    synthetic: bool = False
-    anonymity: Annotated[str, _choice(_values(Anonymity), "anonymity")] = "pseudonymous"
-
-
-class _Group(_Model):
-    id: str
-    name: str
-
-
-class _Panellist(_Model):
-    pseudonym: str
-    group: str | None = None
-    role: Annotated[str, _choice(_values(ParticipantRole), "role")] = "expert"
-    name: str | None = None
-
-
-class _Scale(_Model):
-    min: int = 1
-    max: int = 9
-
-
-class _Stopping(_Model):
-    max_rounds: int = Field(default=3, ge=1, le=MAX_ROUNDS)
-    cv_change_below: float = Field(default=0.15, ge=0)
-    require_nonsignificant_wilcoxon: bool = True
-
-
-class _OpinionGrouping(_Model):
-    min_ratings: int = 7
-    max_groups: int = 5
-    seed: int = 0
-
-
-class _Feedback(_Model):
-    by_group: bool = False
-    comments: bool = False
-
-
-class _Protocol(_Model):
-    rule: Annotated[str, _choice(_values(ConsensusRule), "rule")] = "percent_iqr"
-    agreement_threshold: float = Field(default=0.7)
-    max_iqr: float = Field(default=2.0)
-    min_participation: float = Field(default=0.6)
-    min_group_agreement: float = Field(default=0.5)
-    min_item_ratings: int = 1
-    participation_base: Annotated[
-        str, _choice(_values(ParticipationBase), "participation base")
-    ] = "panel"
-    group_basis: Annotated[str, _choice(_values(GroupBasis), "group basis")] = "stakeholder"
-    opinion_grouping: _OpinionGrouping = _OpinionGrouping()
-    feedback: _Feedback = _Feedback()
-    scale: _Scale = _Scale()
-    stopping: _Stopping = _Stopping()
-
-
-class _Round(_Model):
-    number: int = Field(ge=1, le=MAX_ROUNDS)
-    kind: Annotated[str, _choice(_values(RoundKind), "round kind")]
-    opens: date | None = Field(default=None, strict=False)
-    closes: date | None = Field(default=None, strict=False)
-    fragments: str | None = None
-    ratings: str | None = None
-    items: str | None = None
-    scores: str | None = None
-
-
-class _StudyFile(_Model):
-    study: _StudySection
-    groups: list[_Group] = []
-    panel: list[_Panellist] = []
-    protocol: _Protocol = _Protocol()
-    rounds: list[_Round] = []
-    prioritise: PrioritiseSection | None = None
-
-
-_TYPE_REASONS = {
-    "int_type": "must be a whole number",
-    "float_type": "must be a number",
-    "string_type": "must be a string (in quotes)",
-    "bool_type": "must be true or false",
-    "model_type": "must be a table",
-    "list_type": "must be an array",
-}
-
-
-_show = show
-
-
-def _reason(error: Any) -> str:
-    """Pydantic's error, reworded in the terms of the TOML file."""
-    kind = error["type"]
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "extra_forbidden":
-        return "unknown field"
-    if kind in _TYPE_REASONS:
-        return f"{_TYPE_REASONS[kind]}, got {_show(error['input'])}"
-    if kind == "greater_than_equal":
-        return f"must be at least {error['ctx']['ge']}, got {_show(error['input'])}"
-    if kind == "less_than_equal":
-        return f"must be at most {error['ctx']['le']}, got {_show(error['input'])}"
-    if kind.startswith(("date_", "datetime_")):
-        return f"must be a date such as 2025-01-31, got {_show(error['input'])}"
-    return str(error["msg"]).removeprefix("Value error, ")
-
-
 def resolve_study_file(path: str | Path) -> Path:
     """Accept either a study directory or its ``study.toml``."""
     p = Path(path)
@@ -299,16 +156,16 @@ def load_study(path: str | Path) -> StudyDefinition:
         )
         raise StudyFileError(shown, [("(toml)", reason)])
     try:
-        model = _StudyFile.model_validate(raw)
+        model = StudyFileModel.model_validate(raw)
     except ValidationError as exc:
         # No definition to check yet: every string of the file is, so that one refusal still
         # lists every problem (TOML lets escapes such as "\u0000" through).
-        problems = [(field_path(e["loc"]), _reason(e)) for e in exc.errors()]
+        problems = [(field_path(e["loc"]), toml_reason(e)) for e in exc.errors()]
         lines = _section_lines(text)
         raise StudyFileError(shown, nested_text_problems(raw) + problems, lines=lines) from None
-    protocol, problems = _protocol(model.protocol)
+    protocol, problems = protocol_from_section(model.protocol)
     prioritise, located = _prioritise(model, protocol, file.parent, problems)
-    study = _assemble(model, protocol, prioritise, base_dir=file.parent)
+    study = definition_from_model(model, protocol, prioritise, base_dir=file.parent)
     problems = (
         study_text_problems(study)  # the rule `symphonia.services.studies` enforces too
         + problems
@@ -327,7 +184,7 @@ def _section_lines(text: str) -> dict[str, int]:
 
 
 def _prioritise(
-    model: _StudyFile, protocol: Protocol, base_dir: Path, problems: list[tuple[str, str]]
+    model: StudyFileModel, protocol: Protocol, base_dir: Path, problems: list[tuple[str, str]]
 ) -> tuple[Prioritisation | None, list[Problem]]:
     """The prioritise section, if any (its field problems are added to `problems`), and
     the problems found in its items file, each at its own file and line."""
@@ -359,77 +216,7 @@ def _nesting(value: object) -> int:
     return deepest
 
 
-def _protocol(p: _Protocol) -> tuple[Protocol, list[tuple[str, str]]]:
-    """The protocol, or a stand-in and the problem (so the rest of the file is still checked)."""
-    stopping = StoppingRule(
-        max_rounds=p.stopping.max_rounds,
-        cv_change_below=p.stopping.cv_change_below,
-        require_nonsignificant_wilcoxon=p.stopping.require_nonsignificant_wilcoxon,
-    )
-    try:
-        protocol = Protocol(
-            scale=RatingScale(minimum=p.scale.min, maximum=p.scale.max),
-            rule=ConsensusRule(p.rule),
-            agreement_threshold=p.agreement_threshold,
-            max_iqr=p.max_iqr,
-            min_participation=p.min_participation,
-            min_group_agreement=p.min_group_agreement,
-            stopping=stopping,
-            min_item_ratings=p.min_item_ratings,
-            participation_base=ParticipationBase(p.participation_base),
-            group_basis=GroupBasis(p.group_basis),
-            opinion_grouping=OpinionGrouping(
-                min_ratings=p.opinion_grouping.min_ratings,
-                max_groups=p.opinion_grouping.max_groups,
-                seed=p.opinion_grouping.seed,
-            ),
-            feedback=Feedback(by_group=p.feedback.by_group, comments=p.feedback.comments),
-        )
-    except InvalidInput as exc:
-        return Protocol(stopping=stopping), [(f"protocol.{exc.field_name}", exc.reason)]
-    return protocol, []
-
-
-def _assemble(
-    model: _StudyFile, protocol: Protocol, prioritise: Prioritisation | None, base_dir: Path
-) -> StudyDefinition:
-    """Build the definition unchecked: its problems are reported together by the caller."""
-    return StudyDefinition(
-        id=model.study.id,
-        title=model.study.title,
-        question=model.study.question,
-        description=model.study.description,
-        synthetic=model.study.synthetic,
-        anonymity=Anonymity(model.study.anonymity),
-        groups=tuple(StakeholderGroup(id=g.id, name=g.name) for g in model.groups),
-        panel=tuple(
-            Panellist(
-                pseudonym=p.pseudonym, group=p.group, role=ParticipantRole(p.role), name=p.name
-            )
-            for p in model.panel
-        ),
-        rounds=tuple(
-            RoundDefinition(
-                number=r.number,
-                kind=RoundKind(r.kind),
-                opens=r.opens,
-                closes=r.closes,
-                fragments=r.fragments,
-                ratings=r.ratings,
-                items=r.items,
-                scores=r.scores,
-            )
-            for r in model.rounds
-        ),
-        protocol=protocol,
-        kind=StudyKind(model.study.kind),
-        prioritise=prioritise,
-        base_dir=str(base_dir),
-        check=False,
-    )
-
-
-def _file_problems(model: _StudyFile, base_dir: Path) -> list[tuple[str, str]]:
+def _file_problems(model: StudyFileModel, base_dir: Path) -> list[tuple[str, str]]:
     """Round files must be relative, stay inside the study directory, and exist."""
     problems: list[tuple[str, str]] = []
     for i, r in enumerate(model.rounds):

@@ -30,12 +30,11 @@ from symphonia.interchange.files import write_atomically
 from symphonia.pipeline.llm import DraftingFailed
 from symphonia.reports.csv_export import write_csv
 from symphonia.reports.formats import FORMATS, FormatName, render_every_format
-from symphonia.reports.priority_formats import PRIORITY_FORMATS, PriorityFormat
+from symphonia.reports.priority_formats import PRIORITY_FORMATS, PriorityFormat, priority_file_name
 from symphonia.services.analysis import AnalysisOptions, AnalysisOutcome, run_inline
 from symphonia.services.exports import build_report
 from symphonia.services.priority_report import is_priority_round
 from symphonia.services.publishing import publish_version
-from symphonia.services.reporting.formats import FORMAT_SPECS
 from symphonia.services.run_views import RunView, list_runs
 
 ExportChoice = Literal[FormatName, "all"]
@@ -143,8 +142,7 @@ def export(
         async with container.session() as session:
             priorities = await is_priority_round(session, study, number, actor=ACTOR)
         if priorities:  # issue 13: a prioritisation round has a ranking, not a synthesis
-            if version is not None:
-                fail(f"round {number} of {study!r} ranks priorities; its report has no versions")
+            _refuse_version(study, number, version)
             if format not in PRIORITY_FORMATS:
                 fail(
                     f"round {number} of {study!r} ranks priorities: a {format} export describes "
@@ -172,6 +170,13 @@ def export(
     run(go)
 
 
+def _refuse_version(study: str, number: int, version: int | None) -> None:
+    """A prioritisation round's report is its ranking, never stored as versions: asking
+    for one is a mistake, refused the same way by every export."""
+    if version is not None:
+        fail(f"round {number} of {study!r} ranks priorities; its report has no versions")
+
+
 async def _export_all(
     container: Container, study: str, number: int, version: int | None, folder: Path
 ) -> None:
@@ -181,13 +186,11 @@ async def _export_all(
         priorities = await is_priority_round(session, study, number, actor=ACTOR)
     written: list[Path] = []
     if priorities:
-        if version is not None:
-            fail(f"round {number} of {study!r} ranks priorities; its report has no versions")
-        for fmt in PRIORITY_FORMATS:
-            target = folder / f"{study}-round-{number}-priorities{FORMAT_SPECS[fmt].suffix}"
-            written += await write_priority_report(
-                container, study, number, cast(PriorityFormat, fmt), target
-            )
+        _refuse_version(study, number, version)
+        for name in PRIORITY_FORMATS:
+            fmt = cast(PriorityFormat, name)
+            target = folder / priority_file_name(study, number, fmt)
+            written += await write_priority_report(container, study, number, fmt, target)
     else:
         async with container.session() as session:
             document = await build_report(session, study, number, version, actor=ACTOR)

@@ -19,7 +19,7 @@ import typer
 from symphonia.cli.common import console, count, handle_errors, run, settings
 from symphonia.composition import Container
 from symphonia.jobs import InProcessWorker
-from symphonia.settings import require_production_ready
+from symphonia.settings.production import require_production_ready
 
 
 async def _saq(container: Container, once: bool) -> None:

@@ -1,8 +1,8 @@
 """The pieces every model of a hand-written TOML file shares: strict tables, closed
 vocabularies whose refusal lists what is expected, and values shown as TOML writes them.
 
-Used by the study file (:mod:`symphonia.studyfiles`) and its sections defined elsewhere
-(:mod:`symphonia.interchange.priority_study`), so each refuses alike.
+Used by the study file's sections (:mod:`symphonia.interchange.study_sections`, and
+:mod:`symphonia.interchange.priority_study` for ``[prioritise]``), so each refuses alike.
 """
 
 from __future__ import annotations

@@ -33,16 +33,16 @@ from symphonia.core.actors import Actor
 from symphonia.db.models import MailingState
 from symphonia.jobs.background import HandOver
 from symphonia.mail import repeats_safely
-from symphonia.services.invitations import MailPlan, hand_over
+from symphonia.services.invitation_mail import hand_over
+from symphonia.services.invitations import MailPlan
+from symphonia.services.mailing_views import MailingView, mailing_view
 from symphonia.services.mailings import (
     Batch,
-    MailingView,
     Superseded,
     claim_delivery,
     create_mailing,
     finish_mailing,
     load_batch,
-    mailing_view,
     record_delivery,
     unfinished_mailings,
 )

@@ -14,9 +14,16 @@ from typing import Literal, get_args
 
 from symphonia.reports.priority_charts import Chart
 from symphonia.services.priority_views import PriorityReport
+from symphonia.services.reporting.formats import FORMAT_SPECS
 
 PriorityFormat = Literal["md", "json", "html", "pdf", "docx", "csv"]
 PRIORITY_FORMATS: tuple[str, ...] = get_args(PriorityFormat)
+
+
+def priority_file_name(study: str, number: int, fmt: PriorityFormat) -> str:
+    """A saved report's file name, the counterpart of `symphonia.reports.formats.file_name`:
+    study and round, but no version (a ranking has none), so files never collide."""
+    return f"{study}-round-{number}-priorities{FORMAT_SPECS[fmt].suffix}"
 
 
 def needs_png(fmt: PriorityFormat) -> bool:

@@ -7,7 +7,7 @@ import asyncio
 import logging
 
 from symphonia.mail import Mail, Mailer, MailError
-from symphonia.services.flags import RaisedFlag
+from symphonia.services.flag_raising import RaisedFlag
 
 log = logging.getLogger(__name__)
 

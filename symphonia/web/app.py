@@ -20,7 +20,8 @@ from symphonia.jobs import job_dispatch
 from symphonia.jobs.background import InProcessTasks
 from symphonia.jobs.mailings import Mailings
 from symphonia.jobs.report_exports import ReportExports
-from symphonia.settings import Settings, get_settings, require_production_ready
+from symphonia.settings import Settings, get_settings
+from symphonia.settings.production import require_production_ready
 from symphonia.web.plugin import SymphoniaWeb
 from symphonia.web.secrets import web_keys
 

@@ -11,10 +11,10 @@ import pytest
 import yaml
 
 from symphonia.cli.app import app as cli
-from symphonia.settings import (
+from symphonia.settings import load_settings
+from symphonia.settings.production import (
     EXAMPLE_SECRET,
     UnsafeForProduction,
-    load_settings,
     production_problems,
     require_production_ready,
 )

@@ -26,7 +26,6 @@ LABEL_STEPS = 300
 """Steps adjustText takes to move the theme map's labels apart (enough for ~70 themes)."""
 RASTER_ABOVE = 2000
 """Fragments above which the theme map's markers are drawn as one image inside the SVG."""
-"""Steps adjustText takes to move the theme map's labels apart (enough for ~70 themes)."""
 RC: dict[str, Any] = {
     "svg.hashsalt": "symphonia-report",
     "svg.fonttype": "none",

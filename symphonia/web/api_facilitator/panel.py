@@ -17,7 +17,7 @@ from symphonia.services.invitations import (
     plan_reminders,
     revoke_invitation,
 )
-from symphonia.services.mailings import mailing_view
+from symphonia.services.mailing_views import mailing_view
 from symphonia.services.panel import import_panel
 from symphonia.services.panel_view import panel_view
 from symphonia.services.participation import participation

@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from msgspec import Meta, Struct
 
-from symphonia.services.mailings import MailingView
+from symphonia.services.mailing_views import MailingView
 from symphonia.services.panel import PanelImport
 from symphonia.services.panel_view import PanelView
 from symphonia.services.participation import Participation, Turnout

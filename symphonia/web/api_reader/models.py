@@ -14,7 +14,8 @@ from msgspec import Meta, Struct
 
 from symphonia.core.compare import Agreement, SideStatement, StatementChange
 from symphonia.services.flag_answers import EditorFlag
-from symphonia.services.flags import CitedStatement, FlagView, MyStatements
+from symphonia.services.flag_panel_view import CitedStatement, MyStatements
+from symphonia.services.flags import FlagView
 from symphonia.services.reading import PublishedList, StatementEvidence, VersionComparison
 from symphonia.services.reporting import ReportDocument
 from symphonia.services.reporting.model import ItemStatistics

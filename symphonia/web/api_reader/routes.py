@@ -13,7 +13,8 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from symphonia.db.models import FlagAnswer
 from symphonia.services.flag_answers import answer_flag, study_flags
 from symphonia.services.flag_mail import send_flag_mail
-from symphonia.services.flags import my_statements, raise_flag
+from symphonia.services.flag_panel_view import my_statements
+from symphonia.services.flag_raising import raise_flag
 from symphonia.services.reading import (
     compare_versions,
     published_report,

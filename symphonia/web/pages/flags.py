@@ -19,7 +19,9 @@ from symphonia.core.errors import Conflict, RejectedInput
 from symphonia.db.models import FlagAnswer
 from symphonia.services.flag_answers import EditorFlag, answer_flag, study_flags
 from symphonia.services.flag_mail import send_flag_mail
-from symphonia.services.flags import MAX_COMMENT_CHARS, MyStatements, my_statements, raise_flag
+from symphonia.services.flag_panel_view import MyStatements, my_statements
+from symphonia.services.flag_raising import raise_flag
+from symphonia.services.flags import MAX_COMMENT_CHARS
 from symphonia.services.overview import study_overview
 from symphonia.web import limits
 from symphonia.web.context import Nav, nav_for, page

@@ -14,7 +14,7 @@ from litestar import Controller, get
 from litestar.params import FromPath
 from litestar.response import Template
 
-from symphonia.services.mailings import MailingView, mailing_view
+from symphonia.services.mailing_views import MailingView, mailing_view
 from symphonia.web.context import Nav, nav_for, page
 from symphonia.web.deps import Db, Me
 from symphonia.web.facilitator_deps import FACILITATOR_DEPENDENCIES

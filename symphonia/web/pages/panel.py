@@ -27,7 +27,7 @@ from symphonia.services.invitations import (
     plan_reminders,
     revoke_invitation,
 )
-from symphonia.services.mailings import MailingView, recent_mailings
+from symphonia.services.mailing_views import MailingView, recent_mailings
 from symphonia.services.panel import PanelImport, import_panel
 from symphonia.services.panel_view import InvitationState, PanelView, panel_view
 from symphonia.web.context import Nav, nav_for, page

@@ -135,6 +135,11 @@ def test_round_two_exports_as_a_page_a_pdf_a_word_document_and_tables(
         "round 2 of 'connected-icb-priorities' ranks priorities: a prov export describes a "
         "synthesis; export it as md, json, html, pdf, docx, csv",
     )
+    for fmt in ("md", "all"):  # both exports refuse a version the same way
+        refused(
+            cli("export", SLUG, "2", "--format", fmt, "--version", "1", "--out", tmp_path / "v"),
+            "round 2 of 'connected-icb-priorities' ranks priorities; its report has no versions",
+        )
     every = cli("export", SLUG, "2", "--format", "all", "--out", tmp_path / "every")
     assert every.code == 0, every.err
     stem = tmp_path / "every" / f"{SLUG}-round-2-priorities"

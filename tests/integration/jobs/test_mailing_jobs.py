@@ -22,8 +22,9 @@ from symphonia.db.models import (
 from symphonia.jobs.mailings import MailingJobs
 from symphonia.mail import Mail, Mailer, MailError, OutboxMailer
 from symphonia.services.errors import NotFound
-from symphonia.services.invitations import hand_over
-from symphonia.services.mailings import claim_delivery, load_batch, mailing_view
+from symphonia.services.invitation_mail import hand_over
+from symphonia.services.mailing_views import mailing_view
+from symphonia.services.mailings import claim_delivery, load_batch
 from symphonia.services.studies import load_study
 from symphonia.settings import load_settings
 from symphonia.studyfiles import load_study as read_study_file

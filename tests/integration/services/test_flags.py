@@ -19,7 +19,9 @@ from symphonia.services.errors import Conflict, NotFound, PermissionDenied, Reje
 from symphonia.services.exports import build_report
 from symphonia.services.flag_answers import answer_flag, study_flags
 from symphonia.services.flag_mail import flag_mail
-from symphonia.services.flags import MAX_COMMENT_CHARS, my_statements, raise_flag
+from symphonia.services.flag_panel_view import my_statements
+from symphonia.services.flag_raising import raise_flag
+from symphonia.services.flags import MAX_COMMENT_CHARS
 from symphonia.services.publishing import publish_version
 from tests.integration.services.editing_setup import OPERATOR, SLUG, Maker
 from tests.integration.services.reading_setup import Published, amended, published_round

