@@ -98,11 +98,13 @@ async def transaction(session: AsyncSession, *, write: bool = True) -> AsyncIter
 async def reading(session: AsyncSession) -> AsyncIterator[AsyncConnection]:
     """The session's connection for a use case that only reads and needs no snapshot
     shared by its statements (one query, as authenticating an API token is on every API
-    request). On PostgreSQL, when no caller's transaction is open, the connection runs in
-    autocommit: no BEGIN and COMMIT round trips around the query. Otherwise, and on
-    SQLite (whose BEGIN this module manages), it is :func:`transaction` with
-    ``write=False``."""
-    autocommit = not session.in_transaction() and session.get_bind().dialect.name != "sqlite"
+    request). When no caller's transaction is open, the query runs in autocommit, with no
+    BEGIN and COMMIT around it: on PostgreSQL its connection is put in autocommit, and on
+    SQLite no BEGIN is sent (SQLite runs a lone statement as its own transaction; see
+    :mod:`symphonia.db.engine`). In a caller's transaction it is that transaction's."""
+    options: dict[str, str] | None = None
+    if not session.in_transaction():
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        options = {SQLITE_BEGIN: "NONE"} if sqlite else {"isolation_level": "AUTOCOMMIT"}
     async with transaction(session, write=False):
-        options = {"isolation_level": "AUTOCOMMIT"} if autocommit else None
         yield await session.connection(execution_options=options)
