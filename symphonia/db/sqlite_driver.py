@@ -34,8 +34,9 @@ from __future__ import annotations
 
 import collections
 import sqlite3
-from collections.abc import Sequence
-from typing import Any
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
@@ -43,6 +44,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
 )
 from sqlalchemy.util.concurrency import await_
 
+_T = TypeVar("_T")
 _Outcome = tuple[Any, list[Any], int, int | None, bool]
 """What one trip brings back: description, rows, rowcount, lastrowid, in_transaction."""
 
@@ -149,10 +151,13 @@ class SQLiteConnection(AsyncAdapt_aiosqlite_connection):
     def run_statement(self, operation: Any, parameters: Any, *, many: bool) -> _Outcome:
         begin, self._pending_begin = self._pending_begin, None
         conn = self._connection
+        outcome: _Outcome
+        if threading.get_ident() == conn._thread.ident:  # in run_transaction: no trip
+            outcome = _run(conn._conn, begin, operation, parameters, many)
+            self._in_transaction = outcome[4]
+            return outcome
         try:
-            outcome: _Outcome = await_(
-                conn._execute(_run, conn._conn, begin, operation, parameters, many)
-            )
+            outcome = await_(conn._execute(_run, conn._conn, begin, operation, parameters, many))
         except Exception as error:
             self._in_transaction = True  # unknown: let the next COMMIT or ROLLBACK run
             self._handle_exception(error)
@@ -169,6 +174,38 @@ class SQLiteConnection(AsyncAdapt_aiosqlite_connection):
         except Exception as error:
             self._handle_exception(error)
         self._in_transaction = False
+
+    async def run_transaction(self, work: Callable[[], _T]) -> _T:
+        """Run `work` on the connection's thread, in one trip, and end the transaction
+        there: COMMIT when it returns, ROLLBACK when it raises (its exception then goes on).
+
+        `work` runs SQLAlchemy's plain (blocking) Core execution on this connection; its
+        statements skip the trips (they are on the thread already), and the transaction
+        begun for it (its BEGIN still pending, see :meth:`begin_with`) is over when this
+        returns, so SQLAlchemy's COMMIT or ROLLBACK afterwards finds nothing to end. For a
+        short write transaction this means SQLite's write lock is held for the time the
+        statements take, not for several round trips through a busy event loop."""
+        conn = self._connection
+
+        def whole() -> _T:
+            sqlite_connection = conn._conn
+            try:
+                result = work()
+                sqlite_connection.commit()
+                return result
+            except BaseException:
+                sqlite_connection.rollback()  # nothing to do if the BEGIN failed
+                raise
+            finally:
+                self._pending_begin = None
+                self._in_transaction = sqlite_connection.in_transaction
+
+        try:
+            result: _T = await conn._execute(whole)
+        except BaseException:
+            self._in_transaction = True  # unknown (a failed ROLLBACK): the next one runs
+            raise
+        return result
 
     def commit(self) -> None:
         self._finish(commit=True)

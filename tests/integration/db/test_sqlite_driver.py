@@ -13,12 +13,13 @@ from typing import Any
 import aiosqlite
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from symphonia.db import engine as engine_module
 from symphonia.db.engine import create_engine, create_sessionmaker
-from symphonia.services.tx import reading, transaction
+from symphonia.services.tx import reading, transaction, write_at_once
 
 
 @pytest.fixture
@@ -153,3 +154,25 @@ async def test_a_begin_refused_by_a_busy_database_is_an_error_and_leaves_the_con
             assert list(await session.scalars(text("SELECT n FROM t"))) == [2]
     finally:
         await engine.dispose()
+
+
+async def test_a_transaction_at_once_is_one_trip_holding_the_lock_no_longer(
+    db: tuple[AsyncEngine, Path], trips: list[str]
+) -> None:
+    engine, path = db
+    seen_locked: list[bool] = []
+
+    def work(connection: Connection) -> int:
+        connection.execute(text("INSERT INTO t (n) VALUES (1)"))
+        seen_locked.append(_locked(path))
+        connection.execute(text("INSERT INTO t (n) VALUES (2)"))
+        return int(connection.scalar(text("SELECT count(*) FROM t")) or 0)
+
+    async with create_sessionmaker(engine)() as session:
+        await session.connection()
+    trips.clear()
+    async with create_sessionmaker(engine)() as session:
+        assert await write_at_once(session, work) == 2
+        assert not _locked(path)
+    assert trips == ["whole"]  # BEGIN IMMEDIATE to COMMIT; nothing left for the pool
+    assert seen_locked == [True]
