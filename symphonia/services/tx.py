@@ -59,6 +59,10 @@ def _writer_lock(session: AsyncSession) -> asyncio.Lock | None:
     if not isinstance(engine, Engine) or engine.dialect.name != "sqlite":
         return None
     loop = asyncio.get_running_loop()
+    made = _WRITERS.get(engine)
+    lock = made.get(loop) if made is not None else None
+    if lock is not None:  # the usual case: made already (reading needs no guard)
+        return lock
     with _WRITERS_GUARD:
         loops = _WRITERS.get(engine)
         if loops is None:
@@ -75,7 +79,8 @@ async def _queued(lock: asyncio.Lock | None) -> AsyncIterator[None]:
         yield
         return
     try:
-        await asyncio.wait_for(lock.acquire(), SQLITE_BUSY_TIMEOUT_MS / 1000)
+        async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_MS / 1000):  # no task, as wait_for
+            await lock.acquire()
     except TimeoutError:
         yield  # SQLite's own busy handler decides, as without the queue
         return
