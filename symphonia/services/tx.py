@@ -36,7 +36,7 @@ from functools import partial
 from typing import TypeVar
 
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from symphonia.db.engine import SQLITE_BEGIN, SQLITE_BUSY_TIMEOUT_MS
 from symphonia.db.sqlite_driver import SQLiteConnection
@@ -52,10 +52,13 @@ _WRITERS_GUARD = threading.Lock()
 def _writer_lock(session: AsyncSession) -> asyncio.Lock | None:
     """The queue of SQLite writers on the session's engine in the running event loop (None
     for other databases)."""
-    bind = session.bind
+    return _engine_writer_lock(session.bind)
+
+
+def _engine_writer_lock(bind: object) -> asyncio.Lock | None:
     if bind is None:
         return None
-    engine = bind.sync_engine if hasattr(bind, "sync_engine") else bind
+    engine = getattr(bind, "sync_engine", bind)
     if not isinstance(engine, Engine) or engine.dialect.name != "sqlite":
         return None
     loop = asyncio.get_running_loop()
@@ -88,6 +91,15 @@ async def _queued(lock: asyncio.Lock | None) -> AsyncIterator[None]:
         yield
     finally:
         lock.release()
+
+
+@asynccontextmanager
+async def writers_turn(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Wait for this process's turn to write on `engine` (SQLite; at once elsewhere), for a
+    write that does not go through :func:`transaction`: one statement in autocommit, as
+    a rate limit's count (`symphonia.web.stores`)."""
+    async with _queued(_engine_writer_lock(engine)):
+        yield
 
 
 @asynccontextmanager
