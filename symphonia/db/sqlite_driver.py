@@ -32,7 +32,9 @@ SQLAlchemy's adapter relies on aiosqlite's ``_tx`` and ``_conn``.
 
 from __future__ import annotations
 
+import asyncio
 import collections
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
@@ -80,6 +82,16 @@ def _end(connection: sqlite3.Connection, commit: bool) -> None:
         connection.commit()
     else:
         connection.rollback()
+
+
+async def _outlast(trip: asyncio.Future[Any]) -> None:
+    """Wait for `trip` to end, through any cancellation. A cancelled request cannot stop a
+    transaction running on the connection's thread (it runs to its COMMIT or ROLLBACK);
+    handing the connection back to the pool before then would let the next transaction
+    begin on it while this one still ends."""
+    while not trip.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait({trip})
 
 
 class SQLiteCursor:
@@ -184,7 +196,8 @@ class SQLiteConnection(AsyncAdapt_aiosqlite_connection):
         begun for it (its BEGIN still pending, see :meth:`begin_with`) is over when this
         returns, so SQLAlchemy's COMMIT or ROLLBACK afterwards finds nothing to end. For a
         short write transaction this means SQLite's write lock is held for the time the
-        statements take, not for several round trips through a busy event loop."""
+        statements take, not for several round trips through a busy event loop. Cancelled
+        (a request given up), it still waits for the trip to end before raising."""
         conn = self._connection
 
         def whole() -> _T:
@@ -200,8 +213,12 @@ class SQLiteConnection(AsyncAdapt_aiosqlite_connection):
                 self._pending_begin = None
                 self._in_transaction = sqlite_connection.in_transaction
 
+        trip = asyncio.ensure_future(conn._execute(whole))
         try:
-            result: _T = await conn._execute(whole)
+            result: _T = await asyncio.shield(trip)
+        except asyncio.CancelledError:
+            await _outlast(trip)  # see below
+            raise
         except BaseException:
             self._in_transaction = True  # unknown (a failed ROLLBACK): the next one runs
             raise

@@ -5,7 +5,10 @@ errors, the connection reusable after any of them)."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import threading
+import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -176,3 +179,37 @@ async def test_a_transaction_at_once_is_one_trip_holding_the_lock_no_longer(
         assert not _locked(path)
     assert trips == ["whole"]  # BEGIN IMMEDIATE to COMMIT; nothing left for the pool
     assert seen_locked == [True]
+
+
+async def test_a_cancelled_transaction_at_once_ends_before_its_connection_is_used_again(
+    db: tuple[AsyncEngine, Path],
+) -> None:
+    """The pool has one connection: the next transaction gets the same one, and must not
+    begin while the cancelled one is still ending on the connection's thread."""
+    engine, path = db
+    started = threading.Event()
+
+    def slow(connection: Connection) -> None:
+        connection.execute(text("INSERT INTO t (n) VALUES (1)"))
+        started.set()
+        time.sleep(0.2)  # the request is cancelled meanwhile
+        connection.execute(text("INSERT INTO t (n) VALUES (2)"))
+
+    sessions = create_sessionmaker(engine)
+
+    async def request() -> None:
+        async with sessions() as session:
+            await write_at_once(session, slow)
+
+    task = asyncio.ensure_future(request())
+    await asyncio.to_thread(started.wait)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert not _locked(path)  # over by the time the cancellation came through
+    async with sessions() as session:  # the same connection: its own BEGIN, so atomic
+        with pytest.raises(IntegrityError):
+            await _insert(session, 3, 1)
+    async with sessions() as session:
+        found = list(await session.scalars(text("SELECT n FROM t ORDER BY n")))
+    assert found == [1, 2]  # the cancelled one had begun: it ran to its COMMIT; 3 rolled back
