@@ -11,7 +11,11 @@ SQLite gets what it lacks by default:
   `BEGIN IMMEDIATE` for a transaction that will write (connection execution option
   ``sqlite_begin="IMMEDIATE"``, set by `symphonia.services.tx.transaction`): a deferred
   transaction that reads and then writes fails at once ("database is locked") when another
-  connection wrote in between, whereas an immediate one waits its turn (busy timeout).
+  connection wrote in between, whereas an immediate one waits its turn (busy timeout);
+  ``sqlite_begin="NONE"`` sends no BEGIN, for a lone statement (`tx.reading`, rate limits);
+- aiosqlite through this project's adapter (:mod:`symphonia.db.sqlite_driver`): one trip
+  to the connection's thread per statement, the BEGIN sent with the first statement, and
+  a whole short transaction in one trip when a service asks (`tx.write_at_once`).
 
 PostgreSQL connections come from a pool, and a pooled connection may have died while it
 sat there (a server restart, an idle timeout, a dropped network): such a connection is
