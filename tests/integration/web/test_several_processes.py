@@ -12,12 +12,15 @@ import asyncio
 import dataclasses
 import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar import Litestar
+from sqlalchemy import select
 
 from symphonia.composition import Container
 from symphonia.core.actors import StudyRole
+from symphonia.db.models import Fragment
 from symphonia.services.accounts import grant_role
 from symphonia.services.studies import load_study
 from symphonia.studyfiles import load_study as read_study_file
@@ -27,6 +30,7 @@ from symphonia.web.stores import DatabaseStore
 from tests.fakes.mail_panel import add_experts
 from tests.integration.web.conftest import Web, csrf, post_form
 from tests.integration.web.facilitation import OPERATOR, facilitator, form_token, sign_in, until
+from tests.integration.web.people import cast_of_two_studies
 from tests.integration.web.test_sign_in import EMAIL, PASSWORD, _account
 
 
@@ -169,3 +173,32 @@ async def test_a_mailing_started_on_one_process_is_followed_on_the_other(
         panel = (await second.get("/studies/connected-icb/panel")).text
         assert "5 of 5 sent" in panel
     assert sorted(m.to for m in web.mailer.sent) == emails
+
+
+async def test_submissions_through_both_processes_at_once_are_each_stored_once(
+    web: Web, other: Web
+) -> None:
+    """On SQLite the two processes' writers meet at SQLite's write lock (each process
+    queues its own); on PostgreSQL at the round's share lock. Every acknowledged fragment
+    is stored once, and a retry sent to the other process gets the same fragment back."""
+    cast = await cast_of_two_studies(web)
+    me = cast.api_headers("expert_a")
+    path = "/api/v1/studies/study-a/rounds/1/fragments"
+
+    async def submit(client: Any, n: int, key: str) -> Any:
+        body = {"kind": "claim", "text": f"Claim {n}.", "confidence": 3}
+        return await client.post(path, json=body, headers={**me, "Idempotency-Key": key})
+
+    async with web.client() as first, other.client() as second:
+        sent = await asyncio.gather(
+            *(submit(first if n % 2 else second, n, f"k-{n}") for n in range(24))
+        )
+        retried = await asyncio.gather(
+            *(submit(second if n % 2 else first, n, f"k-{n}") for n in range(0, 24, 3))
+        )
+    assert [r.status_code for r in sent] == [201] * 24
+    assert [r.status_code for r in retried] == [200] * 8
+    assert [r.json()["id"] for r in retried] == [sent[n].json()["id"] for n in range(0, 24, 3)]
+    async with web.container.session() as s:
+        ids = list(await s.scalars(select(Fragment.external_id)))
+    assert sorted(ids) == sorted(r.json()["id"] for r in sent)
