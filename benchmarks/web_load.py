@@ -24,9 +24,12 @@ the client's own CPU use (so a saturated client is not mistaken for a slow serve
     .venv/bin/python benchmarks/web_load.py --backends sqlite --seconds 10
     .venv/bin/python benchmarks/web_load.py --postgres-url postgresql+asyncpg://u:p@host/db
     .venv/bin/python benchmarks/web_load.py --backends postgresql --web-processes 1 2
+    .venv/bin/python benchmarks/web_load.py --backends sqlite --web-processes 2 --rate 330
 
 With --web-processes 1 2 each count runs on a fresh database, the clients spread round robin
 over the processes (as a load balancer would), and the ratio to the first count is printed.
+On SQLite the processes share one database file and data directory, as several `symphonia
+serve` on one machine do.
 
 PostgreSQL's admin URL comes from --postgres-url or SYMPHONIA_TEST_POSTGRES_URL (the role
 needs CREATEDB); without one, the PostgreSQL run is skipped with a note.
@@ -621,7 +624,7 @@ def main() -> None:
         type=int,
         default=[1],
         help="web server processes sharing the database, e.g. `1 2`: each count is run and "
-        "compared to the first (SQLite: one process only)",
+        "compared to the first",
     )
     parser.add_argument(
         "--serve-args",
@@ -646,9 +649,6 @@ def main() -> None:
             print("\n== postgresql: skipped (no --postgres-url or SYMPHONIA_TEST_POSTGRES_URL) ==")
             continue
         for count in args.web_processes:
-            if backend == "sqlite" and count > 1:
-                print(f"\n== sqlite, {count} web processes: skipped (one process only) ==")
-                continue
             run_options = dataclasses.replace(options, web_processes=count)
             if backend == "sqlite":
                 results[(backend, count)] = bench(backend, None, run_options)

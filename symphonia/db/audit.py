@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
@@ -44,8 +45,8 @@ def record_event(
     return event
 
 
-async def insert_event(
-    session: AsyncSession,
+def write_event(
+    connection: Connection,
     actor: Actor,
     action: str,
     subject_type: str,
@@ -53,12 +54,14 @@ async def insert_event(
     study_id: uuid.UUID | None = None,
     detail: Mapping[str, Any] | None = None,
 ) -> None:
-    """Record an event as :func:`record_event` does, with one INSERT executed now rather
-    than an object flushed with the session: for hot paths (a submission), where the ORM's
-    unit of work costs more than the statement."""
+    """Record an event as :func:`record_event` does, with one Core INSERT executed now on
+    `connection`, in its transaction, rather than an object flushed with an ORM session:
+    for hot paths (a submission), where the ORM's unit of work costs more than the
+    statement. Plain and blocking, so a use case run as Core statements can use it
+    (`symphonia.services.tx.write_at_once`); async code calls it through
+    `AsyncConnection.run_sync`."""
     values = _event_values(actor, action, subject_type, subject_id, study_id, detail)
-    connection = await session.connection()  # Core on the session's transaction: no ORM
-    await connection.execute(_INSERT, {"id": uuid7(), "at": utcnow(), **values})
+    connection.execute(_INSERT, {"id": uuid7(), "at": utcnow(), **values})
 
 
 def _event_values(

@@ -11,7 +11,11 @@ SQLite gets what it lacks by default:
   `BEGIN IMMEDIATE` for a transaction that will write (connection execution option
   ``sqlite_begin="IMMEDIATE"``, set by `symphonia.services.tx.transaction`): a deferred
   transaction that reads and then writes fails at once ("database is locked") when another
-  connection wrote in between, whereas an immediate one waits its turn (busy timeout).
+  connection wrote in between, whereas an immediate one waits its turn (busy timeout);
+  ``sqlite_begin="NONE"`` sends no BEGIN, for a lone statement (`tx.reading`, rate limits);
+- aiosqlite through this project's adapter (:mod:`symphonia.db.sqlite_driver`): one trip
+  to the connection's thread per statement, the BEGIN sent with the first statement, and
+  a whole short transaction in one trip when a service asks (`tx.write_at_once`).
 
 PostgreSQL connections come from a pool, and a pooled connection may have died while it
 sat there (a server restart, an idle timeout, a dropped network): such a connection is
@@ -31,13 +35,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
 import symphonia.db.models  # noqa: F401  (installs the immutability guards)
+from symphonia.db.sqlite_driver import SQLiteConnection, sqlite_dbapi
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 PING_AFTER_IDLE_S = 5.0
 """A pooled PostgreSQL connection idle longer than this is pinged before it is used."""
 _CHECKED_IN_AT = "symphonia_checked_in_at"
 SQLITE_BEGIN = "sqlite_begin"
-"""Connection execution option: "IMMEDIATE" makes SQLite take the write lock at BEGIN."""
+"""Connection execution option: "IMMEDIATE" makes SQLite take the write lock at BEGIN;
+"NONE" sends no BEGIN (for one statement, which SQLite runs as its own transaction)."""
 
 
 def is_sqlite(url: str | URL) -> bool:
@@ -65,6 +71,8 @@ def create_engine(
         path = _sqlite_file(sa_url)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
+        if sa_url.get_driver_name() == "aiosqlite":
+            kwargs.setdefault("module", sqlite_dbapi())  # one thread hop per statement
         engine = _create_async_engine(sa_url, echo=echo, **kwargs)
         _configure_sqlite(engine, foreign_keys=foreign_keys, wal=path is not None)
         return engine
@@ -130,8 +138,15 @@ def _configure_sqlite(engine: AsyncEngine, *, foreign_keys: bool, wal: bool) -> 
 
     @event.listens_for(sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        immediate = connection.get_execution_options().get(SQLITE_BEGIN) == "IMMEDIATE"
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        how = connection.get_execution_options().get(SQLITE_BEGIN)
+        if how == "NONE":
+            return  # one statement, in autocommit: its own transaction (tx.reading)
+        statement = "BEGIN IMMEDIATE" if how == "IMMEDIATE" else "BEGIN"
+        dbapi_connection = connection.connection.dbapi_connection
+        if isinstance(dbapi_connection, SQLiteConnection):
+            dbapi_connection.begin_with(statement)  # sent with the first statement
+        else:
+            connection.exec_driver_sql(statement)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

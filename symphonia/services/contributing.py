@@ -11,7 +11,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Delete, bindparam, delete, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from symphonia.core.actors import Actor, Permission
@@ -102,20 +103,35 @@ async def panellist_in_open_round(
     """The study, the open contribute round, and the panellist acting.
 
     Every submission starts here, inside its write transaction, so the usual case is one
-    query (the study, the round share-locked as :func:`get_round` locks it, and the
-    panellist); anything unusual goes the long way, which words each refusal."""
-    if actor.participant_id is not None:
-        connection = await session.connection()  # Core: plain values, no ORM execution
-        params = {"slug": slug, "number": number, "participant": actor.participant_id}
-        found = (await connection.execute(_IN_OPEN_ROUND, params)).one_or_none()
-        if found is not None and actor.can(found[0], Permission.CONTRIBUTE):
-            study_id, round_id, kind, status, author_id, pseudonym, group_id = found
-            author = Author(author_id, pseudonym, group_id)
-            ctx = Contributing(study_id, RoundRef(round_id, kind, status), author)
-            return _open_for_fragments(ctx, slug, number)
+    query (:func:`found_in_open_round`); anything unusual goes the long way, which words
+    each refusal."""
+    connection = await session.connection()  # Core: plain values, no ORM execution
+    ctx = await connection.run_sync(found_in_open_round, slug, number, actor)
+    if ctx is not None:
+        return ctx
     study, participant = await panellist_of(session, slug, actor)
     rnd = await get_round(session, study, number, share_lock=True)
     ctx = Contributing(study.id, RoundRef(rnd.id, rnd.kind, rnd.status), Author.of(participant))
+    return _open_for_fragments(ctx, slug, number)
+
+
+def found_in_open_round(
+    connection: Connection, slug: str, number: int, actor: Actor
+) -> Contributing | None:
+    """The usual case of :func:`panellist_in_open_round` in one query on a plain connection
+    (the study, the round share-locked as :func:`get_round` locks it, and the panellist
+    acting, who may contribute there), refused as it refuses when the round is not an open
+    contribute round; None when anything else is unusual (then only the long way says
+    what): no such study, round or panellist, or no permission."""
+    if actor.participant_id is None:
+        return None
+    params = {"slug": slug, "number": number, "participant": actor.participant_id}
+    found = connection.execute(_IN_OPEN_ROUND, params).one_or_none()
+    if found is None or not actor.can(found[0], Permission.CONTRIBUTE):
+        return None
+    study_id, round_id, kind, status, author_id, pseudonym, group_id = found
+    author = Author(author_id, pseudonym, group_id)
+    ctx = Contributing(study_id, RoundRef(round_id, kind, status), author)
     return _open_for_fragments(ctx, slug, number)
 
 
@@ -141,12 +157,21 @@ async def drop_draft(
     session: AsyncSession, participant_id: uuid.UUID, round_id: uuid.UUID, key: str
 ) -> None:
     """Delete a draft (inside the caller's transaction: a submission deletes its draft)."""
-    await session.execute(
-        delete(FragmentDraft).where(
-            FragmentDraft.participant_id == participant_id,
-            FragmentDraft.round_id == round_id,
-            FragmentDraft.draft_key == key,
-        )
+    await session.execute(_draft_deleted(participant_id, round_id, key))
+
+
+def delete_draft(
+    connection: Connection, participant_id: uuid.UUID, round_id: uuid.UUID, key: str
+) -> None:
+    """:func:`drop_draft` on a plain connection, in its transaction."""
+    connection.execute(_draft_deleted(participant_id, round_id, key))
+
+
+def _draft_deleted(participant_id: uuid.UUID, round_id: uuid.UUID, key: str) -> Delete:
+    return delete(FragmentDraft).where(
+        FragmentDraft.participant_id == participant_id,
+        FragmentDraft.round_id == round_id,
+        FragmentDraft.draft_key == key,
     )
 
 
@@ -195,6 +220,17 @@ async def checked_for(
     draft: FragmentDraftInput,
     idempotency_key: str | None,
 ) -> CheckedFragment:
+    """The draft checked for `author` (see :func:`checked_as`)."""
+    connection = await session.connection()
+    return await connection.run_sync(checked_as, author, draft, idempotency_key)
+
+
+def checked_as(
+    connection: Connection,
+    author: Author,
+    draft: FragmentDraftInput,
+    idempotency_key: str | None,
+) -> CheckedFragment:
     """The draft checked for `author`: its fields, and that it names no other author or
     group than theirs (the author is always the caller, and saying otherwise is a mistake to
     point out, not to ignore or act on). Every problem is listed in one refusal."""
@@ -213,7 +249,7 @@ async def checked_for(
     if draft.group is not None:
         own = None
         if author.group_id is not None:
-            own = await session.scalar(
+            own = connection.scalar(
                 select(StakeholderGroup.key).where(StakeholderGroup.id == author.group_id)
             )
         if draft.group != own:

@@ -16,24 +16,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from symphonia.core.actors import Actor, Permission
 from symphonia.core.errors import Conflict
-from symphonia.db.audit import insert_event, record_event
+from symphonia.db.audit import record_event, write_event
 from symphonia.db.models import Fragment, FragmentWithdrawal, Participant
 from symphonia.services.contributing import (
     Contributing,
+    checked_as,
     checked_for,
+    delete_draft,
     drop_draft,
+    found_in_open_round,
     is_withdrawn,
     newer_version,
     own_fragment,
     panellist_in_open_round,
     same_content,
 )
-from symphonia.services.fragment_rows import insert_fragment
+from symphonia.services.fragment_rows import write_fragment
 from symphonia.services.lookup import get_round
 from symphonia.services.permissions import study_for
 from symphonia.services.submission_rules import (
@@ -43,7 +47,7 @@ from symphonia.services.submission_rules import (
     checked,
     current_fragments,
 )
-from symphonia.services.tx import transaction
+from symphonia.services.tx import transaction, write_at_once
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,8 +110,13 @@ async def store_fragment(
     ``idempotency_key_reused`` when that one says something else); the draft `draft_key`
     it was written in, if any, goes in the same transaction."""
     owned = not session.in_transaction()
+    submitting = _Submitting(slug, number, draft, idempotency_key, draft_key, actor)
     try:
-        async with transaction(session):
+        if owned:  # the usual case, in one go (on SQLite one trip to the database's thread)
+            done = await write_at_once(session, submitting.at_once)
+            if done is not None:
+                return done
+        async with transaction(session):  # a caller's transaction, or something unusual
             ctx = await panellist_in_open_round(session, slug, number, actor)
             values = await checked_for(session, ctx.author, draft, idempotency_key)
             if idempotency_key is not None and not owned:
@@ -118,22 +127,8 @@ async def store_fragment(
                     return Submission(
                         await FragmentView.of(session, stored, ctx.author.pseudonym), False
                     )
-            _, fragment = await insert_fragment(
-                session, ctx, values, idempotency_key=idempotency_key
-            )  # a key used before is refused here, by the unique index
-            if draft_key is not None:
-                await drop_draft(session, ctx.author.id, ctx.round.id, draft_key)
-            detail = {"fragment": fragment.id, "kind": fragment.kind.value}
-            await insert_event(
-                session,
-                actor,
-                "fragment.submitted",
-                "round",
-                f"{slug}/{number}",
-                ctx.study_id,
-                detail,
-            )
-            return Submission(fragment, True)
+            connection = await session.connection()
+            return await connection.run_sync(submitting.write, ctx, values)
     except IntegrityError:
         if idempotency_key is None or not owned:
             raise
@@ -147,6 +142,45 @@ async def store_fragment(
             raise Conflict("the submission could not be stored; send it again", code="retry")
         _replayed(stored, checked(draft, idempotency_key), idempotency_key)
         return Submission(await FragmentView.of(session, stored, ctx.author.pseudonym), False)
+
+
+@dataclass(frozen=True, slots=True)
+class _Submitting:
+    """One submission's request, and its steps as blocking Core statements on a plain
+    connection (see :func:`symphonia.services.tx.write_at_once`)."""
+
+    slug: str
+    number: int
+    draft: FragmentDraftInput
+    idempotency_key: str | None
+    draft_key: str | None
+    actor: Actor
+
+    def at_once(self, connection: Connection) -> Submission | None:
+        """The usual case whole: the panellist and the open round found in one query,
+        the draft checked, and :meth:`write`; None when anything is unusual (nothing is
+        written; the caller goes the long way, which words the refusal)."""
+        ctx = found_in_open_round(connection, self.slug, self.number, self.actor)
+        if ctx is None:
+            return None
+        values = checked_as(connection, ctx.author, self.draft, self.idempotency_key)
+        return self.write(connection, ctx, values)
+
+    def write(
+        self, connection: Connection, ctx: Contributing, values: CheckedFragment
+    ) -> Submission:
+        """The fragment, the removal of the draft it was written in (if any) and the
+        audit event, in the transaction of `connection`. A key used before is refused
+        here, by the unique index (IntegrityError)."""
+        _, fragment = write_fragment(connection, ctx, values, idempotency_key=self.idempotency_key)
+        if self.draft_key is not None:
+            delete_draft(connection, ctx.author.id, ctx.round.id, self.draft_key)
+        detail = {"fragment": fragment.id, "kind": fragment.kind.value}
+        where = f"{self.slug}/{self.number}"
+        write_event(
+            connection, self.actor, "fragment.submitted", "round", where, ctx.study_id, detail
+        )
+        return Submission(fragment, True)
 
 
 async def _by_key(session: AsyncSession, ctx: Contributing, key: str) -> Fragment | None:
@@ -211,12 +245,24 @@ async def edit_fragment(
         if done is not None:
             return await FragmentView.of(session, done, ctx.author.pseudonym)
         old = await _own_head(session, ctx, fragment_id)
-        _, fragment = await insert_fragment(session, ctx, values, supersedes=old)
-        detail = {"fragment": fragment.id, "supersedes": old.external_id}
-        await insert_event(
-            session, actor, "fragment.edited", "round", f"{slug}/{number}", ctx.study_id, detail
-        )
-        return fragment
+        connection = await session.connection()
+        return await connection.run_sync(_write_edit, ctx, values, old, actor, f"{slug}/{number}")
+
+
+def _write_edit(
+    connection: Connection,
+    ctx: Contributing,
+    values: CheckedFragment,
+    old: Fragment,
+    actor: Actor,
+    where: str,
+) -> FragmentView:
+    """The new version of `old` and its audit event (Core statements, in the transaction
+    of `connection`)."""
+    _, fragment = write_fragment(connection, ctx, values, supersedes=old)
+    detail = {"fragment": fragment.id, "supersedes": old.external_id}
+    write_event(connection, actor, "fragment.edited", "round", where, ctx.study_id, detail)
+    return fragment
 
 
 async def withdraw_fragment(

@@ -14,7 +14,7 @@ import uuid
 from typing import cast
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.engine import Connection
 
 from symphonia.db.ids import uuid7
 from symphonia.db.models import Fragment
@@ -33,8 +33,8 @@ def new_external_id(author: Author) -> str:
     return f"{author.pseudonym}-{secrets.token_hex(4)}"
 
 
-async def insert_fragment(
-    session: AsyncSession,
+def write_fragment(
+    connection: Connection,
     ctx: Contributing,
     values: CheckedFragment,
     *,
@@ -42,12 +42,14 @@ async def insert_fragment(
     supersedes: Fragment | None = None,
 ) -> tuple[uuid.UUID, FragmentView]:
     """Store the fragment by `ctx.author` in `ctx.round` (an edit when `supersedes` is
-    given); its row id and its read model. A reused idempotency key raises IntegrityError
-    (the unique index on author, round and key), for the caller to answer."""
+    given), on `connection`, in its transaction; its row id and its read model. A reused
+    idempotency key raises IntegrityError (the unique index on author, round and key), for
+    the caller to answer. Plain and blocking, so a use case run as Core statements can use
+    it (`symphonia.services.tx.write_at_once`); async code calls it through
+    `AsyncConnection.run_sync`."""
     row_id, created_at = uuid7(), utcnow()
     external_id = new_external_id(ctx.author)
-    connection = await session.connection()  # Core on the session's transaction: no ORM
-    await connection.execute(
+    connection.execute(
         _INSERT,
         {
             "id": row_id,

@@ -30,13 +30,18 @@ from __future__ import annotations
 import asyncio
 import threading
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
+from typing import TypeVar
 
-from sqlalchemy.engine import Engine
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from symphonia.db.engine import SQLITE_BEGIN, SQLITE_BUSY_TIMEOUT_MS
+from symphonia.db.sqlite_driver import SQLiteConnection
+
+_T = TypeVar("_T")
 
 _Loops = weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock]
 _WRITERS: weakref.WeakKeyDictionary[Engine, _Loops] = weakref.WeakKeyDictionary()
@@ -47,13 +52,20 @@ _WRITERS_GUARD = threading.Lock()
 def _writer_lock(session: AsyncSession) -> asyncio.Lock | None:
     """The queue of SQLite writers on the session's engine in the running event loop (None
     for other databases)."""
-    bind = session.bind
+    return _engine_writer_lock(session.bind)
+
+
+def _engine_writer_lock(bind: object) -> asyncio.Lock | None:
     if bind is None:
         return None
-    engine = bind.sync_engine if hasattr(bind, "sync_engine") else bind
+    engine = getattr(bind, "sync_engine", bind)
     if not isinstance(engine, Engine) or engine.dialect.name != "sqlite":
         return None
     loop = asyncio.get_running_loop()
+    made = _WRITERS.get(engine)
+    lock = made.get(loop) if made is not None else None
+    if lock is not None:  # the usual case: made already (reading needs no guard)
+        return lock
     with _WRITERS_GUARD:
         loops = _WRITERS.get(engine)
         if loops is None:
@@ -70,7 +82,8 @@ async def _queued(lock: asyncio.Lock | None) -> AsyncIterator[None]:
         yield
         return
     try:
-        await asyncio.wait_for(lock.acquire(), SQLITE_BUSY_TIMEOUT_MS / 1000)
+        async with asyncio.timeout(SQLITE_BUSY_TIMEOUT_MS / 1000):  # no task, as wait_for
+            await lock.acquire()
     except TimeoutError:
         yield  # SQLite's own busy handler decides, as without the queue
         return
@@ -78,6 +91,15 @@ async def _queued(lock: asyncio.Lock | None) -> AsyncIterator[None]:
         yield
     finally:
         lock.release()
+
+
+@asynccontextmanager
+async def writers_turn(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Wait for this process's turn to write on `engine` (SQLite; at once elsewhere), for a
+    write that does not go through :func:`transaction`: one statement in autocommit, as
+    a rate limit's count (`symphonia.web.stores`)."""
+    async with _queued(_engine_writer_lock(engine)):
+        yield
 
 
 @asynccontextmanager
@@ -94,15 +116,43 @@ async def transaction(session: AsyncSession, *, write: bool = True) -> AsyncIter
         yield
 
 
+async def write_at_once(session: AsyncSession, work: Callable[[Connection], _T]) -> _T:
+    """Run `work` (blocking Core statements on a plain SQLAlchemy `Connection`, no ORM and
+    no awaiting) as one write transaction; its result.
+
+    For a hot write whose statements are known in advance (an API submission: look up the
+    panellist and the open round, insert the fragment and its audit event). On SQLite,
+    when it is a transaction of its own, the whole of it, BEGIN IMMEDIATE to COMMIT, runs
+    on the connection's thread in one trip (`SQLiteConnection.run_transaction`): SQLite's
+    write lock is then held for as long as the statements take, instead of for a round
+    trip through the event loop after each, which under load was most of the time it was
+    held, and the next writer (of this process, queued as :func:`transaction` queues
+    them, or of another) gets it that much sooner. Elsewhere, and in a caller's
+    transaction, `work` runs inside :func:`transaction` as SQLAlchemy runs any sync code
+    (`AsyncConnection.run_sync`): the same statements in the same transaction.
+
+    `work` raising ends the transaction with a rollback and nothing written."""
+    owned = not session.in_transaction()
+    async with transaction(session):
+        connection = await session.connection()
+        if owned and connection.dialect.name == "sqlite":
+            adapter = (await connection.get_raw_connection()).dbapi_connection
+            if isinstance(adapter, SQLiteConnection):
+                return await adapter.run_transaction(partial(work, connection.sync_connection))
+        return await connection.run_sync(work)
+
+
 @asynccontextmanager
 async def reading(session: AsyncSession) -> AsyncIterator[AsyncConnection]:
     """The session's connection for a use case that only reads and needs no snapshot
     shared by its statements (one query, as authenticating an API token is on every API
-    request). On PostgreSQL, when no caller's transaction is open, the connection runs in
-    autocommit: no BEGIN and COMMIT round trips around the query. Otherwise, and on
-    SQLite (whose BEGIN this module manages), it is :func:`transaction` with
-    ``write=False``."""
-    autocommit = not session.in_transaction() and session.get_bind().dialect.name != "sqlite"
+    request). When no caller's transaction is open, the query runs in autocommit, with no
+    BEGIN and COMMIT around it: on PostgreSQL its connection is put in autocommit, and on
+    SQLite no BEGIN is sent (SQLite runs a lone statement as its own transaction; see
+    :mod:`symphonia.db.engine`). In a caller's transaction it is that transaction's."""
+    options: dict[str, str] | None = None
+    if not session.in_transaction():
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        options = {SQLITE_BEGIN: "NONE"} if sqlite else {"isolation_level": "AUTOCOMMIT"}
     async with transaction(session, write=False):
-        options = {"isolation_level": "AUTOCOMMIT"} if autocommit else None
         yield await session.connection(execution_options=options)

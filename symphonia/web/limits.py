@@ -6,12 +6,13 @@ only POSTs count (reading the sign-in page is free). Sign-in limits count per cl
 address; the submission limit counts per signed-in person or API token, so a panel behind
 one office proxy is not throttled as one person.
 
-Where the limits are kept in the database (PostgreSQL: several web processes share them, see
-:mod:`symphonia.web.stores`), :class:`CountingRateLimitMiddleware` counts each request with
-one atomic upsert instead of Litestar's read-then-write of a history under a lock of one
-process: the count is exact across processes, a limited request costs one round trip, and
-requests of one process no longer queue behind each other's round trips. In memory (SQLite,
-one process) Litestar's own middleware does the counting.
+The limits are kept in the database, on either backend, so several web processes share
+them (see :mod:`symphonia.web.stores`): :class:`CountingRateLimitMiddleware` counts each
+request with one atomic upsert instead of Litestar's read-then-write of a history under a
+lock of one process: the count is exact across processes, a limited request costs one
+round trip, and requests of one process no longer queue behind each other's round trips.
+(With any other store, as a test may configure, Litestar's own middleware does the
+counting.)
 """
 
 from __future__ import annotations

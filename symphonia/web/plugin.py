@@ -98,8 +98,6 @@ class SymphoniaWeb(InitPluginProtocol):
         )
         app_config.request_max_body_size = MAX_BODY_BYTES
         state = app_config.state  # the app's own state: its container is set at startup
-        app_config.stores = store_registry(
-            self.settings.resolved_database_url, lambda: state.container.engine
-        )
+        app_config.stores = store_registry(lambda: state.container.engine)
         app_config.state.update({"settings": self.settings})
         return app_config

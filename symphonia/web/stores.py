@@ -1,19 +1,22 @@
 """Litestar stores on the application's database, so rate limits count across web processes.
 
-Several web processes behind one PostgreSQL (issue 14) must agree on how many sign-in
+Several web processes on one database (PostgreSQL in production, issue 14; or several
+`symphonia serve` on one SQLite file on one machine) must agree on how many sign-in
 attempts an address has made: with a per-process memory store an attacker gets ten guesses
 a minute *per process*. Sessions need nothing shared (they are signed cookies: every process
 holding the same secret key accepts them); rate limits are the one piece of per-process
-state, and :class:`DatabaseStore` keeps them in the ``shared_store`` table instead.
+state, and :class:`DatabaseStore` keeps them in the ``shared_store`` table instead, on
+either backend, so no setting can leave them N times looser.
 
 Why the database and not Redis: production already runs PostgreSQL and nothing else (the
 SAQ queue lives there too); one more server to run, secure and back up for a few counters
-is not worth it. Why only on PostgreSQL: that is the only deployment with several processes
-(SQLite is the single-process embedded default, and production refuses it), and SQLite has
-one writer, which submissions should not queue behind a counter's upsert; there the memory
-store stays. The cost on PostgreSQL is one upsert per rate-limited POST (sign-in, link
-requests, contributions), in autocommit on an UNLOGGED table (no BEGIN/COMMIT round trips,
-no WAL flush). Kept for every limit, so that none is N times looser with N processes.
+is not worth it. The cost is one statement per rate-limited POST (sign-in, link requests,
+contributions), each standing alone in autocommit (no BEGIN/COMMIT round trips): on
+PostgreSQL an UNLOGGED table (no WAL flush); on SQLite one trip to the connection's thread
+(:mod:`symphonia.db.sqlite_driver`), the write waiting its turn in the process's queue of
+writers (`symphonia.services.tx.writers_turn`) rather than in SQLite's busy handler, and
+holding SQLite's write lock only while the statement runs. Kept for every limit, so that
+none is N times looser with N processes.
 
 Rate limits do not go through `get` and `set` (Litestar's RateLimitMiddleware reads a
 history, then writes it back, under a lock of one process only): :meth:`DatabaseStore.hit`
@@ -36,13 +39,13 @@ from typing import Any
 
 import sqlalchemy as sa
 from litestar.stores.base import NamespacedStore
-from litestar.stores.memory import MemoryStore
 from litestar.stores.registry import StoreRegistry
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from symphonia.db.engine import is_sqlite
+from symphonia.db.engine import SQLITE_BEGIN
 from symphonia.db.models.shared import shared_store
+from symphonia.services.tx import writers_turn
 
 SWEEP_EVERY_S = 60.0
 """How often one store deletes its namespace's expired rows (on a write)."""
@@ -77,17 +80,19 @@ class DatabaseStore(NamespacedStore):
         return DatabaseStore(self._engine, f"{self.namespace}_{namespace}")
 
     @contextlib.asynccontextmanager
-    async def _connection(self) -> AsyncIterator[AsyncConnection]:
-        """On PostgreSQL a connection in autocommit: each statement here stands alone, so
-        no BEGIN and COMMIT round trips. (SQLite, where the app never uses this store, gets
-        a transaction: the engine's own BEGIN handling does not mix with autocommit.)"""
+    async def _connection(self, *, write: bool = True) -> AsyncIterator[AsyncConnection]:
+        """A connection in autocommit: each statement here stands alone, so no BEGIN and
+        COMMIT round trips. On PostgreSQL the connection is put in autocommit; on SQLite no
+        BEGIN is sent (SQLite runs a lone statement as its own transaction), and a write
+        first waits for this process's turn to write (see the module docstring)."""
         engine = self._engine()
-        if engine.dialect.name == "sqlite":
-            async with engine.begin() as connection:
-                yield connection
+        if engine.dialect.name != "sqlite":
+            async with engine.connect() as connection:
+                yield await connection.execution_options(isolation_level="AUTOCOMMIT")
             return
-        async with engine.connect() as connection:
-            yield await connection.execution_options(isolation_level="AUTOCOMMIT")
+        turn = writers_turn(engine) if write else contextlib.nullcontext()
+        async with turn, engine.connect() as connection:
+            yield await connection.execution_options(**{SQLITE_BEGIN: "NONE"})
 
     def _live(self, key: str) -> sa.ColumnElement[bool]:
         return sa.and_(
@@ -149,7 +154,7 @@ class DatabaseStore(NamespacedStore):
     async def get(
         self, key: str, renew_for: int | datetime.timedelta | None = None
     ) -> bytes | None:
-        async with self._connection() as connection:
+        async with self._connection(write=renew_for is not None) as connection:
             value: bytes | None = await connection.scalar(
                 sa.select(_T.value).where(self._live(key))
             )
@@ -180,13 +185,13 @@ class DatabaseStore(NamespacedStore):
             )
 
     async def exists(self, key: str) -> bool:
-        async with self._connection() as connection:
+        async with self._connection(write=False) as connection:
             found = await connection.scalar(sa.select(sa.literal(1)).where(self._live(key)))
         return found is not None
 
     async def expires_in(self, key: str) -> int | None:
         """Seconds left (rounded down, never negative); None for no such key or no expiry."""
-        async with self._connection() as connection:
+        async with self._connection(write=False) as connection:
             when: datetime.datetime | None = await connection.scalar(
                 sa.select(_T.expires_at).where(self._live(key))
             )
@@ -225,9 +230,7 @@ def _hit_statement(dialect: str) -> sa.Executable:
     return upsert
 
 
-def store_registry(database_url: str, engine: Callable[[], AsyncEngine]) -> StoreRegistry:
-    """Every named store (one per rate limit) on the database when it is PostgreSQL, in
-    memory on SQLite (see the module docstring)."""
-    if is_sqlite(database_url):
-        return StoreRegistry(default_factory=lambda _name: MemoryStore())
+def store_registry(engine: Callable[[], AsyncEngine]) -> StoreRegistry:
+    """Every named store (one per rate limit) in the application's database, on either
+    backend (see the module docstring)."""
     return StoreRegistry(default_factory=lambda name: DatabaseStore(engine, name))
