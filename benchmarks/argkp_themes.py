@@ -24,7 +24,7 @@ Vectors come from the product's default backend (`--backend onnx`) unless asked 
 PyTorch vectors agree to a cosine of 0.9999995, and a UMAP layout still moves with that).
 
     .venv/bin/python benchmarks/argkp_themes.py [--data DIR] [--backend onnx|onnx-int8|torch]
-        [--cache FILE] [--grid]
+        [--cache FILE] [--grid] [--noise N]
 """
 
 from __future__ import annotations
@@ -190,6 +190,39 @@ def grid(rounds: list[Round], vecs: list[Vectors]) -> None:
     print(f"best by min(ARI/0.35, recall/0.75): {best[1]} ({best[0]:.3f})")
 
 
+NOISE = 1e-6
+"""Scale of the Gaussian noise `--noise` adds to each coordinate: about the difference
+between the ONNX and PyTorch vectors of one sentence, which the themes should not feel."""
+
+
+def with_noise(vecs: Sequence[Vectors], seed: int) -> list[Vectors]:
+    """`vecs` with noise of `NOISE` per coordinate, unit-normalised again."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for v in vecs:
+        w = v + rng.normal(0.0, NOISE, v.shape)
+        out.append(np.asarray(w / np.linalg.norm(w, axis=1, keepdims=True), dtype=np.float32))
+    return out
+
+
+def noise_spread(
+    rounds: list[Round], vecs: list[Vectors], params: ClusterParams, draws: int
+) -> None:
+    """The defaults and UMAP's optimised layout, each on `draws` noisy copies of the vectors:
+    the spread is what the themes owe to the embedding's last digits rather than the texts."""
+    before = replace(params, reduce_method="umap", n_components=5, n_neighbors=15)
+    for name, p in [("defaults", params), ("UMAP's optimised layout (before)", before)]:
+        scores = [evaluate(rounds, with_noise(vecs, seed), ours(p)) for seed in range(draws)]
+        aris = [m["ari"] for m in scores]
+        recalls = [m["recall"] for m in scores]
+        print(
+            f"  {name}, {draws} draws of noise {NOISE:g}: ARI mean {statistics.fmean(aris):.3f} "
+            f"(min {min(aris):.3f}, max {max(aris):.3f}); recall mean "
+            f"{statistics.fmean(recalls):.3f} (min {min(recalls):.3f}, max {max(recalls):.3f})",
+            flush=True,
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -203,6 +236,14 @@ def main() -> None:
     ap.add_argument("--splits", nargs="+", default=["train", "dev"])
     ap.add_argument(
         "--grid", action="store_true", help="tuning sweep on train (tune on train only)"
+    )
+    ap.add_argument(
+        "--noise",
+        type=int,
+        default=0,
+        metavar="N",
+        help=f"also score the defaults on N copies of the vectors with noise of {NOISE:g} "
+        "added: how far the themes move with the embedding alone",
     )
     args = ap.parse_args()
     embedder = bench_embedder(args.backend, args.cache)
@@ -245,12 +286,18 @@ def main() -> None:
                 ours(replace(params, cluster_selection_method="eom")),
             ),
             ("  ablation: PCA reducer", ours(replace(params, reduce_method="pca"))),
+            (
+                "  ablation: UMAP's optimised layout (as before)",
+                ours(replace(params, reduce_method="umap", n_components=5, n_neighbors=15)),
+            ),
             ("reference: key-point selection (ArgKP paper)", keypoint_selection()),
             ("reference: stance split only, no clustering", by_stance),
             ("ceiling: nearest gold key-point centroid", gold_centroids(rounds)),
         ]
         for name, clusterer in rows:
             print(fmt(name, evaluate(rounds, vecs, clusterer)), flush=True)
+        if args.noise:
+            noise_spread(rounds, vecs, params, args.noise)
 
 
 if __name__ == "__main__":

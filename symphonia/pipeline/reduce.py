@@ -1,17 +1,23 @@
 """Stage 2a: dimension reduction before density clustering (DESIGN.md §4.2).
 
 HDBSCAN on 384-d sentence vectors is both slow (~10x on this hardware) and poor: in high
-dimensions all pairwise distances look alike, so density peaks blur. Two reducers:
+dimensions all pairwise distances look alike, so density peaks blur. The reducers:
 
-* UMAP (cosine, seeded) preserves local neighbourhoods and gives HDBSCAN clear dense
-  blobs; it is the better reducer for the quality of round-sized inputs (hundreds of
-  fragments), but costs a numba JIT compile on first use (kept on disk for later
-  processes, `jit_cache`) and grows ~linearly with n.
+* Spectral (the default for round-sized groups): the Laplacian eigenmap of UMAP's fuzzy
+  nearest-neighbour graph on cosine distance, the layout UMAP starts from, without the
+  stochastic optimisation that follows it. It keeps local neighbourhoods, so HDBSCAN sees
+  dense groups, and it is a function of the graph alone, so the same texts give the same
+  layout whatever the last digits of their vectors. UMAP's optimisation is chaotic in
+  its input: the ONNX and PyTorch vectors of one sentence agree to a cosine of 0.9999995, yet
+  its layout moved with that difference, and ArgKP dev recall with it (0.735 on ONNX against
+  0.765 on PyTorch; 0.706 to 0.765 under noise of 1e-6). Chosen on ArgKP train under such
+  noise: `benchmarks/argkp_themes.py --noise`.
+* UMAP (cosine, seeded, optimised): kept for comparison (`method="umap"`).
 * PCA (randomised SVD with a fixed seed) is near-instant at any n; used for large groups,
-  where UMAP would dominate the analysis time.
+  where building the neighbour graph would dominate the analysis time.
 
-`method="auto"` picks UMAP up to `umap_max_n` points and PCA above it. umap-learn is
-imported inside the function so `symphonia.pipeline` stays cheap to import.
+`method="auto"` picks the spectral layout up to `spectral_max_n` points and PCA above it.
+umap-learn is imported inside the functions so `symphonia.pipeline` stays cheap to import.
 """
 
 from __future__ import annotations
@@ -23,8 +29,9 @@ import numpy as np
 
 from symphonia.pipeline.contracts import Vectors
 from symphonia.pipeline.jit_cache import cache_umap_compilations
+from symphonia.pipeline.neighbour_graph import neighbour_graph
 
-ReduceMethod = Literal["auto", "umap", "pca", "none"]
+ReduceMethod = Literal["auto", "spectral", "umap", "pca", "none"]
 
 
 def pca_reduce(vectors: Vectors, n_components: int, seed: int) -> Vectors:
@@ -72,6 +79,28 @@ def umap_reduce(
     return np.asarray(reduced, dtype=np.float32)
 
 
+def spectral_reduce(vectors: Vectors, n_components: int, n_neighbors: int, seed: int) -> Vectors:
+    """The Laplacian eigenmap (normalised Laplacian, first eigenvector dropped) of the
+    fragments' neighbour graph (`neighbour_graph.py`: UMAP's fuzzy graph, its pieces joined).
+
+    scikit-learn's `spectral_embedding` rather than UMAP's own initial layout: UMAP rescales
+    each dimension to [0, 10] before optimising, which, when the graph falls apart into
+    separate pieces (distinct positions in a small round), stretches the coordinates inside
+    each piece as wide as the gaps between them; without the optimisation HDBSCAN then found
+    no group at all.
+    """
+    n = vectors.shape[0]
+    if n < n_components + 3:
+        raise ValueError(f"a spectral layout of {n_components} dimensions needs more than {n}")
+    from sklearn.manifold import spectral_embedding
+
+    graph = neighbour_graph(vectors, n_neighbors, seed)
+    layout = spectral_embedding(
+        graph, n_components=n_components, eigen_solver="arpack", random_state=seed
+    )
+    return np.asarray(layout, dtype=np.float32)
+
+
 def reduce_vectors(
     vectors: Vectors,
     *,
@@ -79,13 +108,15 @@ def reduce_vectors(
     n_components: int = 10,
     n_neighbors: int = 15,
     seed: int = 42,
-    umap_max_n: int = 1000,
+    spectral_max_n: int = 1000,
     umap_n_epochs: int | None = None,
 ) -> tuple[Vectors, str]:
-    """Reduce `vectors` and say which reducer ran ("umap", "pca" or "none")."""
+    """Reduce `vectors` and say which reducer ran ("spectral", "umap", "pca" or "none")."""
     n, dim = vectors.shape
     if method == "none" or dim <= n_components or n <= n_components + 2:
         return np.asarray(vectors, dtype=np.float32), "none"
-    if method == "umap" or (method == "auto" and n <= umap_max_n):
+    if method == "umap":
         return umap_reduce(vectors, n_components, n_neighbors, seed, umap_n_epochs), "umap"
+    if method == "spectral" or (method == "auto" and n <= spectral_max_n):
+        return spectral_reduce(vectors, n_components, n_neighbors, seed), "spectral"
     return pca_reduce(vectors, n_components, seed), "pca"

@@ -41,7 +41,7 @@ def test_separated_blobs_are_recovered(fragments_factory: Any, blobs_factory: An
     assert result.params_used["groups"]["neutral"]["path"] == "hdbscan"
 
 
-@pytest.mark.parametrize("method", ["umap", "pca"])
+@pytest.mark.parametrize("method", ["spectral", "umap", "pca"])
 def test_same_input_same_labels(method: str, fragments_factory: Any, blobs_factory: Any) -> None:
     vecs = blobs_factory(15, 4, noise=0.3, seed=3)
     frags = fragments_factory(60, [FOR, AGAINST, CLAIM])
@@ -109,7 +109,7 @@ def test_misaligned_input_is_refused(fragments_factory: Any) -> None:
     dim=st.integers(min_value=2, max_value=24),
     seed=st.integers(min_value=0, max_value=2**31 - 1),
     kinds=st.lists(st.sampled_from(list(FragmentKind)), min_size=1, max_size=4),
-    method=st.sampled_from(["pca", "none"]),
+    method=st.sampled_from(["pca", "none", "spectral"]),
 )
 def test_every_fragment_in_exactly_one_place(
     n: int, dim: int, seed: int, kinds: list[FragmentKind], method: str
@@ -135,6 +135,45 @@ def test_partition_property_with_umap(n: int, seed: int) -> None:
     frags = [Fragment(id=f"f{i}", author="E01", kind=CLAIM, text="t") for i in range(n)]
     result = cluster_fragments(frags, vecs, replace(ClusterParams(), reduce_method="umap"))
     assert_partition(result.labels, n)
+
+
+def _with_noise(vecs: np.ndarray, seed: int, scale: float = 1e-6) -> np.ndarray:
+    noisy = vecs + np.random.default_rng(seed).normal(0.0, scale, vecs.shape)
+    return (noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype(np.float32)
+
+
+@pytest.mark.parametrize("settle", [True, False], ids=["themes", "density groups"])
+def test_themes_do_not_move_with_the_last_digits_of_the_vectors(
+    settle: bool, fragments_factory: Any, blobs_factory: Any
+) -> None:
+    """ONNX and PyTorch vectors of one text differ by ~1e-7; the themes must not feel it."""
+    vecs = blobs_factory(12, 8, noise=0.5, seed=11)
+    frags = fragments_factory(96)
+    params = replace(ClusterParams(), settle_positions=settle)
+    base = cluster_fragments(frags, vecs, params)
+    assert base.params_used["groups"]["neutral"]["reducer"] == "spectral"
+    for seed in range(3):
+        assert cluster_fragments(frags, _with_noise(vecs, seed), params).labels == base.labels
+
+
+def test_the_noise_fixture_moves_an_optimised_umap_layout(
+    fragments_factory: Any, blobs_factory: Any
+) -> None:
+    """The fixture above is one where the old reducer's groups did move with the noise."""
+    vecs = blobs_factory(12, 8, noise=0.5, seed=11)
+    frags = fragments_factory(96)
+    params = replace(
+        ClusterParams(),
+        settle_positions=False,
+        reduce_method="umap",
+        n_components=5,
+        n_neighbors=15,
+    )
+    base = cluster_fragments(frags, vecs, params).labels
+    assert any(
+        cluster_fragments(frags, _with_noise(vecs, seed), params).labels != base
+        for seed in range(3)
+    )
 
 
 def test_one_tight_position_stays_one_theme(fragments_factory: Any, blobs_factory: Any) -> None:

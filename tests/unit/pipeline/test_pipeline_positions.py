@@ -17,6 +17,7 @@ from symphonia.pipeline.positions import (
     merge_close_groups,
     settle,
     settle_positions,
+    subject_removed,
 )
 from symphonia.pipeline.splitting import split_loose_groups
 
@@ -188,3 +189,16 @@ def test_a_loose_group_is_split_into_its_points(blobs_factory: Any) -> None:
         assert len(set(split[blob * 5 : blob * 5 + 5].tolist())) == 1
     assert split_loose_groups(space, lumped, floor=0.5, min_size=6).tolist() == [0] * 15
     assert split_loose_groups(space, lumped, floor=0.0, min_size=3).tolist() == [0] * 15
+
+
+def test_a_position_split_in_many_groups_has_one_vote_in_the_subject() -> None:
+    """Ten near-identical groups (one position the density step cut up) and three distinct
+    ones: the subject is the mean of four directions, not the majority's own."""
+    axes = np.eye(4, dtype=np.float32)
+    rng = np.random.default_rng(0)
+    majority = axes[0] + 0.01 * rng.normal(size=(10, 4)).astype(np.float32)
+    vectors = np.vstack([majority, axes[1:]])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    labels = np.arange(13, dtype=np.int64)
+    subject = vectors[0] - subject_removed(vectors, labels)[0]
+    assert np.allclose(subject, axes.mean(axis=0), atol=0.01)
