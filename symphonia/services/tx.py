@@ -150,9 +150,29 @@ async def reading(session: AsyncSession) -> AsyncIterator[AsyncConnection]:
     BEGIN and COMMIT around it: on PostgreSQL its connection is put in autocommit, and on
     SQLite no BEGIN is sent (SQLite runs a lone statement as its own transaction; see
     :mod:`symphonia.db.engine`). In a caller's transaction it is that transaction's."""
+    async with _autocommit(session, write=False) as connection:
+        yield connection
+
+
+@asynccontextmanager
+async def alone(session: AsyncSession) -> AsyncIterator[AsyncConnection]:
+    """The session's connection for a write that is one statement, which the database then
+    runs as a transaction of its own: all of it or nothing, with no BEGIN and COMMIT round
+    trips (as :func:`reading`; on SQLite the statement first waits for this process's turn
+    to write). For a use case written as one statement (on PostgreSQL a submission, its
+    inserts as data-modifying CTEs: `symphonia.services.submit_statement`). In a caller's
+    transaction it is that transaction's."""
+    async with _autocommit(session, write=True) as connection:
+        yield connection
+
+
+@asynccontextmanager
+async def _autocommit(session: AsyncSession, *, write: bool) -> AsyncIterator[AsyncConnection]:
     options: dict[str, str] | None = None
+    lock = None
     if not session.in_transaction():
         sqlite = session.get_bind().dialect.name == "sqlite"
         options = {SQLITE_BEGIN: "NONE"} if sqlite else {"isolation_level": "AUTOCOMMIT"}
-    async with transaction(session, write=False):
+        lock = _writer_lock(session) if write else None
+    async with _queued(lock), transaction(session, write=False):
         yield await session.connection(execution_options=options)
