@@ -166,9 +166,10 @@ class _Submitting:
         (:mod:`symphonia.services.submit_statement`): the panellist and the open round found
         and the round share-locked, the fragment, the draft's removal and the audit event;
         refused as :meth:`at_once` refuses a round that takes no fragments now. None, with
-        nothing written, when the case is not the usual one: on SQLite, a draft that names
-        an author or a group or has a problem (the long way words it, after the round's
-        checks, as always), or an actor, study, round or panellist not found at once."""
+        nothing written, when the usual way must decide: on SQLite; for a draft that names
+        an author or a group, or has a problem (the usual way words it, after the round's
+        checks, as always); for an actor who may contribute in no study or in several; or
+        when the study, the round or the panellist is not found."""
         if session.get_bind().dialect.name != "postgresql":
             return None
         if self.draft.author is not None or self.draft.group is not None:

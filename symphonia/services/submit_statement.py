@@ -3,10 +3,12 @@
 A submission checks that the panellist may contribute to the round, share-locks the round (so
 that closing it waits for the submission, and the submission sees a close that committed
 first), inserts the fragment, deletes the draft it was written in, and records the audit
-event. Sent as five statements between BEGIN and COMMIT, that is seven round trips, each
-paying SQLAlchemy's and asyncpg's cost per statement in the web process, and PostgreSQL's:
-under load (two web processes and PostgreSQL on two cores) the transactions queued for
-CPU, and the tail of the latency with them (`benchmarks/web_load.py`, p95 390 ms at 330/s).
+event. Sent as three or four statements between BEGIN and COMMIT, five or six round
+trips, each paying SQLAlchemy's and asyncpg's cost per statement in the web process, and
+PostgreSQL's: under load (two web processes and PostgreSQL on two cores) the transactions
+queued for CPU, and the tail of the latency with them (`benchmarks/web_load.py`, p95 390 ms
+at 330/s). As one statement, `benchmarks/submit_cpu.py` measured 2.73 -> 2.24 ms of
+web-process CPU and 0.71 -> 0.55 ms of PostgreSQL's per API submission.
 
 Here the same steps are one statement with data-modifying CTEs, run in autocommit, which
 PostgreSQL runs as a transaction of its own: the row lock of ``here`` (FOR SHARE of the
