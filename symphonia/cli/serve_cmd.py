@@ -67,7 +67,8 @@ def serve(
             return await first_run_link(container, email)
 
     with handle_errors():
-        app = create_app(configured, run_worker=worker)  # refuses missing assets up front
+        # refuses missing assets up front; freezes what lives as long as the process
+        app = create_app(configured, run_worker=worker, freeze_at_start=True)
         link = asyncio.run(prepare())
     url = configured.web.resolved_base_url
     if link:

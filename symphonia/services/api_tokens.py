@@ -93,19 +93,19 @@ async def authenticate_token(session: AsyncSession, raw: str, *, clock: Clock = 
             raise refused
         if token.expires_at is not None and token.expires_at <= now:
             raise refused
-        if token.participant_id is not None:  # read with the token: one query per request
-            if token.study_id is None:  # the panellist is gone (their tokens go with them)
-                raise refused
-            actor = participant_actor(
-                token.participant_id, token.pseudonym, token.role, token.study_id, token.slug
-            )
-        else:  # the holder's roles as they are now (a token carries no session epoch)
-            assert token.account_id is not None
-            try:
-                actor = await actor_for_account(session, token.account_id)
-            except NotFound:
-                raise refused from None
-        stale = token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY
+    if token.participant_id is not None:  # read with the token: one query per request
+        if token.study_id is None:  # the panellist is gone (their tokens go with them)
+            raise refused
+        actor = participant_actor(
+            token.participant_id, token.pseudonym, token.role, token.study_id, token.slug
+        )
+    else:  # the holder's roles as they are now (a token carries no session epoch)
+        assert token.account_id is not None
+        try:
+            actor = await actor_for_account(session, token.account_id)
+        except NotFound:
+            raise refused from None
+    stale = token.last_used_at is None or now - token.last_used_at >= LAST_USED_EVERY
     if stale:  # its own short write, conditional, so concurrent requests write it once
         async with transaction(session):
             await session.execute(

@@ -112,7 +112,7 @@ async def panellist_in_open_round(
     study, participant = await panellist_of(session, slug, actor)
     rnd = await get_round(session, study, number, share_lock=True)
     ctx = Contributing(study.id, RoundRef(rnd.id, rnd.kind, rnd.status), Author.of(participant))
-    return _open_for_fragments(ctx, slug, number)
+    return open_for_fragments(ctx, slug, number)
 
 
 def found_in_open_round(
@@ -132,10 +132,11 @@ def found_in_open_round(
     study_id, round_id, kind, status, author_id, pseudonym, group_id = found
     author = Author(author_id, pseudonym, group_id)
     ctx = Contributing(study_id, RoundRef(round_id, kind, status), author)
-    return _open_for_fragments(ctx, slug, number)
+    return open_for_fragments(ctx, slug, number)
 
 
-def _open_for_fragments(ctx: Contributing, slug: str, number: int) -> Contributing:
+def open_for_fragments(ctx: Contributing, slug: str, number: int) -> Contributing:
+    """`ctx`, when its round is an open contribute round; refused (Conflict) otherwise."""
     rnd = ctx.round
     context = {"study": slug, "round": number}
     if rnd.kind is not RoundKind.CONTRIBUTE:

@@ -9,6 +9,7 @@ so nothing ever loads this row to change it.
 
 from __future__ import annotations
 
+import datetime
 import secrets
 import uuid
 from typing import cast
@@ -28,9 +29,35 @@ _INSERT = sa.insert(_TABLE)
 row cost more than compiling, which SQLAlchemy caches anyway)."""
 
 
+def random_suffix() -> str:
+    """What follows the pseudonym in a web submission's id: 32 random bits, in hex."""
+    return secrets.token_hex(4)
+
+
 def new_external_id(author: Author) -> str:
     """An id for a web submission: the pseudonym and 32 random bits (`E07-3fa9c2d1`)."""
-    return f"{author.pseudonym}-{secrets.token_hex(4)}"
+    return f"{author.pseudonym}-{random_suffix()}"
+
+
+def fragment_view(
+    external_id: str,
+    author: Author,
+    values: CheckedFragment,
+    created_at: datetime.datetime,
+    supersedes: Fragment | None = None,
+) -> FragmentView:
+    """The read model of a fragment just written with `values`, with no query."""
+    return FragmentView(
+        id=external_id,
+        author=author.pseudonym,
+        kind=values.kind,
+        text=values.text,
+        confidence=values.confidence,
+        sources=values.sources,
+        question=values.question,
+        created_at=created_at,
+        supersedes=supersedes.external_id if supersedes is not None else None,
+    )
 
 
 def write_fragment(
@@ -66,15 +93,4 @@ def write_fragment(
             "created_at": created_at,
         },
     )
-    view = FragmentView(
-        id=external_id,
-        author=ctx.author.pseudonym,
-        kind=values.kind,
-        text=values.text,
-        confidence=values.confidence,
-        sources=values.sources,
-        question=values.question,
-        created_at=created_at,
-        supersedes=supersedes.external_id if supersedes is not None else None,
-    )
-    return row_id, view
+    return row_id, fragment_view(external_id, ctx.author, values, created_at, supersedes)

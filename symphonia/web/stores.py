@@ -14,7 +14,7 @@ is not worth it. The cost is one statement per rate-limited POST (sign-in, link 
 contributions), each standing alone in autocommit (no BEGIN/COMMIT round trips): on
 PostgreSQL an UNLOGGED table (no WAL flush); on SQLite one trip to the connection's thread
 (:mod:`symphonia.db.sqlite_driver`), the write waiting its turn in the process's queue of
-writers (`symphonia.services.tx.writers_turn`) rather than in SQLite's busy handler, and
+writers (`symphonia.services.tx.on_its_own`) rather than in SQLite's busy handler, and
 holding SQLite's write lock only while the statement runs. Kept for every limit, so that
 none is N times looser with N processes.
 
@@ -43,9 +43,8 @@ from litestar.stores.registry import StoreRegistry
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from symphonia.db.engine import SQLITE_BEGIN
 from symphonia.db.models.shared import shared_store
-from symphonia.services.tx import writers_turn
+from symphonia.services.tx import on_its_own
 
 SWEEP_EVERY_S = 60.0
 """How often one store deletes its namespace's expired rows (on a write)."""
@@ -82,17 +81,10 @@ class DatabaseStore(NamespacedStore):
     @contextlib.asynccontextmanager
     async def _connection(self, *, write: bool = True) -> AsyncIterator[AsyncConnection]:
         """A connection in autocommit: each statement here stands alone, so no BEGIN and
-        COMMIT round trips. On PostgreSQL the connection is put in autocommit; on SQLite no
-        BEGIN is sent (SQLite runs a lone statement as its own transaction), and a write
-        first waits for this process's turn to write (see the module docstring)."""
-        engine = self._engine()
-        if engine.dialect.name != "sqlite":
-            async with engine.connect() as connection:
-                yield await connection.execution_options(isolation_level="AUTOCOMMIT")
-            return
-        turn = writers_turn(engine) if write else contextlib.nullcontext()
-        async with turn, engine.connect() as connection:
-            yield await connection.execution_options(**{SQLITE_BEGIN: "NONE"})
+        COMMIT round trips; on SQLite a write first waits for this process's turn to write
+        (see the module docstring and `symphonia.services.tx.on_its_own`)."""
+        async with on_its_own(self._engine(), write=write) as connection:
+            yield connection
 
     def _live(self, key: str) -> sa.ColumnElement[bool]:
         return sa.and_(
