@@ -7,10 +7,10 @@ Why the steps are what they are (figures in benchmarks/argkp_themes.py):
   theme is then one-sided by construction, and "contested" is read downstream from
   opposing themes about the same subject (`counterpart_of`) and from fragment kinds. On
   ArgKP, separating stances is the largest single gain in agreement with the gold key points.
-* Each group is reduced (a spectral layout of UMAP's neighbour graph for round-sized groups,
-  PCA for very large ones; see `reduce.py`) and clustered with HDBSCAN, whose
-  min_cluster_size scales with the group. Neither reducer has a stochastic optimisation,
-  so the themes do not move with the last digits of the vectors (ONNX against PyTorch).
+* Each group is reduced (UMAP for round-sized groups, PCA for very large ones; see
+  `reduce.py`) and clustered with HDBSCAN, whose min_cluster_size scales with the group.
+  A UMAP layout is chaotic in its input (1e-7 of embedding noise moves it), so it is drawn
+  with several seeds and the groups the layouts agree on are kept (`evidence_accumulation`).
 * Groups smaller than `tiny_n` are too small for density estimation: they go through
   average-linkage agglomerative clustering on cosine distance with a fixed threshold, so two
   near-paraphrases still form a theme and unrelated fragments stay singular.
@@ -37,6 +37,7 @@ import numpy.typing as npt
 
 from symphonia.core.fragments import Fragment
 from symphonia.pipeline.contracts import Vectors
+from symphonia.pipeline.evidence_accumulation import combined_labels
 from symphonia.pipeline.lexical import lexical_vectors
 from symphonia.pipeline.position_space import SINGULAR
 from symphonia.pipeline.positions import settle_positions
@@ -52,26 +53,32 @@ class ClusterParams:
     split_by_stance: bool = True
     """Cluster arguments for / against / stance-neutral fragments separately."""
     reduce_method: ReduceMethod = "auto"
-    """"auto" = the spectral layout for groups of at most `spectral_max_n` fragments, PCA
-    above; "umap" = UMAP with its optimisation (before: chaotic in its input)."""
-    n_components: int = 4
-    """Target dimension of the reduction (HDBSCAN is fast and sharp at a few dimensions)."""
-    n_neighbors: int = 10
-    """Neighbours per fragment in the graph the layout is drawn from (~the size of a small
-    theme), capped at n // 6 (but >= 5) so a small group keeps its local structure instead of
-    collapsing into one blob. Both chosen on ArgKP train by the worst case, over the three
-    embedding backends and five draws of noise 1e-6, of min(ARI/0.35, recall/0.75), for
-    (n_components, n_neighbors): (4, 10) 1.052; (4, 12) 1.040; (5, 10) 1.038; (5, 12) 1.034;
-    (4, 7) 1.033; (6, 10) 1.016; (4, 15) 1.015; (3, 10) 1.002; (3, 12) 0.995; (5, 15) 0.986;
-    (8, 10) 0.934; UMAP's optimised layout at (5, 15), as before, 0.956."""
-    spectral_max_n: int = 1000
-    """Largest group given the spectral layout; larger groups use PCA. The neighbour graph
-    costs a numba JIT compile per machine (kept on disk, `jit_cache`) and grows with n, which
-    would break the 10k-fragment budget (cold ≤ 1.3× bare embedding); rounds of Delphi size
-    (hundreds) keep its quality."""
+    """"auto" = UMAP for groups of at most `umap_max_n` fragments, PCA above; "spectral" =
+    the Laplacian eigenmap of UMAP's neighbour graph (`reduce.py`: stable in its input and
+    the best on ArgKP train, but it dissolved the demo's small positions)."""
+    n_components: int = 5
+    """Target dimension of the reduction (HDBSCAN is fast and sharp at ~5–15 dims)."""
+    n_neighbors: int = 15
+    """UMAP neighbourhood size (~the size of a small theme), capped at n // 6 (but >= 5) so a
+    small group keeps its local structure instead of collapsing into one blob."""
+    umap_max_n: int = 1000
+    """Largest group reduced with UMAP; larger groups use PCA. UMAP costs ~10 s of numba JIT
+    per process plus ~2.5 s of CPU per 1000 points and layout, which would break the
+    10k-fragment budget (cold ≤ 1.3× bare embedding); rounds of Delphi size (hundreds) keep
+    UMAP's quality."""
     umap_n_epochs: int | None = None
-    """Optimisation epochs when `reduce_method="umap"` (None = umap's default: 500 below 10k
-    points, else 200)."""
+    """UMAP optimisation epochs (None = umap's default: 500 below 10k points, else 200)."""
+    umap_runs: int = 5
+    """UMAP layouts per stance group, with successive seeds; HDBSCAN's groups over all of them
+    are combined by evidence accumulation (`evidence_accumulation.py`). One layout is chaotic
+    in its input: the 1e-7 between ONNX and PyTorch vectors moved ArgKP dev recall between
+    0.706 and 0.824 (`benchmarks/argkp_themes.py --noise`). 1 = a single layout, as before.
+    PCA groups run once (PCA is stable)."""
+    umap_runs_distance: float = 0.7
+    """Average-linkage cut on 1 - (share of layouts that put two fragments in one group).
+    With umap_runs, chosen on ArgKP train by the worst case, over the three embedding
+    backends and five draws of noise 1e-6, of min(ARI/0.35, recall/0.75): 5 runs at 0.7 →
+    0.998, 5 at 0.5 → 0.961; one layout → 0.950."""
     min_cluster_size_floor: int = 3
     """Smallest theme HDBSCAN may report."""
     min_cluster_fraction: float = 0.03
@@ -156,36 +163,55 @@ def _tiny_labels(vectors: Vectors, threshold: float) -> npt.NDArray[np.int64]:
 def _hdbscan_labels(
     vectors: Vectors, params: ClusterParams, notes: dict[str, Any]
 ) -> npt.NDArray[np.int64]:
-    import hdbscan
-
+    """HDBSCAN groups of one stance group, on its reduced vectors. A UMAP reduction runs
+    `umap_runs` times with successive seeds and the groups of all runs are combined
+    (`evidence_accumulation.py`); the other reducers have no randomness and run once."""
     n = vectors.shape[0]
-    reduced, method = reduce_vectors(
-        vectors,
-        method=params.reduce_method,
-        n_components=params.n_components,
-        n_neighbors=min(params.n_neighbors, max(5, n // 6)),
-        seed=params.seed,
-        spectral_max_n=params.spectral_max_n,
-        umap_n_epochs=params.umap_n_epochs,
-    )
     mcs = round(params.min_cluster_fraction * n)
     if params.min_cluster_size_cap is not None:
         mcs = min(mcs, params.min_cluster_size_cap)
-    mcs = max(params.min_cluster_size_floor, mcs)
-    mcs = min(mcs, n)
-    min_samples = None if params.min_samples is None else min(params.min_samples, n - 1)
-    cap = 0
+    mcs = min(max(2, params.min_cluster_size_floor, mcs), n)
+    cap = 0  # no cap
     if params.max_cluster_fraction is not None:
-        cap = max(2 * max(2, mcs), int(params.max_cluster_fraction * n))
+        cap = max(2 * mcs, int(params.max_cluster_fraction * n))
+    runs: list[npt.NDArray[np.int64]] = []
+    method = "none"
+    for run in range(max(1, params.umap_runs)):
+        reduced, method = reduce_vectors(
+            vectors,
+            method=params.reduce_method,
+            n_components=params.n_components,
+            n_neighbors=min(params.n_neighbors, max(5, n // 6)),
+            seed=params.seed + run,
+            umap_max_n=params.umap_max_n,
+            umap_n_epochs=params.umap_n_epochs,
+        )
+        runs.append(_hdbscan_on(reduced, params, mcs, cap))
+        if method != "umap":
+            break
+    notes.update(
+        {"reducer": method, "min_cluster_size": mcs, "max_cluster_size": cap, "layouts": len(runs)}
+    )
+    if len(runs) == 1:
+        return runs[0]
+    return combined_labels(runs, distance_threshold=params.umap_runs_distance, min_size=mcs)
+
+
+def _hdbscan_on(
+    reduced: Vectors, params: ClusterParams, mcs: int, cap: int
+) -> npt.NDArray[np.int64]:
+    import hdbscan
+
+    n = reduced.shape[0]
+    min_samples = None if params.min_samples is None else min(params.min_samples, n - 1)
     labels = hdbscan.HDBSCAN(
-        min_cluster_size=max(2, mcs),
+        min_cluster_size=mcs,
         max_cluster_size=cap,
         min_samples=min_samples,
         cluster_selection_method=params.cluster_selection_method,
         metric="euclidean",
         core_dist_n_jobs=1,
     ).fit_predict(np.asarray(reduced, dtype=np.float64))
-    notes.update({"reducer": method, "min_cluster_size": max(2, mcs), "max_cluster_size": cap})
     return np.asarray(labels, dtype=np.int64)
 
 

@@ -17,6 +17,7 @@ from symphonia.pipeline.cluster import (
     cluster_fragments,
     counterpart_of,
 )
+from symphonia.pipeline.evidence_accumulation import combined_labels
 
 FOR, AGAINST, CLAIM = FragmentKind.ARGUMENT_FOR, FragmentKind.ARGUMENT_AGAINST, FragmentKind.CLAIM
 
@@ -41,7 +42,7 @@ def test_separated_blobs_are_recovered(fragments_factory: Any, blobs_factory: An
     assert result.params_used["groups"]["neutral"]["path"] == "hdbscan"
 
 
-@pytest.mark.parametrize("method", ["spectral", "umap", "pca"])
+@pytest.mark.parametrize("method", ["auto", "spectral", "umap", "pca"])
 def test_same_input_same_labels(method: str, fragments_factory: Any, blobs_factory: Any) -> None:
     vecs = blobs_factory(15, 4, noise=0.3, seed=3)
     frags = fragments_factory(60, [FOR, AGAINST, CLAIM])
@@ -142,38 +143,49 @@ def _with_noise(vecs: np.ndarray, seed: int, scale: float = 1e-6) -> np.ndarray:
     return (noisy / np.linalg.norm(noisy, axis=1, keepdims=True)).astype(np.float32)
 
 
-@pytest.mark.parametrize("settle", [True, False], ids=["themes", "density groups"])
 def test_themes_do_not_move_with_the_last_digits_of_the_vectors(
-    settle: bool, fragments_factory: Any, blobs_factory: Any
+    fragments_factory: Any, blobs_factory: Any
 ) -> None:
     """ONNX and PyTorch vectors of one text differ by ~1e-7; the themes must not feel it."""
     vecs = blobs_factory(12, 8, noise=0.5, seed=11)
     frags = fragments_factory(96)
-    params = replace(ClusterParams(), settle_positions=settle)
-    base = cluster_fragments(frags, vecs, params)
-    assert base.params_used["groups"]["neutral"]["reducer"] == "spectral"
+    base = cluster_fragments(frags, vecs)
+    assert base.n_clusters == 8
     for seed in range(3):
-        assert cluster_fragments(frags, _with_noise(vecs, seed), params).labels == base.labels
+        assert cluster_fragments(frags, _with_noise(vecs, seed)).labels == base.labels
 
 
-def test_the_noise_fixture_moves_an_optimised_umap_layout(
+def test_density_groups_are_what_several_umap_layouts_agree_on(
     fragments_factory: Any, blobs_factory: Any
 ) -> None:
-    """The fixture above is one where the old reducer's groups did move with the noise."""
+    """Five layouts with successive seeds, combined by evidence accumulation; PCA, which has
+    no randomness, runs once."""
     vecs = blobs_factory(12, 8, noise=0.5, seed=11)
     frags = fragments_factory(96)
-    params = replace(
-        ClusterParams(),
-        settle_positions=False,
-        reduce_method="umap",
-        n_components=5,
-        n_neighbors=15,
-    )
-    base = cluster_fragments(frags, vecs, params).labels
-    assert any(
-        cluster_fragments(frags, _with_noise(vecs, seed), params).labels != base
-        for seed in range(3)
-    )
+    params = replace(ClusterParams(), settle_positions=False)
+    combined = cluster_fragments(frags, vecs, params)
+    assert combined.params_used["groups"]["neutral"]["layouts"] == 5
+    singles = [
+        np.asarray(
+            cluster_fragments(
+                frags, vecs, replace(params, umap_runs=1, seed=params.seed + run)
+            ).labels
+        )
+        for run in range(5)
+    ]
+    mcs = combined.params_used["groups"]["neutral"]["min_cluster_size"]
+    expected = combined_labels(singles, distance_threshold=params.umap_runs_distance, min_size=mcs)
+    assert _same_partition(np.asarray(combined.labels), expected)
+    assert any(not _same_partition(single, expected) for single in singles), "fixture too easy"
+    pca = cluster_fragments(frags, vecs, replace(params, reduce_method="pca"))
+    assert pca.params_used["groups"]["neutral"]["layouts"] == 1
+
+
+def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
+    if not np.array_equal(a == SINGULAR, b == SINGULAR):
+        return False
+    pairs = {(int(x), int(y)) for x, y in zip(a, b, strict=True) if x != SINGULAR}
+    return len(pairs) == len({x for x, _ in pairs}) == len({y for _, y in pairs})
 
 
 def test_one_tight_position_stays_one_theme(fragments_factory: Any, blobs_factory: Any) -> None:
