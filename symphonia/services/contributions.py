@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from symphonia.core.actors import Actor, Permission
-from symphonia.core.errors import Conflict, RejectedInput
+from symphonia.core.errors import Conflict
 from symphonia.db.audit import record_event, write_event
 from symphonia.db.models import Fragment, FragmentWithdrawal, Participant
 from symphonia.services.contributing import (
@@ -48,8 +48,8 @@ from symphonia.services.submission_rules import (
     checked,
     current_fragments,
 )
-from symphonia.services.submit_statement import only_study, submit_alone
-from symphonia.services.tx import alone, transaction, write_at_once
+from symphonia.services.submit_statement import submit_in_one_statement
+from symphonia.services.tx import transaction, write_at_once
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,36 +162,18 @@ class _Submitting:
     actor: Actor
 
     async def alone(self, session: AsyncSession) -> Submission | None:
-        """On PostgreSQL, the usual case as one statement, a transaction of its own
-        (:mod:`symphonia.services.submit_statement`): the panellist and the open round found
-        and the round share-locked, the fragment, the draft's removal and the audit event;
-        refused as :meth:`at_once` refuses a round that takes no fragments now. None, with
-        nothing written, when the usual way must decide: on SQLite; for a draft that names
-        an author or a group, or has a problem (the usual way words it, after the round's
-        checks, as always); for an actor who may contribute in no study or in several; or
-        when the study, the round or the panellist is not found."""
-        if session.get_bind().dialect.name != "postgresql":
-            return None
-        if self.draft.author is not None or self.draft.group is not None:
-            return None
-        study_id = only_study(self.actor)
-        if study_id is None:
-            return None
-        try:
-            values = checked(self.draft, self.idempotency_key)
-        except RejectedInput:
-            return None
-        async with alone(session) as connection:
-            stored = await submit_alone(
-                connection,
-                self.slug,
-                self.number,
-                study_id,
-                values,
-                idempotency_key=self.idempotency_key,
-                draft_key=self.draft_key,
-                actor=self.actor,
-            )
+        """The usual case on PostgreSQL as one statement (:func:`submit_statement.
+        submit_in_one_statement`), refused as :meth:`at_once` refuses a round that takes no
+        fragments now; None, with nothing written, when the usual way must decide."""
+        stored = await submit_in_one_statement(
+            session,
+            self.slug,
+            self.number,
+            self.draft,
+            idempotency_key=self.idempotency_key,
+            draft_key=self.draft_key,
+            actor=self.actor,
+        )
         if stored is None:
             return None
         open_for_fragments(stored.ctx, self.slug, self.number)

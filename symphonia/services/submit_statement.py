@@ -33,16 +33,23 @@ from typing import Any, cast
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from symphonia.core.actors import Actor, Permission
+from symphonia.core.errors import RejectedInput
 from symphonia.db.enums import RoundKind, RoundStatus
 from symphonia.db.ids import uuid7
 from symphonia.db.models import AuditEvent, Fragment, FragmentDraft, Participant, Round, Study
 from symphonia.db.models.base import utcnow
 from symphonia.services.contributing import Author, Contributing, RoundRef
 from symphonia.services.fragment_rows import fragment_view, random_suffix
-from symphonia.services.submission_rules import CheckedFragment, FragmentView
+from symphonia.services.submission_rules import (
+    CheckedFragment,
+    FragmentDraftInput,
+    FragmentView,
+    checked,
+)
+from symphonia.services.tx import alone
 
 SUBMITTED = "fragment.submitted"
 """The audit action of a submission (the usual way records the same)."""
@@ -223,3 +230,43 @@ async def submit_alone(
     if found.external_id is None:
         return Stored(ctx, None)
     return Stored(ctx, fragment_view(found.external_id, author, values, created_at))
+
+
+async def submit_in_one_statement(
+    session: AsyncSession,
+    slug: str,
+    number: int,
+    draft: FragmentDraftInput,
+    *,
+    idempotency_key: str | None,
+    draft_key: str | None,
+    actor: Actor,
+) -> Stored | None:
+    """The usual case, as one statement in a transaction of its own (:func:`submit_alone`
+    through :func:`symphonia.services.tx.alone`). None, with nothing written, when the usual
+    way must decide: on SQLite; for a draft that names an author or a group, or has a
+    problem (the usual way words it, after the round's checks, as always); for an actor who
+    may contribute in no study or in several; or when the study, the round or the panellist
+    is not found."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    if draft.author is not None or draft.group is not None:
+        return None
+    study_id = only_study(actor)
+    if study_id is None:
+        return None
+    try:
+        values = checked(draft, idempotency_key)
+    except RejectedInput:
+        return None
+    async with alone(session) as connection:
+        return await submit_alone(
+            connection,
+            slug,
+            number,
+            study_id,
+            values,
+            idempotency_key=idempotency_key,
+            draft_key=draft_key,
+            actor=actor,
+        )
