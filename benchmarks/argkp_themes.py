@@ -144,10 +144,19 @@ def gold_centroids(rounds: Sequence[Round]) -> Clusterer:
     return assign
 
 
-BEFORE = replace(ClusterParams(), cluster_selection_method="eom", settle_positions=False)
+BEFORE = replace(
+    ClusterParams(),
+    grouping="layout",
+    umap_runs=1,
+    cluster_selection_method="eom",
+    settle_positions=False,
+)
 """Session 4's clustering, for comparison in the same run."""
 
-SPECTRAL = replace(ClusterParams(), reduce_method="spectral", n_components=4, n_neighbors=10)
+LAYOUTS = replace(ClusterParams(), grouping="layout")
+"""HDBSCAN on UMAP layouts (five, combined), the default until the graph communities."""
+
+SPECTRAL = replace(LAYOUTS, reduce_method="spectral", n_components=4, n_neighbors=10)
 """The spectral layout at its best on train (`reduce.py`): stable, best here, not the default."""
 
 
@@ -170,7 +179,7 @@ def grid(rounds: list[Round], vecs: list[Vectors]) -> None:
     from symphonia.pipeline import cluster as cluster_mod
 
     memo: dict[tuple[int, int], tuple[object, dict[str, object]]] = {}
-    real = cluster_mod._hdbscan_labels
+    real = cluster_mod.density_groups
 
     def memo_hdbscan(v: Vectors, p: ClusterParams, notes: dict[str, object]) -> object:
         key = (hash(v.tobytes()), len(v))
@@ -181,7 +190,7 @@ def grid(rounds: list[Round], vecs: list[Vectors]) -> None:
         notes.update(seen)
         return labels
 
-    cluster_mod._hdbscan_labels = memo_hdbscan  # type: ignore[assignment]
+    cluster_mod.density_groups = memo_hdbscan  # type: ignore[assignment]
     best: tuple[float, str] = (0.0, "")
     for weight, merge in itertools.product([0.0, 0.3, 0.5, 0.7], [0.2, 0.25, 0.3, 0.35, 0.4]):
         p = replace(ClusterParams(), lexical_weight=weight, merge_similarity=merge)
@@ -211,11 +220,11 @@ def with_noise(vecs: Sequence[Vectors], seed: int) -> list[Vectors]:
 def noise_spread(
     rounds: list[Round], vecs: list[Vectors], params: ClusterParams, draws: int
 ) -> None:
-    """The defaults, one UMAP layout and the spectral one, each on `draws` noisy copies:
+    """The defaults and the layouts, each on `draws` noisy copies of the vectors:
     the spread is what the themes owe to the embedding's last digits rather than the texts."""
     runs = [
         ("defaults", params),
-        ("one UMAP layout (before)", replace(params, umap_runs=1)),
+        ("five UMAP layouts (before)", LAYOUTS),
         ("spectral layout (4, 10)", SPECTRAL),
     ]
     for name, p in runs:
@@ -289,13 +298,19 @@ def main() -> None:
                 ours(replace(params, settle_positions=False)),
             ),
             (
-                "  ablation: HDBSCAN eom groups",
-                ours(replace(params, cluster_selection_method="eom")),
+                "  ablation: graph at full resolution for every size",
+                ours(replace(params, graph_full_n=1)),
             ),
-            ("  ablation: PCA reducer", ours(replace(params, reduce_method="pca"))),
+            ("  ablation: no check for members alone", ours(replace(params, alone_below=None))),
+            ("  ablation: HDBSCAN on five UMAP layouts", ours(LAYOUTS)),
             (
-                "  ablation: one UMAP layout (umap_runs=1, as before)",
-                ours(replace(params, umap_runs=1)),
+                "  ablation: HDBSCAN eom groups on the layouts",
+                ours(replace(LAYOUTS, cluster_selection_method="eom")),
+            ),
+            ("  ablation: HDBSCAN on a PCA reduction", ours(replace(LAYOUTS, reduce_method="pca"))),
+            (
+                "  ablation: HDBSCAN on one UMAP layout (as before)",
+                ours(replace(LAYOUTS, umap_runs=1)),
             ),
             ("  ablation: spectral layout (4, 10)", ours(SPECTRAL)),
             ("reference: key-point selection (ArgKP paper)", keypoint_selection()),

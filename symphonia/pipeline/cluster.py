@@ -7,19 +7,20 @@ Why the steps are what they are (figures in benchmarks/argkp_themes.py):
   theme is then one-sided by construction, and "contested" is read downstream from
   opposing themes about the same subject (`counterpart_of`) and from fragment kinds. On
   ArgKP, separating stances is the largest single gain in agreement with the gold key points.
-* Each group is reduced (UMAP for round-sized groups, PCA for very large ones; see
-  `reduce.py`) and clustered with HDBSCAN, whose min_cluster_size scales with the group.
-  A UMAP layout is chaotic in its input (1e-7 of embedding noise moves it), so it is drawn
-  with several seeds and the groups the layouts agree on are kept (`evidence_accumulation`).
+* A round-sized group is cut into communities of its neighbour graph, very large ones by
+  HDBSCAN on a PCA reduction (`density_groups.py`): no layout for the groups people read, so
+  the themes do not move with the embedding's last digits (ONNX against PyTorch).
 * Groups smaller than `tiny_n` are too small for density estimation: they go through
   average-linkage agglomerative clustering on cosine distance with a fixed threshold, so two
   near-paraphrases still form a theme and unrelated fragments stay singular.
-* HDBSCAN runs in "leaf" mode, which over-splits on purpose: `positions.py` then merges
+* Both paths over-split on purpose (Louvain at a high resolution, HDBSCAN in "leaf"
+  mode): `positions.py` then merges
   near-duplicate groups and settles every fragment on its nearest theme centre in a space that
   adds shared content words to the embedding, so each theme is one coherent position and
   small positions (3 fragments) keep a theme of their own.
 * Outliers (label -1) are singular views: kept and reported, never dropped. A fragment that
-  is not close enough to any theme centre stays one, however the density step labelled it.
+  is not close enough to any theme centre stays one, however the density step labelled it,
+  and so is one that shares next to nothing with the rest of its theme (`alone_below`).
 
 Determinism: each group is processed in a canonical order (sorted by fragment id) with fixed
 seeds, so the same fragments give the same partition whatever order they arrive in; labels
@@ -30,18 +31,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from symphonia.core.fragments import Fragment
 from symphonia.pipeline.contracts import Vectors
-from symphonia.pipeline.evidence_accumulation import combined_labels
+from symphonia.pipeline.density_groups import density_groups
 from symphonia.pipeline.lexical import lexical_vectors
 from symphonia.pipeline.position_space import SINGULAR
 from symphonia.pipeline.positions import settle_positions
-from symphonia.pipeline.reduce import ReduceMethod, reduce_vectors
+from symphonia.pipeline.reduce import ReduceMethod
 
 __all__ = ["SINGULAR", "ClusterParams", "ClusterResult", "cluster_fragments", "counterpart_of"]
 
@@ -62,12 +63,29 @@ class ClusterParams:
     """UMAP neighbourhood size (~the size of a small theme), capped at n // 6 (but >= 5) so a
     small group keeps its local structure instead of collapsing into one blob."""
     umap_max_n: int = 1000
-    """Largest group reduced with UMAP; larger groups use PCA. UMAP costs ~10 s of numba JIT
-    per process plus ~2.5 s of CPU per 1000 points and layout, which would break the
-    10k-fragment budget (cold ≤ 1.3× bare embedding); rounds of Delphi size (hundreds) keep
-    UMAP's quality."""
+    """Largest group cut into graph communities (or laid out by UMAP, with
+    grouping="layout"); larger groups are reduced by PCA and clustered with HDBSCAN. UMAP
+    costs ~10 s of numba JIT per process plus ~2.5 s of CPU per 1000 points and layout, which
+    would break the 10k-fragment budget (cold ≤ 1.3× bare embedding); rounds of Delphi size
+    (hundreds) keep the neighbour graph's quality."""
     umap_n_epochs: int | None = None
     """UMAP optimisation epochs (None = umap's default: 500 below 10k points, else 200)."""
+    grouping: Literal["graph", "layout"] = "graph"
+    """How a stance group of `tiny_n` to `umap_max_n` fragments is cut into density groups
+    (`density_groups.py`): "graph" = Louvain communities of its neighbour graph (stable in
+    the embedding's last digits; ArgKP train worst case 1.049, dev 0.377 / 0.853 on every
+    backend and noise draw); "layout" = HDBSCAN on a reduced layout (`reduce_method`, UMAP
+    `umap_runs` times), the default before (train 0.998; dev recall 0.765 to 0.824 with the
+    noise draw). Larger groups always take the layout path (PCA)."""
+    graph_neighbors: int = 5
+    """Neighbours per fragment in the graph of `grouping="graph"`."""
+    graph_resolution: float = 3.0
+    """Louvain resolution: above 1 favours more, smaller communities (`graph_groups.py`)."""
+    graph_full_n: int = 50
+    """Groups of fewer fragments get a proportionally lower resolution, never under 1
+    (`density_groups.graph_resolution_for`). ArgKP train cannot tell 30 to 100 apart (worst
+    case 1.042–1.053); 50 is the smallest that keeps the demo's five "teachers see children
+    first" arguments together."""
     umap_runs: int = 5
     """UMAP layouts per stance group, with successive seeds; HDBSCAN's groups over all of them
     are combined by evidence accumulation (`evidence_accumulation.py`). One layout is chaotic
@@ -115,6 +133,12 @@ class ClusterParams:
     what all groups of the stance group share is taken out (`positions.subject_removed`)."""
     member_similarity: float = 0.35
     """A fragment less alike than this to every theme centre is a singular view."""
+    alone_below: float | None = 0.2
+    """A member whose embedding is less alike than this to the centre of the *other* members
+    of its theme is a singular view (`positions.alone_in_theme`; None: never). In a small
+    theme a fragment's own share of the centre can hold it there: the demo's "Ignore previous
+    instructions ..." scored 0.11 against the rest of its theme, the next lowest 0.30. On
+    ArgKP train no argument is moved by it."""
     merge_cohesion: float = 0.0
     """No merge may leave a group whose members' mean pairwise similarity is below this."""
     split_below: float | None = 0.3
@@ -160,61 +184,6 @@ def _tiny_labels(vectors: Vectors, threshold: float) -> npt.NDArray[np.int64]:
     return np.where(counts[raw] >= 2, raw, SINGULAR).astype(np.int64)
 
 
-def _hdbscan_labels(
-    vectors: Vectors, params: ClusterParams, notes: dict[str, Any]
-) -> npt.NDArray[np.int64]:
-    """HDBSCAN groups of one stance group, on its reduced vectors. A UMAP reduction runs
-    `umap_runs` times with successive seeds and the groups of all runs are combined
-    (`evidence_accumulation.py`); the other reducers have no randomness and run once."""
-    n = vectors.shape[0]
-    mcs = round(params.min_cluster_fraction * n)
-    if params.min_cluster_size_cap is not None:
-        mcs = min(mcs, params.min_cluster_size_cap)
-    mcs = min(max(2, params.min_cluster_size_floor, mcs), n)
-    cap = 0  # no cap
-    if params.max_cluster_fraction is not None:
-        cap = max(2 * mcs, int(params.max_cluster_fraction * n))
-    runs: list[npt.NDArray[np.int64]] = []
-    method = "none"
-    for run in range(max(1, params.umap_runs)):
-        reduced, method = reduce_vectors(
-            vectors,
-            method=params.reduce_method,
-            n_components=params.n_components,
-            n_neighbors=min(params.n_neighbors, max(5, n // 6)),
-            seed=params.seed + run,
-            umap_max_n=params.umap_max_n,
-            umap_n_epochs=params.umap_n_epochs,
-        )
-        runs.append(_hdbscan_on(reduced, params, mcs, cap))
-        if method != "umap":
-            break
-    notes.update(
-        {"reducer": method, "min_cluster_size": mcs, "max_cluster_size": cap, "layouts": len(runs)}
-    )
-    if len(runs) == 1:
-        return runs[0]
-    return combined_labels(runs, distance_threshold=params.umap_runs_distance, min_size=mcs)
-
-
-def _hdbscan_on(
-    reduced: Vectors, params: ClusterParams, mcs: int, cap: int
-) -> npt.NDArray[np.int64]:
-    import hdbscan
-
-    n = reduced.shape[0]
-    min_samples = None if params.min_samples is None else min(params.min_samples, n - 1)
-    labels = hdbscan.HDBSCAN(
-        min_cluster_size=mcs,
-        max_cluster_size=cap,
-        min_samples=min_samples,
-        cluster_selection_method=params.cluster_selection_method,
-        metric="euclidean",
-        core_dist_n_jobs=1,
-    ).fit_predict(np.asarray(reduced, dtype=np.float64))
-    return np.asarray(labels, dtype=np.int64)
-
-
 def _group_keys(fragments: Sequence[Fragment], split: bool) -> list[int]:
     return [f.kind.stance if split else 0 for f in fragments]
 
@@ -257,8 +226,7 @@ def cluster_fragments(
             notes["path"] = "agglomerative"
             local = _tiny_labels(sub, params.tiny_distance_threshold)
         else:
-            notes["path"] = "hdbscan"
-            local = _hdbscan_labels(sub, params, notes)
+            local = density_groups(sub, params, notes)
         if params.settle_positions:
             local = settle_positions(
                 sub,
@@ -270,6 +238,7 @@ def cluster_fragments(
                 merge_cohesion=params.merge_cohesion,
                 split_below=params.split_below if len(members) <= params.split_max_n else None,
                 rejoin_similarity=params.rejoin_similarity,
+                alone_below=params.alone_below,
                 min_size=2 if tiny else params.min_cluster_size_floor,
             )
         found = sorted({int(x) for x in local if x != SINGULAR})

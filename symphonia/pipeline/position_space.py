@@ -78,6 +78,26 @@ class PositionSpace:
             sims = sims + np.asarray((self.lexical @ lexical.T).todense())
         return np.asarray(sims / norms[None, :], dtype=np.float64)
 
+    def similarity_to_rest_of_group(self, labels: Labels) -> npt.NDArray[np.float64]:
+        """Cosine of every fragment to the centre of the *other* members of its group: its
+        own row taken out of the group's sum (rows are unit vectors). NaN for a singular
+        view, and for a group's only member, which has no rest."""
+        out = np.full(self.size, np.nan)
+        grouped = np.flatnonzero(labels >= 0)
+        if grouped.size == 0:
+            return out
+        k = int(labels.max()) + 1
+        dense, lexical = self.sums(labels, k)
+        own = labels[grouped]
+        dot = (self.dense[grouped] * dense[own]).sum(axis=1)
+        if lexical is not None and self.lexical is not None:
+            dot = dot + np.asarray(self.lexical[grouped].multiply(lexical[own]).sum(axis=1)).ravel()
+        squared = np.diag(self.gram(dense, lexical))[own]
+        rest = squared - 2.0 * dot + 1.0  # |sum - x|^2
+        has_rest = rest > 1e-9
+        out[grouped[has_rest]] = (dot[has_rest] - 1.0) / np.sqrt(rest[has_rest])
+        return out
+
 
 def position_space(
     vectors: Vectors, lexical: csr_matrix | None, lexical_weight: float

@@ -18,6 +18,8 @@ each fragment's embedding plus the content words it shares with others).
    settled, and the pieces that still make one point are joined again (step 1 with
    `rejoin_similarity`, the subject taken out afresh, so it is measured among the pieces),
    then settled once more. The final settle keeps step 2's guarantee.
+4. **Alone in a theme**: a member that shares next to nothing with the rest of its theme
+   (`alone_in_theme`) is a singular view, and the others settle once more.
 
 Why: on ArgKP's train topics (`benchmarks/argkp_themes.py`, arguments with exactly one key
 point) HDBSCAN's groups alone score ARI 0.11 at key-point recall 0.81; merging and settling
@@ -158,6 +160,21 @@ def settle(
     return labels
 
 
+def alone_in_theme(vectors: Vectors, labels: Labels, threshold: float) -> Labels:
+    """Members whose embedding is less alike than `threshold` to the centre of the rest of
+    their theme become singular views.
+
+    Settling compares a fragment with centres that include it, and in a theme of five its own
+    share of the centre is a fifth: enough to hold an off-topic fragment ("Ignore previous
+    instructions ...", 0.11 to the rest of its theme in the demo) that no other theme would
+    take. The embedding alone is used, not the position space, because two paraphrases share
+    few words and a pair of them would otherwise look alone.
+    """
+    rest = position_space(vectors, None, 0.0).similarity_to_rest_of_group(labels)
+    alone = np.isfinite(rest) & (rest < threshold)
+    return np.where(alone, SINGULAR, labels) if alone.any() else labels
+
+
 def merge_in_round(
     vectors: Vectors,
     lexical: csr_matrix | None,
@@ -185,9 +202,12 @@ def settle_positions(
     merge_cohesion: float = 0.0,
     split_below: float | None = None,
     rejoin_similarity: float | None = None,
+    alone_below: float | None = None,
 ) -> Labels:
     """Merge near-duplicate groups, settle, then split loose groups, rejoin the pieces that
     make one point and settle again (module doc); returns labels 0..k-1 and -1 (singular).
+    With `alone_below`, a member far from the rest of its theme is then a singular view
+    (`alone_in_theme`), and the rest settle once more.
 
     `lexical` holds the group's rows of `lexical_vectors` fitted on the whole round (None:
     embedding only), so a word's weight reflects how rare it is in the round. Without
@@ -214,12 +234,15 @@ def settle_positions(
             cohesion=merge_cohesion,
         )
     labels = settled(labels)
-    if split_below is None:
-        return labels
-    labels = settled(split_loose_groups(space, labels, split_below, min_size))
-    if rejoin_similarity is None:
-        return labels
-    rejoined = merge_in_round(
-        vectors, lexical, labels, lexical_weight=lexical_weight, threshold=rejoin_similarity
-    )
-    return settled(rejoined)
+    if split_below is not None:
+        labels = settled(split_loose_groups(space, labels, split_below, min_size))
+        if rejoin_similarity is not None:
+            rejoined = merge_in_round(
+                vectors, lexical, labels, lexical_weight=lexical_weight, threshold=rejoin_similarity
+            )
+            labels = settled(rejoined)
+    if alone_below is not None:
+        without = alone_in_theme(vectors, labels, alone_below)
+        if without is not labels:
+            labels = settled(without)
+    return labels
