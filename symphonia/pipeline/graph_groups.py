@@ -6,7 +6,7 @@ ONNX/PyTorch difference moved ArgKP dev recall between 0.706 and 0.824, with one
 five. The spectral layout is stable, but its few eigenvectors describe a few large
 positions, and it dissolved the demo round's small ones. Communities of UMAP's fuzzy
 neighbour graph need no layout: the graph moves continuously with the vectors (exact
-neighbours below 4096 fragments), Louvain with a fixed seed is deterministic on it, and a
+neighbours, `exact_neighbours`), Louvain with a fixed seed is deterministic on it, and a
 resolution above 1 keeps positions of three to five fragments apart.
 
 Chosen on ArgKP train by the worst case, over ONNX, int8 and two draws of noise 1e-6, of
@@ -30,7 +30,28 @@ from symphonia.pipeline.contracts import Vectors
 from symphonia.pipeline.jit_cache import cache_umap_compilations
 from symphonia.pipeline.position_space import SINGULAR
 
-__all__ = ["graph_communities"]
+__all__ = ["exact_neighbours", "graph_communities"]
+
+
+def exact_neighbours(
+    vectors: Vectors, k: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+    """Each row's `k` nearest rows by cosine distance, itself first (distance 0), as UMAP's
+    nearest-neighbour search returns them; ties go to the lower row.
+
+    Exact, from one matrix product: a group here has at most `umap_max_n` rows. UMAP's own
+    search (pynndescent) is approximate and seeded, and its compiled code is not kept on disk
+    (`jit_cache.py` cannot reach its per-metric closures): it cost 18 s on the first call of
+    every process, against 0.06 s for the whole graph once compiled.
+    """
+    unit = np.asarray(vectors, dtype=np.float64)
+    unit = unit / np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
+    similarity = unit @ unit.T
+    np.fill_diagonal(similarity, np.inf)  # itself first, whatever its duplicates
+    order = np.argsort(-similarity, axis=1, kind="stable")[:, :k]
+    distance = 1.0 - np.take_along_axis(similarity, order, axis=1)
+    distance[:, 0] = 0.0
+    return order.astype(np.int64), np.maximum(distance, 0.0).astype(np.float32)
 
 
 def graph_communities(
@@ -48,14 +69,18 @@ def graph_communities(
     import networkx as nx
     from umap.umap_ import fuzzy_simplicial_set
 
+    k = max(2, min(n_neighbors, n - 1))
+    knn_indices, knn_dists = exact_neighbours(vectors, k)
     cache_umap_compilations()
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # numba's and pynndescent's notices
+        warnings.simplefilter("ignore")  # numba's notices
         graph, _, _ = fuzzy_simplicial_set(
             np.asarray(vectors, dtype=np.float32),
-            n_neighbors=max(2, min(n_neighbors, n - 1)),
+            n_neighbors=k,
             random_state=np.random.RandomState(seed),
             metric="cosine",
+            knn_indices=knn_indices,
+            knn_dists=knn_dists,
         )
     communities = nx.community.louvain_communities(
         nx.from_scipy_sparse_array(graph.tocsr()),

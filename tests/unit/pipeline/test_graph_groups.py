@@ -10,7 +10,7 @@ import pytest
 
 from symphonia.pipeline.cluster import ClusterParams, cluster_fragments
 from symphonia.pipeline.density_groups import density_groups, graph_resolution_for
-from symphonia.pipeline.graph_groups import graph_communities
+from symphonia.pipeline.graph_groups import exact_neighbours, graph_communities
 from symphonia.pipeline.position_space import SINGULAR
 
 
@@ -85,3 +85,22 @@ def test_a_small_group_keeps_its_positions_whole(blobs_factory: Any) -> None:
 def _same_partition(a: np.ndarray, b: np.ndarray) -> bool:
     pairs = set(zip(a.tolist(), b.tolist(), strict=True))
     return len(pairs) == len({x for x, _ in pairs}) == len({y for _, y in pairs})
+
+
+def test_exact_neighbours_are_the_nearest_by_cosine_itself_first() -> None:
+    rng = np.random.default_rng(5)
+    vecs = rng.normal(size=(40, 12)).astype(np.float32)
+    vecs[7] = vecs[3]  # a duplicate: each is the other's nearest, after itself
+    indices, dists = exact_neighbours(vecs, 6)
+    unit = vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
+    cosine = 1.0 - unit.astype(np.float64) @ unit.T.astype(np.float64)
+    assert indices[:, 0].tolist() == list(range(40))
+    assert (dists[:, 0] == 0.0).all()
+    assert indices[3, 1] == 7
+    assert indices[7, 1] == 3
+    for row in range(40):
+        others = np.delete(np.arange(40), row)
+        best = others[np.argsort(cosine[row, others], kind="stable")[:5]]
+        assert indices[row, 1:].tolist() == best.tolist()
+        assert np.allclose(dists[row, 1:], np.maximum(cosine[row, best], 0.0), atol=1e-6)
+    assert (np.diff(dists, axis=1) >= -1e-7).all(), "nearest first"
