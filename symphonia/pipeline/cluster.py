@@ -73,7 +73,7 @@ class ClusterParams:
     grouping: Literal["graph", "layout"] = "graph"
     """How a stance group of `tiny_n` to `umap_max_n` fragments is cut into density groups
     (`density_groups.py`): "graph" = Louvain communities of its neighbour graph (stable in
-    the embedding's last digits; ArgKP train worst case 1.049, dev 0.377 / 0.853 on every
+    the embedding's last digits; ArgKP train worst case 1.045, dev 0.377 / 0.853 on every
     backend and noise draw); "layout" = HDBSCAN on a reduced layout (`reduce_method`, UMAP
     `umap_runs` times), the default before (train 0.998; dev recall 0.765 to 0.824 with the
     noise draw). Larger groups always take the layout path (PCA)."""
@@ -84,7 +84,7 @@ class ClusterParams:
     graph_full_n: int = 50
     """Groups of fewer fragments get a proportionally lower resolution, never under 1
     (`density_groups.graph_resolution_for`). ArgKP train cannot tell 30 to 100 apart (worst
-    case 1.042–1.053); 50 is the smallest that keeps the demo's five "teachers see children
+    case 1.043–1.053); 50 is the smallest that keeps the demo's five "teachers see children
     first" arguments together."""
     umap_runs: int = 5
     """UMAP layouts per stance group, with successive seeds; HDBSCAN's groups over all of them
