@@ -42,9 +42,9 @@ def exact_neighbours(
     nearest-neighbour search returns them; ties go to the lower row.
 
     Exact, from one matrix product: a group here has at most `umap_max_n` rows. UMAP's own
-    search (pynndescent) is approximate and seeded, and its compiled code is not kept on disk
-    (`jit_cache.py` cannot reach its per-metric closures): it cost 18 s on the first call of
-    every process, against 0.06 s for the whole graph once compiled.
+    search (pynndescent) is approximate and seeded, and its first call cost 18 s in every new
+    process, disk cache of compiled code (`jit_cache.py`) or not, against 0.06 s for the
+    whole graph once compiled; without it the first graph of a process takes 2 s.
     """
     unit = np.asarray(vectors, dtype=np.float64)
     unit = unit / np.maximum(np.linalg.norm(unit, axis=1, keepdims=True), 1e-12)
